@@ -1,0 +1,27 @@
+"""The command line: `vipnet-cert-bot COMMAND`. Help and messages in Russian.
+
+Each module in bot/commands/ defines its commands and lists them in COMMANDS;
+they are gathered here, so adding a command touches only its own module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import click
+
+import bot.commands
+from bot import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vipnet-cert-bot")
+def main() -> None:
+    """Почтовый бот УЦ ТФОМС АО: заявки на сертификат ViPNet, проверка сканов, сроки."""
+
+
+for info in sorted(pkgutil.iter_modules(bot.commands.__path__), key=lambda m: m.name):
+    module = importlib.import_module(f"bot.commands.{info.name}")
+    for command in getattr(module, "COMMANDS", []):
+        main.add_command(command)

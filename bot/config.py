@@ -1,0 +1,182 @@
+"""The operator's configuration (TOML), validated when loaded.
+
+Secrets are never in the TOML: `password_file` names a file, or systemd passes
+the password as a credential (LoadCredential=imap-password / smtp-password).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot import DEFAULT_RULES_DIR
+
+CONFIG_ENV = "VIPNET_CERT_BOT_CONFIG"
+DEFAULT_CONFIG_PATH = Path("/etc/vipnet-cert-bot/config.toml")
+SECURITY_MODES = ("ssl", "starttls", "none")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix (in Russian)."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A password read from a file when needed; never printed."""
+
+    path: Path | None
+
+    def read(self) -> str | None:
+        if self.path is None:
+            return None
+        try:
+            return self.path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"не удалось прочитать файл пароля {self.path}: {exc.strerror}") from exc
+
+    def __repr__(self) -> str:
+        return f"Secret(path={self.path!s})"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str
+    port: int
+    security: str
+    user: str | None
+    password: Secret
+    ca_file: Path | None = None
+    verify_tls: bool = True
+
+
+@dataclass(frozen=True)
+class ImapConfig(ServerConfig):
+    folder: str = "INBOX"
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    address: str
+    infosec_head: str
+    state_dir: Path
+    organisations: Path
+    rules_dir: Path = DEFAULT_RULES_DIR
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Config:
+    bot: BotConfig
+    imap: ImapConfig | None = None
+    smtp: ServerConfig | None = None
+    # The embedded default: a local Maildir in place of IMAP, a pickup folder of .eml in place of SMTP.
+    maildir: Path | None = None
+    pickup_dir: Path | None = None
+    source: Path | None = field(default=None, compare=False)
+
+
+def resolve_path(explicit: str | os.PathLike[str] | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG_PATH
+
+
+def load(path: Path) -> Config:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"файл настроек не найден: {path}") from exc
+    except OSError as exc:
+        raise ConfigError(f"не удалось прочитать файл настроек {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"ошибка синтаксиса TOML в {path}: {exc}") from exc
+    return parse(raw, base=path.parent, source=path)
+
+
+def parse(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> Config:
+    def path_of(value: Any, key: str) -> Path:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"ключ {key}: нужен путь (строка)")
+        p = Path(value)
+        return p if p.is_absolute() else (base / p)
+
+    def section(name: str) -> dict[str, Any] | None:
+        value = raw.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise ConfigError(f"[{name}] должен быть разделом TOML")
+        return value
+
+    def require(sec: dict[str, Any], name: str, key: str) -> Any:
+        if key not in sec or sec[key] in ("", None):
+            raise ConfigError(f"в разделе [{name}] не задан ключ {key}")
+        return sec[key]
+
+    for name in ("imap", "smtp"):
+        sec = section(name) or {}
+        if "password" in sec:
+            raise ConfigError(f"[{name}] password: пароль не хранится в файле настроек, укажите password_file")
+
+    bot_sec = section("bot")
+    if bot_sec is None:
+        raise ConfigError("нет раздела [bot]")
+    bot = BotConfig(
+        address=str(require(bot_sec, "bot", "address")),
+        infosec_head=str(require(bot_sec, "bot", "infosec_head")),
+        state_dir=path_of(require(bot_sec, "bot", "state_dir"), "bot.state_dir"),
+        organisations=path_of(require(bot_sec, "bot", "organisations"), "bot.organisations"),
+        rules_dir=path_of(bot_sec["rules_dir"], "bot.rules_dir") if "rules_dir" in bot_sec else DEFAULT_RULES_DIR,
+        log_level=str(bot_sec.get("log_level", "INFO")),
+    )
+
+    def server(name: str, default_ports: dict[str, int], credential: str) -> dict[str, Any] | None:
+        sec = section(name)
+        if sec is None:
+            return None
+        security = str(sec.get("security", "ssl"))
+        if security not in SECURITY_MODES:
+            raise ConfigError(f"[{name}] security: одно из {', '.join(SECURITY_MODES)}, а не «{security}»")
+        port = sec.get("port", default_ports[security])
+        if not isinstance(port, int) or not 0 < port < 65536:
+            raise ConfigError(f"[{name}] port: нужен номер порта")
+        password_path = path_of(sec["password_file"], f"{name}.password_file") if "password_file" in sec else None
+        if password_path is None and os.environ.get("CREDENTIALS_DIRECTORY"):
+            candidate = Path(os.environ["CREDENTIALS_DIRECTORY"]) / credential
+            if candidate.exists():
+                password_path = candidate
+        return {
+            "host": str(require(sec, name, "host")),
+            "port": port,
+            "security": security,
+            "user": str(sec["user"]) if sec.get("user") else None,
+            "password": Secret(password_path),
+            "ca_file": path_of(sec["ca_file"], f"{name}.ca_file") if "ca_file" in sec else None,
+            "verify_tls": bool(sec.get("verify_tls", True)),
+        }
+
+    imap_args = server("imap", {"ssl": 993, "starttls": 143, "none": 143}, "imap-password")
+    imap = None
+    if imap_args is not None:
+        imap_sec = section("imap") or {}
+        user = imap_args["user"] or require(imap_sec, "imap", "user")
+        imap_args["user"] = str(user)
+        imap = ImapConfig(**imap_args, folder=str(imap_sec.get("folder", "INBOX")))
+    smtp_args = server("smtp", {"ssl": 465, "starttls": 587, "none": 25}, "smtp-password")
+    smtp = ServerConfig(**smtp_args) if smtp_args is not None else None
+
+    maildir_sec = section("maildir")
+    pickup_sec = section("pickup")
+    maildir = path_of(require(maildir_sec, "maildir", "path"), "maildir.path") if maildir_sec else None
+    pickup = path_of(require(pickup_sec, "pickup", "dir"), "pickup.dir") if pickup_sec else None
+    if imap is None and maildir is None:
+        raise ConfigError("нужен раздел [imap] (почтовый ящик) или [maildir] (локальная папка писем)")
+    if smtp is None and pickup is None:
+        raise ConfigError("нужен раздел [smtp] (отправка писем) или [pickup] (папка для .eml)")
+    return Config(bot=bot, imap=imap, smtp=smtp, maildir=maildir, pickup_dir=pickup, source=source)

@@ -1,0 +1,106 @@
+"""The organisations registry: a CSV (inn,ogrn,name,email,vipnet_node, extra columns allowed).
+
+A sender is known when its address, or the ViPNet node name in its display name,
+is in the registry.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+
+REQUIRED_COLUMNS = ("inn", "ogrn", "name", "email", "vipnet_node")
+
+
+class RegistryError(Exception):
+    pass
+
+
+def normalise_node(name: str) -> str:
+    """ViPNet node names compared without case, ё/е and spacing differences."""
+    text = name.casefold().replace("ё", "е")
+    text = re.sub(r"\s*([()])\s*", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class Organisation:
+    inn: str
+    ogrn: str
+    name: str
+    emails: tuple[str, ...]
+    vipnet_node: str
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def email(self) -> str:
+        return self.emails[0] if self.emails else ""
+
+
+@dataclass(frozen=True)
+class Registry:
+    organisations: tuple[Organisation, ...]
+
+    def by_address(self, address: str) -> Organisation | None:
+        address = address.strip().lower()
+        for org in self.organisations:
+            if address and address in org.emails:
+                return org
+        return None
+
+    def by_node(self, display_name: str) -> Organisation | None:
+        shown = normalise_node(display_name)
+        if not shown:
+            return None
+        for org in self.organisations:
+            node = normalise_node(org.vipnet_node)
+            # the registry may hold the full node name or just its «29(Организация)» head
+            if node and (shown == node or shown.startswith(node + " ")):
+                return org
+        return None
+
+    def by_inn(self, inn: str) -> Organisation | None:
+        for org in self.organisations:
+            if org.inn == inn:
+                return org
+        return None
+
+    def identify(self, from_header: str) -> Organisation | None:
+        display, address = parseaddr(from_header)
+        return self.by_address(address) or self.by_node(display)
+
+
+def load(path: Path) -> Registry:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise RegistryError(f"реестр организаций не найден: {path}") from exc
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="cp1251")  # saved from Excel on Windows
+    reader = csv.DictReader(text.splitlines(), dialect=_sniff(text))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise RegistryError(f"в реестре {path} нет столбцов: {', '.join(missing)}")
+    orgs = []
+    for row in reader:
+        clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        emails = tuple(e.strip().lower() for e in re.split(r"[;,\s]+", clean["email"]) if e.strip())
+        orgs.append(Organisation(
+            inn=clean["inn"], ogrn=clean["ogrn"], name=clean["name"], emails=emails,
+            vipnet_node=clean["vipnet_node"],
+            extra={k: v for k, v in clean.items() if k not in REQUIRED_COLUMNS},
+        ))
+    return Registry(tuple(orgs))
+
+
+def _sniff(text: str) -> type[csv.Dialect]:
+    first = text.splitlines()[0] if text else ""
+    return csv.excel if first.count(",") >= first.count(";") else _Semicolon
+
+
+class _Semicolon(csv.excel):
+    delimiter = ";"

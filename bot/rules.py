@@ -1,0 +1,67 @@
+"""Policy as data: everything under rules/ is loaded and validated here, at start-up.
+
+Each rules/*.toml file becomes a section (by its stem); reply texts are Jinja2
+templates under rules/templates/. A bad file is reported when the bot starts,
+not when the first letter needs it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+
+class RulesError(Exception):
+    """A rules file is missing or invalid; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    dir: Path
+    sections: dict[str, dict[str, Any]]
+    templates: jinja2.Environment
+
+    def section(self, name: str) -> dict[str, Any]:
+        try:
+            return self.sections[name]
+        except KeyError as exc:
+            raise RulesError(f"нет файла правил {self.dir / (name + '.toml')}") from exc
+
+    def value(self, name: str, dotted: str) -> Any:
+        """rules.value("mail", "folders.review") -> the value, or RulesError naming the key."""
+        node: Any = self.section(name)
+        for key in dotted.split("."):
+            if not isinstance(node, dict) or key not in node:
+                raise RulesError(f"{self.dir / (name + '.toml')}: нет ключа {dotted}")
+            node = node[key]
+        return node
+
+    def render(self, template: str, **context: Any) -> str:
+        try:
+            return self.templates.get_template(template).render(**context)
+        except jinja2.TemplateNotFound as exc:
+            raise RulesError(f"нет шаблона {self.dir / 'templates' / template}") from exc
+
+
+def load(rules_dir: Path) -> Rules:
+    if not rules_dir.is_dir():
+        raise RulesError(f"папка правил не найдена: {rules_dir}")
+    sections: dict[str, dict[str, Any]] = {}
+    for path in sorted(rules_dir.glob("*.toml")):
+        try:
+            sections[path.stem] = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise RulesError(f"ошибка синтаксиса в {path}: {exc}") from exc
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(rules_dir / "templates"),
+        undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly, not silently empty
+        autoescape=jinja2.select_autoescape(["html.j2"], default_for_string=False, default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return Rules(dir=rules_dir, sections=sections, templates=env)
