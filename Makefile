@@ -18,3 +18,7 @@ lint: setup
 
 clean:
 	rm -rf .venv build *.egg-info .pytest_cache
+
+# Scan-check benchmark (issue 3): accuracy and speed on generated scans. Not part of `make test`.
+bench-scan: setup
+	OMP_THREAD_LIMIT=1 .venv/bin/python bench/scan_bench.py
