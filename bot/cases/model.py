@@ -1,0 +1,264 @@
+"""The case: a timeline of dated events; everything else is derived from it.
+
+A case is stored as a plain dict (a TinyDB row):
+
+    {"id": "2026-0001", "inn": "2901…", "organisation": "ГБУЗ …", "owner": "Иванов Иван Иванович",
+     "node": "0x1A0E000B", "opened_at": "2026-03-02T10:00:00+03:00",
+     "events": [{"kind": "request_received", "on": "2026-03-02", "at": "2026-03-02T10:00:00+03:00", …}, …]}
+
+`on` is the day the event counts from (an operator may back-date it with --date);
+`at` is when the bot recorded it. Events are kept in the order they were recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.cases.policy import Policy
+
+# Event kinds.
+REQUEST_RECEIVED = "request_received"        # electronic request recorded (operator or file)
+SCAN_RECEIVED = "scan_received"              # a scan of the application, with its verdict
+FULL_SET = "full_set"                        # request + accepted scan: the 2-working-day clock starts
+CERTIFICATE_MADE = "certificate_made"        # serial, not_after
+NOTICE_SENT = "notice_sent"                  # letter to the organisation (certificate made)
+REMINDER_SENT = "reminder_sent"              # a paper or rotation reminder
+WARNING_SENT = "warning_sent"                # deadline passed: the organisation is warned
+SUSPENSION_RECOMMENDED = "suspension_recommended"  # deadline passed: action item to the InfoSec head
+ALERT_SENT = "alert_sent"                    # other alerts to the InfoSec head (make deadline)
+ORIGINAL_RECEIVED = "original_received"      # the paper original of the application
+CERTIFICATE_RECEIVED = "certificate_received"  # the signed paper certificate
+SUSPENDED = "suspended"                      # the operator suspended the certificate in the CA software
+RESUMED = "resumed"                          # … and resumed it
+CLOSED = "closed"                            # nothing outstanding
+
+EVENT_KINDS = (
+    REQUEST_RECEIVED, SCAN_RECEIVED, FULL_SET, CERTIFICATE_MADE, NOTICE_SENT, REMINDER_SENT,
+    WARNING_SENT, SUSPENSION_RECOMMENDED, ALERT_SENT, ORIGINAL_RECEIVED, CERTIFICATE_RECEIVED,
+    SUSPENDED, RESUMED, CLOSED,
+)
+# Events that carry a letter key: the letter with that key was queued, never queue it again.
+LETTER_EVENTS = (NOTICE_SENT, REMINDER_SENT, WARNING_SENT, SUSPENSION_RECOMMENDED, ALERT_SENT)
+
+# States.
+WAITING_FOR_SCAN = "waiting_for_scan"        # request only
+WAITING_FOR_REQUEST = "waiting_for_request"  # accepted scan only
+SCAN_DEFECTIVE = "scan_defective"            # the latest scan was not accepted
+FULL_SET_STATE = "full_set"                  # certificate to be made
+CERTIFICATE_MADE_STATE = "certificate_made"  # paper documents outstanding, in time
+OVERDUE = "overdue"                          # a paper deadline missed: suspension recommended
+SUSPENDED_STATE = "suspended"
+CLOSED_STATE = "closed"
+STATES = (
+    WAITING_FOR_SCAN, WAITING_FOR_REQUEST, SCAN_DEFECTIVE, FULL_SET_STATE,
+    CERTIFICATE_MADE_STATE, OVERDUE, SUSPENDED_STATE, CLOSED_STATE,
+)
+# States in which a new scan for the same owner belongs to this case.
+OPEN_FOR_SCAN = (WAITING_FOR_SCAN, WAITING_FOR_REQUEST, SCAN_DEFECTIVE, FULL_SET_STATE)
+
+STATE_NAMES = {
+    WAITING_FOR_SCAN: "ждём скан заявки",
+    WAITING_FOR_REQUEST: "ждём электронный запрос",
+    SCAN_DEFECTIVE: "скан не принят",
+    FULL_SET_STATE: "полный набор, изготовить сертификат",
+    CERTIFICATE_MADE_STATE: "сертификат изготовлен, ждём бумажные документы",
+    OVERDUE: "срок пропущен, рекомендована приостановка",
+    SUSPENDED_STATE: "сертификат приостановлен",
+    CLOSED_STATE: "закрыто",
+}
+
+EVENT_NAMES = {
+    REQUEST_RECEIVED: "получен электронный запрос",
+    SCAN_RECEIVED: "получен скан заявки",
+    FULL_SET: "полный набор документов",
+    CERTIFICATE_MADE: "сертификат изготовлен",
+    NOTICE_SENT: "отправлено уведомление",
+    REMINDER_SENT: "отправлено напоминание",
+    WARNING_SENT: "отправлено предупреждение о приостановке",
+    SUSPENSION_RECOMMENDED: "рекомендована приостановка",
+    ALERT_SENT: "отправлено оповещение",
+    ORIGINAL_RECEIVED: "получен оригинал заявки",
+    CERTIFICATE_RECEIVED: "получен подписанный сертификат",
+    SUSPENDED: "сертификат приостановлен",
+    RESUMED: "действие сертификата возобновлено",
+    CLOSED: "дело закрыто",
+}
+
+ACCEPTED_VERDICT = "complete"
+
+# Paper documents: key, event that marks it received, name in Russian.
+ORIGINAL = "original"
+PAPER_CERTIFICATE = "certificate"
+DOCUMENTS = {
+    ORIGINAL: (ORIGINAL_RECEIVED, "оригинал заявки"),
+    PAPER_CERTIFICATE: (CERTIFICATE_RECEIVED, "подписанный экземпляр сертификата"),
+}
+
+
+def ru_date(day: date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else ""
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the timeline says, on a given day."""
+
+    state: str
+    request_on: date | None = None
+    scan_verdict: str | None = None          # of the latest scan
+    scan_on: date | None = None
+    scan_accepted: bool = False              # some scan was accepted (a later bad one does not undo it)
+    accepted_on: date | None = None
+    full_set_on: date | None = None
+    certificate_due: date | None = None
+    made_on: date | None = None
+    serial: str | None = None
+    not_after: date | None = None
+    original_due: date | None = None
+    paper_due: date | None = None
+    original_on: date | None = None
+    paper_on: date | None = None
+    suspended: bool = False
+    closed: bool = False
+    letter_keys: frozenset[str] = field(default_factory=frozenset)
+    missing: tuple[str, ...] = ()            # paper documents not yet received (after the certificate)
+    overdue: tuple[str, ...] = ()            # … of them past their due date
+
+    def due_of(self, document: str) -> date | None:
+        return self.original_due if document == ORIGINAL else self.paper_due
+
+    def next_deadline(self) -> tuple[date, str] | None:
+        """The next date that matters and what it is for (None when nothing is due)."""
+        if self.closed:
+            return None
+        if self.made_on is None:
+            if self.certificate_due is not None:
+                return self.certificate_due, "изготовление сертификата"
+            return None
+        pending = [(self.due_of(d), DOCUMENTS[d][1]) for d in self.missing]
+        pending = [(d, what) for d, what in pending if d is not None]
+        return min(pending) if pending else None
+
+
+def derive(case: dict[str, Any], policy: Policy, today: date) -> Status:
+    """The case's state on `today`, from its timeline alone."""
+    has_request = False
+    request_on: date | None = None
+    scan_verdict: str | None = None
+    scan_on: date | None = None
+    accepted_on: date | None = None
+    full_set_on: date | None = None
+    made_on: date | None = None
+    serial: str | None = None
+    not_after: date | None = None
+    original_on: date | None = None
+    paper_on: date | None = None
+    suspended = False
+    closed = False
+    keys: set[str] = set()
+    for ev in case.get("events", []):
+        kind = ev["kind"]
+        on = _day(ev.get("on"))
+        if kind == REQUEST_RECEIVED:
+            has_request = True
+            request_on = request_on or on
+        elif kind == SCAN_RECEIVED:
+            scan_verdict = ev.get("verdict")
+            scan_on = on
+            if scan_verdict == ACCEPTED_VERDICT:
+                accepted_on = accepted_on or on
+        elif kind == FULL_SET:
+            full_set_on = full_set_on or on
+        elif kind == CERTIFICATE_MADE:
+            made_on = on
+            serial = ev.get("serial")
+            not_after = _day(ev.get("not_after"))
+        elif kind == ORIGINAL_RECEIVED:
+            original_on = original_on or on
+        elif kind == CERTIFICATE_RECEIVED:
+            paper_on = paper_on or on
+        elif kind == SUSPENDED:
+            suspended = True
+        elif kind == RESUMED:
+            suspended = False
+        elif kind == CLOSED:
+            closed = True
+        if kind in LETTER_EVENTS and ev.get("key"):
+            keys.add(ev["key"])
+
+    certificate_due = policy.certificate_due(full_set_on) if full_set_on else None
+    original_due = policy.original_due(made_on) if made_on else None
+    paper_due = policy.paper_certificate_due(made_on) if made_on else None
+    missing: list[str] = []
+    overdue: list[str] = []
+    if made_on is not None:
+        for doc, got, due in ((ORIGINAL, original_on, original_due), (PAPER_CERTIFICATE, paper_on, paper_due)):
+            if got is None:
+                missing.append(doc)
+                if due is not None and today > due:
+                    overdue.append(doc)
+
+    if closed:
+        state = CLOSED_STATE
+    elif suspended:
+        state = SUSPENDED_STATE
+    elif made_on is not None:
+        state = OVERDUE if overdue else CERTIFICATE_MADE_STATE
+    elif full_set_on is not None:
+        state = FULL_SET_STATE
+    elif accepted_on is not None:
+        state = WAITING_FOR_REQUEST
+    elif scan_verdict is not None:
+        state = SCAN_DEFECTIVE
+    elif has_request:
+        state = WAITING_FOR_SCAN
+    else:  # an empty timeline: should not be stored
+        state = WAITING_FOR_SCAN
+    return Status(
+        state=state, request_on=request_on, scan_verdict=scan_verdict, scan_on=scan_on,
+        scan_accepted=accepted_on is not None, accepted_on=accepted_on, full_set_on=full_set_on,
+        certificate_due=certificate_due, made_on=made_on, serial=serial, not_after=not_after,
+        original_due=original_due, paper_due=paper_due, original_on=original_on, paper_on=paper_on,
+        suspended=suspended, closed=closed, letter_keys=frozenset(keys),
+        missing=tuple(missing), overdue=tuple(overdue),
+    )
+
+
+def has_request(case: dict[str, Any]) -> bool:
+    return any(ev["kind"] == REQUEST_RECEIVED for ev in case.get("events", []))
+
+
+def make_event(kind: str, *, on: date, at: datetime, **data: Any) -> dict[str, Any]:
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown event kind {kind!r}")
+    event: dict[str, Any] = {"kind": kind, "on": on.isoformat(), "at": at.isoformat()}
+    event.update({k: v for k, v in data.items() if v is not None})
+    return event
+
+
+def settle(case: dict[str, Any], policy: Policy, *, on: date, at: datetime) -> list[dict[str, Any]]:
+    """Append the events that follow from the timeline (full set, closed); returns them."""
+    added: list[dict[str, Any]] = []
+    st = derive(case, policy, on)
+    if st.full_set_on is None and has_request(case) and st.scan_accepted:
+        # the set is complete on the day its last part arrived
+        complete_on = max(st.request_on, st.accepted_on) if st.request_on and st.accepted_on else on
+        ev = make_event(FULL_SET, on=complete_on, at=at, due=policy.certificate_due(complete_on).isoformat())
+        case["events"].append(ev)
+        added.append(ev)
+        st = derive(case, policy, on)
+    if st.made_on is not None and not st.missing and not st.suspended and not st.closed:
+        ev = make_event(CLOSED, on=on, at=at)
+        case["events"].append(ev)
+        added.append(ev)
+    return added
+
+
+def name_tokens_present(name: Any) -> bool:
+    return bool(str(name or "").strip(" .,-"))

@@ -1,0 +1,122 @@
+"""The renewal policy (rules/policy.toml) and calendar (rules/calendar.toml), validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from bot.cases.calendar import WorkCalendar
+from bot.clock import MOSCOW
+from bot.rules import Rules, RulesError
+
+POLICY_FILE = "policy.toml"
+
+DEFAULT_SUBJECTS = {
+    "certificate_made": "Сертификат ViPNet изготовлен",
+    "paper_reminder": "Напоминание: документы по сертификату ViPNet",
+    "overdue_warning": "ВНИМАНИЕ: срок предоставления документов по сертификату ViPNet истёк",
+    "overdue_alert": "Действие: приостановить сертификат ViPNet",
+    "make_alert": "Срок изготовления сертификата ViPNet",
+    "rotation": "Плановая смена ключа электронной подписи ViPNet",
+}
+
+
+def _int(sec: dict[str, Any], key: str, default: int, where: str) -> int:
+    value = sec.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RulesError(f"{POLICY_FILE}: {where}.{key} — нужно целое число ≥ 0")
+    return value
+
+
+def _days(sec: dict[str, Any], key: str, default: list[int], where: str) -> tuple[int, ...]:
+    value = sec.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(v, int) and v >= 0 for v in value):
+        raise RulesError(f"{POLICY_FILE}: {where}.{key} — нужен список целых чисел ≥ 0")
+    return tuple(sorted(set(value), reverse=True))
+
+
+def _time(sec: dict[str, Any], key: str, default: str) -> time:
+    value = sec.get(key, default)
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError as exc:
+        raise RulesError(f"{POLICY_FILE}: working_hours.{key} — нужно время ЧЧ:ММ") from exc
+
+
+@dataclass(frozen=True)
+class Policy:
+    make_working_days: int = 2
+    original_days: int = 7
+    certificate_months: int = 1
+    shift_off_day_deadlines: bool = True
+    paper_days_before: tuple[int, ...] = (3, 1, 0)
+    rotation_days_before: tuple[int, ...] = (30, 14, 7)
+    make_alerts: bool = True
+    work_start: time = time(9, 0)
+    work_end: time = time(18, 0)
+    match_accept: int = 88
+    match_reject: int = 70
+    scan_to: str = "29(АрхТФОМС) ИБ Нач. отдела Пришва А.А."
+    subjects: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SUBJECTS))
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+    # --- deadlines -------------------------------------------------------------
+    def certificate_due(self, full_set: date) -> date:
+        """The day by which the certificate must be made: N working days after the full set."""
+        return self.calendar.add_working_days(full_set, self.make_working_days)
+
+    def _calendar_due(self, day: date) -> date:
+        return self.calendar.next_working_day(day) if self.shift_off_day_deadlines else day
+
+    def original_due(self, made: date) -> date:
+        return self._calendar_due(made + relativedelta(days=self.original_days))
+
+    def paper_certificate_due(self, made: date) -> date:
+        return self._calendar_due(made + relativedelta(months=self.certificate_months))
+
+    # --- when duties may write ---------------------------------------------------
+    def in_working_hours(self, now: datetime) -> bool:
+        local = now.astimezone(MOSCOW)
+        if not self.calendar.is_working_day(local.date()):
+            return False
+        return self.work_start <= local.time().replace(tzinfo=None) < self.work_end
+
+
+def load_policy(rules: Rules) -> Policy:
+    """Policy from rules/policy.toml and rules/calendar.toml (both optional: defaults apply)."""
+    raw = rules.sections.get("policy", {})
+    dl = raw.get("deadlines", {})
+    rem = raw.get("reminders", {})
+    hours = raw.get("working_hours", {})
+    match = raw.get("matching", {})
+    subjects = dict(DEFAULT_SUBJECTS)
+    for key, value in raw.get("subjects", {}).items():
+        if not isinstance(value, str) or not value.strip():
+            raise RulesError(f"{POLICY_FILE}: subjects.{key} — нужна непустая строка")
+        subjects[key] = value
+    policy = Policy(
+        make_working_days=_int(dl, "make_working_days", 2, "deadlines"),
+        original_days=_int(dl, "original_days", 7, "deadlines"),
+        certificate_months=_int(dl, "certificate_months", 1, "deadlines"),
+        shift_off_day_deadlines=bool(dl.get("shift_off_day_deadlines", True)),
+        paper_days_before=_days(rem, "paper_days_before", [3, 1, 0], "reminders"),
+        rotation_days_before=_days(rem, "rotation_days_before", [30, 14, 7], "reminders"),
+        make_alerts=bool(rem.get("make_alerts", True)),
+        work_start=_time(hours, "start", "09:00"),
+        work_end=_time(hours, "end", "18:00"),
+        match_accept=_int(match, "accept", 88, "matching"),
+        match_reject=_int(match, "reject", 70, "matching"),
+        scan_to=str(raw.get("procedure", {}).get("scan_to", "29(АрхТФОМС) ИБ Нач. отдела Пришва А.А.")),
+        subjects=subjects,
+        calendar=WorkCalendar.from_section(rules.sections.get("calendar")),
+    )
+    if policy.work_start >= policy.work_end:
+        raise RulesError(f"{POLICY_FILE}: working_hours.start должно быть раньше end")
+    if not 0 <= policy.match_reject <= policy.match_accept <= 100:
+        raise RulesError(f"{POLICY_FILE}: matching — нужно 0 ≤ reject ≤ accept ≤ 100")
+    return policy

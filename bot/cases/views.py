@@ -1,0 +1,88 @@
+"""Cases as plain dicts for people, scripts (--json) and templates.
+
+The shape of `case_view` is stable: keys are only ever added.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.cases import model as m
+from bot.cases.policy import Policy
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def case_view(case: dict[str, Any], policy: Policy, today: date) -> dict[str, Any]:
+    st = m.derive(case, policy, today)
+    nxt = st.next_deadline()
+    return {
+        "id": case["id"],
+        "organisation": case.get("organisation", ""),
+        "inn": case.get("inn", ""),
+        "owner": case.get("owner", ""),
+        "node": case.get("node", ""),
+        "opened_at": case.get("opened_at"),
+        "state": st.state,
+        "state_name": m.STATE_NAMES[st.state],
+        "request_on": _iso(st.request_on),
+        "scan_verdict": st.scan_verdict,
+        "full_set_on": _iso(st.full_set_on),
+        "full_set_on_display": m.ru_date(st.full_set_on),
+        "certificate_due": _iso(st.certificate_due),
+        "certificate_due_display": m.ru_date(st.certificate_due),
+        "made_on": _iso(st.made_on),
+        "made_on_display": m.ru_date(st.made_on),
+        "serial": st.serial,
+        "not_after": _iso(st.not_after),
+        "not_after_display": m.ru_date(st.not_after),
+        "original_due": _iso(st.original_due),
+        "original_due_display": m.ru_date(st.original_due),
+        "paper_due": _iso(st.paper_due),
+        "paper_due_display": m.ru_date(st.paper_due),
+        "original_on": _iso(st.original_on),
+        "paper_on": _iso(st.paper_on),
+        "missing": list(st.missing),
+        "missing_names": [m.DOCUMENTS[d][1] for d in st.missing],
+        "overdue": list(st.overdue),
+        "suspended": st.suspended,
+        "next_deadline": _iso(nxt[0]) if nxt else None,
+        "next_deadline_display": m.ru_date(nxt[0]) if nxt else "",
+        "next_deadline_what": nxt[1] if nxt else None,
+        "days_left": (nxt[0] - today).days if nxt else None,
+    }
+
+
+def timeline(case: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for ev in case.get("events", []):
+        row = dict(ev)
+        row["name"] = m.EVENT_NAMES.get(ev["kind"], ev["kind"])
+        rows.append(row)
+    return rows
+
+
+def event_line(ev: dict[str, Any]) -> str:
+    """One timeline event as a line of Russian text."""
+    name = m.EVENT_NAMES.get(ev["kind"], ev["kind"])
+    on = m.ru_date(date.fromisoformat(ev["on"])) if ev.get("on") else ""
+    extra = []
+    if ev["kind"] == m.SCAN_RECEIVED:
+        extra.append(f"вердикт: {ev.get('verdict')}")
+        if ev.get("replaces_defective"):
+            extra.append("заменяет непринятый скан")
+    if ev["kind"] == m.REQUEST_RECEIVED:
+        extra.append(f"источник: {ev.get('source')}")
+    if ev["kind"] == m.FULL_SET and ev.get("due"):
+        extra.append(f"изготовить до {m.ru_date(date.fromisoformat(ev['due']))}")
+    if ev["kind"] == m.CERTIFICATE_MADE:
+        extra.append(f"серийный номер {ev.get('serial')}, действует до "
+                     f"{m.ru_date(date.fromisoformat(ev['not_after']))}")
+    if ev["kind"] in m.LETTER_EVENTS:
+        extra.append(f"{ev.get('key')} → {ev.get('to')}")
+    if ev.get("late"):
+        extra.append("с опозданием")
+    return f"{on}  {name}" + (f" ({'; '.join(extra)})" if extra else "")
