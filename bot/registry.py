@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from pathlib import Path
 
 REQUIRED_COLUMNS = ("inn", "ogrn", "name", "email", "vipnet_node")
@@ -68,9 +67,9 @@ class Registry:
                 return org
         return None
 
-    def identify(self, from_header: str) -> Organisation | None:
-        display, address = parseaddr(from_header)
-        return self.by_address(address) or self.by_node(display)
+    def identify(self, address: str, display_name: str = "") -> Organisation | None:
+        """The sender's organisation: by address, else by the ViPNet node name shown as its name."""
+        return self.by_address(address) or self.by_node(display_name)
 
 
 def load(path: Path) -> Registry:

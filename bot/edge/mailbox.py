@@ -1,0 +1,39 @@
+"""What the bot needs from a mailbox, whatever serves it (IMAP, a local Maildir)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+class MailboxError(Exception):
+    """The mailbox cannot be reached or refused an operation: reconnect and retry."""
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    key: str                      # stable identity: kind, account, folder, UIDVALIDITY, UID
+    uid: int | str
+    arrived: datetime | None      # server arrival date (INTERNALDATE), if known
+    subject_header: bytes         # the raw Subject header, for the cheap first look
+
+
+class Mailbox(Protocol):
+    def connect(self) -> None: ...
+    def close(self) -> None: ...
+    def pending(self, known: set[str]) -> list[MessageRef]:
+        """Messages in the watched folder whose keys are not in `known`."""
+        ...
+    def fetch(self, ref: MessageRef) -> bytes: ...
+    def file(self, ref: MessageRef, folder: str) -> None:
+        """Move the message into folder ("/"-separated levels, created when missing)."""
+        ...
+    def wait(self, seconds: float, stop: StopFlag) -> None:
+        """Return when new mail may have come, `seconds` passed or stop was asked."""
+        ...
+
+
+class StopFlag(Protocol):
+    def is_set(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...

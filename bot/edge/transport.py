@@ -1,0 +1,80 @@
+"""How letters leave the outbox: an SMTP server, or a pickup folder of .eml files."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+
+from bot.config import ServerConfig
+from bot.edge.imap import tls_context
+from bot.store import write_atomic
+
+
+class TransportError(Exception):
+    """The letter was not accepted; it stays in the outbox for a later try."""
+
+
+class Transport(Protocol):
+    def send(self, sender: str, recipients: list[str], message: bytes) -> None: ...
+
+
+class SmtpTransport:
+    def __init__(self, config: ServerConfig, *, timeout: float = 30.0) -> None:
+        self.config = config
+        self.timeout = timeout
+
+    def _client(self) -> aiosmtplib.SMTP:
+        cfg = self.config
+        return aiosmtplib.SMTP(
+            hostname=cfg.host, port=cfg.port, timeout=self.timeout,
+            use_tls=cfg.security == "ssl", start_tls=cfg.security == "starttls",
+            tls_context=tls_context(cfg.verify_tls, cfg.ca_file) if cfg.security != "none" else None,
+        )
+
+    async def _send(self, sender: str, recipients: list[str], message: bytes) -> None:
+        client = self._client()
+        async with client:
+            if self.config.user:
+                await client.login(self.config.user, self.config.password.read() or "")
+            await client.sendmail(sender, recipients, message)
+
+    def send(self, sender: str, recipients: list[str], message: bytes) -> None:
+        try:
+            asyncio.run(self._send(sender, recipients, message))
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            raise TransportError(f"SMTP {self.config.host}:{self.config.port}: {exc}") from exc
+
+    def greet(self) -> str:
+        """Connect, say EHLO, log in if configured: the doctor's check."""
+
+        async def _greet() -> str:
+            client = self._client()
+            async with client:
+                if self.config.user:
+                    await client.login(self.config.user, self.config.password.read() or "")
+                return str(client.esmtp_extensions and "ESMTP" or "SMTP")
+
+        try:
+            return asyncio.run(_greet())
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            raise TransportError(f"SMTP {self.config.host}:{self.config.port}: {exc}") from exc
+
+
+class PickupTransport:
+    """Writes each letter as an .eml file (the embedded default; or for ViPNet's
+    automatic processing, which sends files dropped into a folder)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def send(self, sender: str, recipients: list[str], message: bytes) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns()}.eml"
+            write_atomic(self.folder / name, message, mode=0o640)
+        except OSError as exc:
+            raise TransportError(f"pickup folder {self.folder}: {exc}") from exc

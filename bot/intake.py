@@ -1,0 +1,211 @@
+"""Taking letters in, exactly once.
+
+For each message in the watched folder:
+  1. a cheap look at its Subject: not ours -> left untouched (remembered for this run);
+  2. claim: a ledger row (key, attempts) is committed before any work;
+  3. the chain decides; the prepare handlers keep files and check scans;
+  4. ONE store transaction commits the commit handlers' writes, the outcome and the
+     queued reply (the outbox);
+  5. only then the message is moved to its folder, and the row marked filed.
+A crash before 4 retries the letter (up to max_attempts, then review); a crash
+between 4 and 5 finds the row done and only moves the letter: nothing is answered
+twice, nothing is skipped. When UIDVALIDITY changes, the content hash recognises
+letters already handled.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from typing import Any
+
+from tinydb import Query
+
+from bot import logs, outbox
+from bot.clock import Clock
+from bot.edge.mailbox import Mailbox, MailboxError, MessageRef
+from bot.mail.parse import parse, subject_of
+from bot.mail.subject import SubjectRule
+from bot.pipeline.chain import Chain
+from bot.pipeline.model import ACCEPT, FILE, LEAVE, REVIEW, Context, Hit, Letter, Outcome
+from bot.registry import Registry
+from bot.rules import Rules
+from bot.store import Store
+
+log = logs.get("intake")
+
+CLAIMED, DONE, FILED = "claimed", "done", "filed"
+
+
+@dataclass
+class Intake:
+    mailbox: Mailbox
+    store: Store
+    rules: Rules
+    registry: Registry
+    chain: Chain
+    clock: Clock
+    bot_address: str
+    infosec_head: str
+    left: set[str] = field(default_factory=set)  # keys looked at and left alone in this run
+
+    def context(self, now: datetime) -> Context:
+        return Context(rules=self.rules, registry=self.registry, bot_address=self.bot_address,
+                       infosec_head=self.infosec_head, now=now, state_dir=self.store.state_dir,
+                       store=self.store)
+
+    def known_keys(self) -> set[str]:
+        filed = {row["key"] for row in self.store.messages.search(Query().state == FILED)}
+        return filed | self.left
+
+    def process_pending(self) -> list[dict[str, Any]]:
+        """Handle every waiting letter; returns the ledger rows it wrote (for the demo and tests)."""
+        results = []
+        subject_rule = SubjectRule.from_rules(self.rules.section("mail"))
+        intake_rules = self.rules.section("mail")["intake"]
+        max_age = timedelta(days=int(intake_rules["ignore_older_than_days"]))
+        for ref in self.mailbox.pending(self.known_keys()):
+            subject = subject_of(ref.subject_header)
+            if not subject_rule.matches(subject):
+                self.left.add(ref.key)
+                log.debug("letter left", key=ref.key, decision="leave:not_application_subject")
+                continue
+            now = self.clock.now()
+            row = self.store.messages.get(Query().key == ref.key)
+            if row is None and ref.arrived and now - ref.arrived > max_age:
+                self.left.add(ref.key)
+                log.info("letter left", key=ref.key, decision="leave:stale",
+                         reason=f"arrived {ref.arrived.date()}, older than {max_age.days} days")
+                continue
+            results.append(self.process(ref))
+        return results
+
+    # -- one letter ---------------------------------------------------------
+    def process(self, ref: MessageRef) -> dict[str, Any]:
+        row = self.store.messages.get(Query().key == ref.key)
+        if row and row["state"] == DONE:
+            # Crashed after the commit, before the move: move only.
+            return self._file(ref, row, resumed=True)
+
+        raw = self.mailbox.fetch(ref)
+        letter = parse(raw, ref.key)
+        twin = self._already_handled(letter)
+        if twin is not None:
+            with self.store.transaction():
+                row = self._upsert(ref, letter, {
+                    "state": DONE, "decision": twin["decision"], "folder": twin["folder"],
+                    "twin_of": twin["key"], "outcome": twin.get("outcome"),
+                })
+            log.info("letter already handled under another UIDVALIDITY", key=ref.key, twin=twin["key"])
+            return self._file(ref, row, resumed=True)
+
+        attempts = self._claim(ref, letter)
+        max_attempts = int(self.rules.value("mail", "intake.max_attempts"))
+        now = self.clock.now()
+        ctx = self.context(now)
+        try:
+            if attempts > max_attempts:
+                outcome = self._give_up(letter)
+                with self.store.transaction():
+                    row = self._record(ref, letter, outcome, now)
+            else:
+                outcome = self.chain.decide(letter, ctx)
+                if outcome.action == LEAVE:
+                    with self.store.transaction():
+                        self.store.messages.remove(Query().key == ref.key)
+                    self.left.add(ref.key)
+                    return {"key": ref.key, "decision": outcome.decision, "subject": letter.subject,
+                            "sender": letter.from_header, "reply": None}
+                outcome = self.chain.run_prepare(letter, outcome, ctx)
+                with self.store.transaction():
+                    outcome = self.chain.run_commit(letter, outcome, ctx)
+                    row = self._record(ref, letter, outcome, now)
+        except Exception as exc:  # any failure: the claim stays, the letter is retried, then reviewed
+            with self.store.transaction():
+                self.store.messages.update(
+                    {"last_error": f"{type(exc).__name__}: {exc}"[:1000]}, Query().key == ref.key)
+            log.error("letter failed", key=ref.key, message_id=letter.message_id, attempt=attempts,
+                      error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc(limit=5))
+            raise
+        return self._file(ref, row, resumed=False)
+
+    def _already_handled(self, letter: Letter) -> dict[str, Any] | None:
+        q = Query()
+        rows = self.store.messages.search((q.sha256 == letter.sha256) & q.state.one_of([DONE, FILED]))
+        return rows[0] if rows else None
+
+    def _upsert(self, ref: MessageRef, letter: Letter, fields: dict[str, Any]) -> dict[str, Any]:
+        base = {
+            "key": ref.key, "uid": ref.uid, "message_id": letter.message_id, "sha256": letter.sha256,
+            "subject": letter.subject, "sender": letter.from_address, "sender_name": letter.from_name,
+            "arrived": ref.arrived.isoformat() if ref.arrived else None,
+        }
+        base.update(fields)
+        self.store.messages.upsert(base, Query().key == ref.key)
+        return self.store.messages.get(Query().key == ref.key)  # type: ignore[return-value]
+
+    def _claim(self, ref: MessageRef, letter: Letter) -> int:
+        with self.store.transaction():
+            row = self.store.messages.get(Query().key == ref.key)
+            attempts = (row.get("attempts", 0) if row else 0) + 1
+            self._upsert(ref, letter, {"state": CLAIMED, "attempts": attempts,
+                                       "claimed_at": self.clock.now().isoformat()})
+        return attempts
+
+    def _give_up(self, letter: Letter) -> Outcome:
+        row = self.store.messages.get(Query().key == letter.key) or {}
+        reason = f"failed {row.get('attempts', 0) - 1} times: {row.get('last_error') or 'crashed'}"
+        return Outcome(action=REVIEW, hits=(Hit("processing_failed", reason),))
+
+    def _record(self, ref: MessageRef, letter: Letter, outcome: Outcome, now: datetime) -> dict[str, Any]:
+        """Inside the transaction: the outcome, and the reply queued in the outbox."""
+        folders = self.rules.section("mail")["folders"]
+        folder = folders["review"] if outcome.action == REVIEW else folders["processed"]
+        reply_id = None
+        if outcome.reply is not None:
+            reply_id = outbox.queue(self.store, outcome.reply, kind="reply", ref=ref.key, now=now)
+        return self._upsert(ref, letter, {
+            "state": DONE,
+            "decision": outcome.decision,
+            "action": outcome.action,
+            "folder": folder,
+            "handled_at": now.isoformat(),
+            "hits": [{"decision": h.decision, "reason": h.reason} for h in outcome.hits],
+            "organisation_inn": outcome.organisation.inn if outcome.organisation else None,
+            "attachments": [s.as_dict() for s in outcome.saved],
+            "scan": outcome.scan,
+            "case": outcome.case,
+            "notes": list(outcome.notes),
+            "reply_outbox_id": reply_id,
+            "reply_subject": str(outcome.reply["Subject"]) if outcome.reply is not None else None,
+            "defects": list(letter.defects),
+        })
+
+    def _file(self, ref: MessageRef, row: dict[str, Any], *, resumed: bool) -> dict[str, Any]:
+        try:
+            self.mailbox.file(ref, row["folder"])
+        except MailboxError:
+            log.warning("letter not moved yet", key=ref.key, folder=row["folder"])
+            raise
+        with self.store.transaction():
+            self.store.messages.update({"state": FILED, "filed_at": self.clock.now().isoformat()},
+                                       Query().key == ref.key)
+        log.info(
+            "letter handled", key=ref.key, uid=ref.uid, message_id=row.get("message_id"),
+            sender=row.get("sender"), decision=row.get("decision"), folder=row.get("folder"),
+            reply=bool(row.get("reply_outbox_id")), resumed=resumed,
+            verdict=(row.get("scan") or {}).get("verdict"),
+            hits=[h["reason"] for h in row.get("hits") or []] or None,
+        )
+        return {"key": ref.key, "decision": row.get("decision"), "subject": row.get("subject"),
+                "sender": row.get("sender"), "reply": row.get("reply_subject"),
+                "verdict": (row.get("scan") or {}).get("verdict"), "folder": row.get("folder")}
+
+
+def sender_of(letter_from: str) -> str:
+    return parseaddr(letter_from)[1].lower()
+
+
+__all__ = ["Intake", "ACCEPT", "FILE", "REVIEW", "LEAVE"]

@@ -1,0 +1,181 @@
+"""Raw message bytes -> a Letter value. Never raises on bad input: defects are recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from email import message_from_bytes
+from email.message import EmailMessage, Message
+from email.policy import Compat32
+from email.utils import parseaddr, parsedate_to_datetime
+
+from bot.mail.headers import decode, guess_cyrillic, undo_surrogates
+from bot.pipeline.model import Attachment, Letter
+
+# Magic numbers of the scan formats we accept. Four signatures do not justify libmagic.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "pdf"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+)
+# MIME defects that mean the structure itself is broken (not just sloppy headers).
+_STRUCTURAL_DEFECTS = {
+    "StartBoundaryNotFoundDefect",
+    "MultipartInvariantViolationDefect",
+    "CloseBoundaryNotFoundDefect",
+    "NoBoundaryInMultipartDefect",
+    "InvalidBase64PaddingDefect",
+    "InvalidBase64CharactersDefect",
+    "InvalidBase64LengthDefect",
+    "MissingHeaderBodySeparatorDefect",
+}
+
+
+class _RawHeaders(Compat32):
+    """compat32, but 8-bit header text comes back as surrogate-escaped str, not an
+    'unknown-8bit' Header whose str() is all replacement marks: bot.mail.headers
+    then recovers the cp1251/koi8-r text, file names included."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+        return value
+
+
+RAW_HEADERS = _RawHeaders()
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+
+def sniff(data: bytes) -> str | None:
+    head = data[:16]
+    # PDFs may carry junk before the header; PDF readers accept it within the first KiB.
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def safe_filename(name: str, index: int) -> str:
+    """A file name fit to show to people; never used as a path."""
+    name = unicodedata.normalize("NFC", undo_surrogates(name))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE_NAME.sub("_", name).strip(" .")
+    if len(name) > 120:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 110] + dot + ext[:8]) if dot else name[:120]
+    return name or f"вложение-{index}"
+
+
+def _filename(part: Message, index: int) -> str | None:
+    try:
+        raw = part.get_filename()
+    except Exception:  # a broken RFC 2231 parameter must not sink the letter
+        raw = None
+    if raw is None:
+        return None
+    return safe_filename(decode(raw), index)
+
+
+def _payload(part: Message) -> tuple[bytes, list[str]]:
+    defects: list[str] = []
+    try:
+        data = part.get_payload(decode=True)
+    except Exception as exc:  # noqa: BLE001 - the email package raises many kinds here
+        return b"", [f"payload:{type(exc).__name__}"]
+    defects.extend(type(d).__name__ for d in getattr(part, "defects", []))
+    return (data if isinstance(data, bytes) else b""), defects
+
+
+def display_and_address(raw_from: str) -> tuple[str, str]:
+    """Split From before decoding RFC 2047 words, so a decoded name cannot break the syntax.
+
+    ViPNet node names carry brackets («29(АГКП1) Секретарь»), which RFC 5322 reads as a
+    comment when left unquoted: the display name is taken as written before «<».
+    """
+    name, address = parseaddr(raw_from)
+    if "<" in raw_from:
+        name = raw_from.rsplit("<", 1)[0].strip().strip('"').strip()
+    return decode(name), address
+
+
+def parse(raw: bytes, key: str) -> Letter:
+    msg = message_from_bytes(raw, policy=RAW_HEADERS)
+    defects: list[str] = [type(d).__name__ for d in msg.defects]
+
+    def header(name: str) -> str:
+        return decode(msg.get(name)) if msg.get(name) is not None else ""
+
+    headers: dict[str, str] = {}
+    for name in msg:
+        lname = name.lower()
+        if lname not in headers:
+            headers[lname] = decode(msg.get(name))
+
+    from_header = header("From")
+    from_name, from_address = display_and_address(str(msg.get("From") or ""))
+    return_path = None
+    if msg.get("Return-Path") is not None:
+        return_path = parseaddr(header("Return-Path"))[1]
+
+    date = None
+    if msg.get("Date"):
+        try:
+            date = parsedate_to_datetime(header("Date"))
+        except (TypeError, ValueError, IndexError):
+            defects.append("InvalidDateDefect")
+
+    attachments: list[Attachment] = []
+    index = 0
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        filename = _filename(part, index + 1)
+        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        ctype = part.get_content_type()
+        if filename is None and disposition != "attachment" and not ctype.startswith(("image/", "application/")):
+            continue  # the body text
+        index += 1
+        data, part_defects = _payload(part)
+        defects.extend(part_defects)
+        kind = sniff(data)
+        attachments.append(Attachment(
+            filename=filename or f"вложение-{index}.{kind or 'bin'}",
+            declared_type=ctype,
+            kind=kind,
+            data=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+        ))
+
+    return Letter(
+        key=key,
+        message_id=header("Message-ID"),
+        subject=header("Subject"),
+        from_header=from_header,
+        from_address=from_address.strip().lower(),
+        from_name=from_name,
+        return_path=return_path,
+        headers=headers,
+        references=header("References"),
+        date=date,
+        attachments=tuple(attachments),
+        defects=tuple(defects),
+        size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def is_structurally_broken(letter: Letter) -> list[str]:
+    return sorted({d for d in letter.defects if d.split(":")[0] in _STRUCTURAL_DEFECTS or d.startswith("payload:")})
+
+
+def subject_of(raw_header: bytes) -> str:
+    """The decoded Subject from a header block alone (the cheap first look at a letter)."""
+    msg = message_from_bytes(raw_header, policy=RAW_HEADERS)
+    return decode(msg.get("Subject"))
+
+
+__all__ = ["parse", "sniff", "safe_filename", "subject_of", "is_structurally_broken", "guess_cyrillic",
+           "EmailMessage"]

@@ -1,0 +1,44 @@
+"""Write the answer to the organisation (template: rules/templates/, named in mail.toml)."""
+
+from __future__ import annotations
+
+from bot import outbox
+from bot.pipeline.model import ACCEPT, Context, Letter, Outcome
+
+NAME = "compose_reply"
+
+
+def scan_defect_texts(scan: dict, ctx: Context) -> list[str]:
+    texts = ctx.rules.section("form").get("defect_text", {}) if "form" in ctx.rules.sections else {}
+    return [texts.get(code, code) for code in scan.get("defects") or []]
+
+
+def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
+    if outcome.action != ACCEPT:
+        return outcome
+    replies = ctx.rules.section("mail")["replies"]
+    received = (letter.date or ctx.now).astimezone(ctx.now.tzinfo).strftime("%d.%m.%Y %H:%M")
+    case = outcome.case or {}
+    body = ctx.rules.render(
+        replies["template"],
+        subject=letter.subject,
+        received=received,
+        organisation=outcome.organisation,
+        files=[s.as_dict() for s in outcome.saved],
+        scan=outcome.scan,
+        scan_defects=scan_defect_texts(outcome.scan, ctx) if outcome.scan else [],
+        case=case,
+        case_template=case.get("template"),
+    )
+    subject = letter.subject.strip() or ctx.rules.value("mail", "subject.expected")
+    message = outbox.make_message(
+        sender=ctx.bot_address,
+        to=letter.from_header if letter.from_address else letter.from_address,
+        subject=f"{replies['subject_prefix']}{subject}",
+        body=body,
+        kind="reply",
+        now=ctx.now,
+        in_reply_to=letter.message_id or None,
+        references=letter.references or None,
+    )
+    return outcome.with_(reply=message)
