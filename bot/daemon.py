@@ -16,7 +16,7 @@ from typing import Any
 
 import sdnotify
 
-from bot import logs
+from bot import health, logs
 from bot import registry as registry_mod
 from bot.clock import Clock
 from bot.config import Config
@@ -85,12 +85,22 @@ class Daemon:
             assert self.mailbox is not None
             self.mailbox.connect()
             self.connected = True
+            health.record(self.store, "imap", ok=True, now=self.clock.now())
             log.info("mailbox open", mailbox=type(self.mailbox).__name__)
             self.notifier.notify("READY=1\nSTATUS=mailbox open")
         self.results.extend(self.intake.process_pending())
+        health.record(self.store, "imap", ok=True, now=self.clock.now())
         self.run_duties()
-        self.delivery.deliver_due()
+        self.deliver()
         self.notifier.notify("WATCHDOG=1")
+
+    def deliver(self) -> None:
+        sent, failed = self.delivery.deliver_due()
+        if failed:
+            health.record(self.store, "smtp", ok=False, now=self.clock.now(),
+                          error=self.delivery.last_error)
+        elif sent:
+            health.record(self.store, "smtp", ok=True, now=self.clock.now())
 
     def run_duties(self) -> None:
         duties = _duties()
@@ -130,9 +140,10 @@ class Daemon:
                     delay = backoff[min(failures, len(backoff) - 1)]
                     failures += 1
                     log.warning("mailbox unavailable", error=str(exc), retry_in=delay, failures=failures)
+                    health.record(self.store, "imap", ok=False, now=self.clock.now(), error=str(exc))
                     self.notifier.notify(f"STATUS=mailbox unavailable, retry in {delay:.0f}s\nWATCHDOG=1")
                     # Letters already queued still go out while the mailbox is away.
-                    self.delivery.deliver_due()
+                    self.deliver()
                     self.stop.wait(delay)
                 except Exception as exc:  # a letter failed: it stays claimed and is retried next round
                     log.error("round failed", error=f"{type(exc).__name__}: {exc}")

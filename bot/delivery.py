@@ -22,6 +22,7 @@ class Delivery:
     clock: Clock
     last_success: datetime | None = None
     last_failure: datetime | None = None
+    last_error: str | None = None
 
     def deliver_due(self) -> tuple[int, int]:
         """Returns (sent, failed). Stops at the first failure: the server is likely down for all."""
@@ -36,6 +37,7 @@ class Delivery:
                                            base=float(retry["retry_base_seconds"]),
                                            cap=float(retry["retry_max_seconds"]))
                 self.last_failure = now
+                self.last_error = str(exc)
                 failed += 1
                 log.warning("letter not sent", outbox_id=row.doc_id, kind=row["kind"], to=row["to"],
                             attempt=row["attempts"] + 1, retry_in=delay, error=str(exc))

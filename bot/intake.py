@@ -109,6 +109,7 @@ class Intake:
             if attempts > max_attempts:
                 outcome = self._give_up(letter)
                 with self.store.transaction():
+                    outcome = self.chain.run_commit(letter, outcome, ctx)  # review handlers: alert
                     row = self._record(ref, letter, outcome, now)
             else:
                 outcome = self.chain.decide(letter, ctx)

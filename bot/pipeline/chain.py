@@ -2,7 +2,8 @@
 
 decide()   - pure: every decision is asked; the first hit's action is the letter's fate
 prepare()  - the slow handlers, before the store transaction
-commit()   - the handlers whose writes are committed with the letter's record
+commit()   - the handlers whose writes are committed with the letter's record, and for a
+             letter parked for review, the review handlers (the InfoSec head's alert)
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from bot.pipeline.model import ACCEPT, ACTIONS, Context, Hit, Letter, Outcome
+from bot.pipeline.model import ACCEPT, ACTIONS, REVIEW, Context, Hit, Letter, Outcome
 from bot.rules import Rules, RulesError
 
 
@@ -26,6 +27,7 @@ class Chain:
     links: tuple[Link, ...]
     prepare: tuple[ModuleType, ...]
     commit: tuple[ModuleType, ...]
+    review: tuple[ModuleType, ...] = ()
 
     def decide(self, letter: Letter, ctx: Context) -> Outcome:
         hits: list[Hit] = []
@@ -46,7 +48,12 @@ class Chain:
         return self._run(self.prepare, letter, outcome, ctx)
 
     def run_commit(self, letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
-        return self._run(self.commit, letter, outcome, ctx)
+        outcome = self._run(self.commit, letter, outcome, ctx)
+        if outcome.action == REVIEW:
+            # A letter parked for a person (by the chain or a handler): tell them.
+            for handler in self.review:
+                outcome = handler.run(letter, outcome, ctx)
+        return outcome
 
     @staticmethod
     def _run(handlers: tuple[ModuleType, ...], letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
@@ -79,4 +86,5 @@ def load(rules: Rules) -> Chain:
         links=tuple(links),
         prepare=tuple(_import("handlers", n) for n in handlers.get("prepare", [])),
         commit=tuple(_import("handlers", n) for n in handlers.get("commit", [])),
+        review=tuple(_import("handlers", n) for n in handlers.get("review", [])),
     )
