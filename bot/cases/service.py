@@ -16,6 +16,8 @@ from bot.cases.ids import normalise_inn
 from bot.cases.matching import Match, pick_case
 from bot.cases.policy import Policy
 from bot.cases.repo import CaseError, all_cases, get_case, insert_case, new_case_id, save_case
+
+__all__ = ["CaseError", "all_cases", "get_case"]
 from bot.registry import Organisation, Registry
 
 
