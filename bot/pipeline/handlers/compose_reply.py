@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.utils import formataddr
+
 from bot import outbox
 from bot.pipeline.model import ACCEPT, Context, Letter, Outcome
 
@@ -33,7 +35,8 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
     subject = letter.subject.strip() or ctx.rules.value("mail", "subject.expected")
     message = outbox.make_message(
         sender=ctx.bot_address,
-        to=letter.from_header if letter.from_address else letter.from_address,
+        # formataddr quotes/encodes the name: ViPNet node names carry brackets.
+        to=formataddr((letter.from_name, letter.from_address), charset="utf-8"),
         subject=f"{replies['subject_prefix']}{subject}",
         body=body,
         kind="reply",

@@ -1,0 +1,100 @@
+"""`vipnet-cert-bot demo`: the main job on an embedded default (a Maildir and a pickup folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot import logs
+
+
+@click.command("demo")
+@click.option("--dir", "root", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-out"),
+              show_default=True, help="Куда сложить демонстрационный почтовый ящик, настройки и ответы.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Не используется: демонстрация создаёт свои настройки в --dir.")
+def demo(root: Path, config_path: Path | None) -> None:
+    """Показать работу бота на встроенном примере: письма, решения, ответы."""
+    from email import message_from_bytes, policy
+
+    from bot import config as config_mod
+    from bot import demo as demo_mod
+    from bot import rules as rules_mod
+    from bot.clock import SystemClock
+    from bot.daemon import Daemon
+
+    logs.configure("WARNING")
+    root = root.resolve()
+    click.echo(f"Готовлю пример в {root} …")
+    config_file = demo_mod.build(root)
+    cfg = config_mod.load(config_file)
+    rules = rules_mod.load(cfg.bot.rules_dir)
+    labels = demo_mod.labels(cfg.maildir) if cfg.maildir else {}
+    click.echo("Запускаю бота один раз (vipnet-cert-bot run --once): распознавание сканов занимает "
+               "несколько секунд на страницу …\n")
+    results = Daemon(cfg, rules, SystemClock()).run_once()
+
+    import json
+
+    from bot.store import Store
+
+    store = Store(cfg.bot.state_dir)
+    rows = {r["key"]: r for r in store.messages.all()}
+    sent = {r["ref"]: r for r in store.outbox.all()}
+    store.close()
+    by_message_id = {}
+    for row in rows.values():
+        by_message_id[row["message_id"]] = row
+
+    header = f"{'Письмо':<52} {'Решение':<42} {'Ответ'}"
+    click.echo(header)
+    click.echo("-" * 120)
+    shown = set()
+    for message_id, label in labels.items():
+        row = by_message_id.get(message_id)
+        if row is None:
+            decision, reply = "оставлено во входящих", "—"
+        else:
+            shown.add(row["key"])
+            decision = _decision_ru(row)
+            out = sent.get(row["key"])
+            if out:
+                eml = out["message"].encode()
+                verdict = demo_mod.first_lines(eml)
+                reply = f"{out['subject']}" + (f" — {verdict}" if verdict else "")
+            else:
+                reply = "—"
+        click.echo(f"{label[:51]:<52} {decision[:41]:<42} {reply[:100]}")
+    click.echo("")
+    click.echo(f"Обработано писем: {len(results)}; ответы лежат в {cfg.pickup_dir} (.eml).")
+    if sent:
+        first = min(sent.values(), key=lambda r: r.doc_id)
+        msg = message_from_bytes(first["message"].encode(), policy=policy.default)
+        body = msg.get_body(("plain",))
+        click.echo("\nПример ответа организации:\n")
+        click.echo(f"Кому: {msg['To']}\nТема: {msg['Subject']}\nAuto-Submitted: {msg['Auto-Submitted']}\n")
+        click.echo(body.get_content() if body is not None else "")  # type: ignore[union-attr]
+    scans = [r["scan"] for r in rows.values() if r.get("scan")]
+    if scans:
+        click.echo("Заключения проверки сканов (check-scan --json):")
+        for scan in scans:
+            click.echo("  " + json.dumps({k: scan.get(k) for k in ("verdict", "signatures", "seal", "defects")},
+                                         ensure_ascii=False))
+
+
+DECISIONS_RU = {
+    "accept": "принято, ответ отправлен",
+    "file": "подшито без ответа",
+    "review": "на проверку ИБ",
+}
+
+
+def _decision_ru(row: dict) -> str:
+    action = row.get("action", "")
+    first = (row.get("hits") or [{}])[0].get("decision", "")
+    text = DECISIONS_RU.get(action, action)
+    return f"{text} ({first})" if first else text
+
+
+COMMANDS = [demo]
