@@ -44,7 +44,11 @@ def name_score(a: str | None, b: str | None) -> float:
         else:
             scores.append(fuzz.ratio(x, y))
     given = sum(scores) / len(scores)
-    return 0.6 * surname + 0.4 * given
+    tokenwise = 0.6 * surname + 0.4 * given
+    if min(len(t) for t in ta + tb) > 1 and len(ta) == len(tb):
+        # full names on both sides: OCR slips spread over the whole string weigh less
+        return max(tokenwise, fuzz.ratio(" ".join(ta), " ".join(tb)))
+    return tokenwise
 
 
 def same_node(a: str | None, b: str | None) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.cases import model as m
 from bot.cases.ids import normalise_inn
-from bot.cases.matching import Match, pick_case
+from bot.cases.matching import Match, name_score, pick_case
 from bot.cases.policy import Policy
 from bot.cases.repo import CaseError, all_cases, get_case, insert_case, new_case_id, save_case
 
@@ -84,17 +84,25 @@ def add_request(
             raise CaseError(f"по делу {case['id']} сертификат уже изготовлен или дело закрыто")
         created = False
     else:
-        match: Match = pick_case(open_cases(store, policy, org.inn, today), owner, node,
+        candidates = open_cases(store, policy, org.inn, today)
+        # a request joins a case that waits for one (opened by a scan) …
+        match: Match = pick_case([c for c in candidates if not m.has_request(c)], owner, node,
                                  accept=policy.match_accept, reject=policy.match_reject)
         if match.kind == "ambiguous":
             raise CaseError(f"запрос подходит к нескольким делам ({', '.join(match.candidates)}): "
                             f"{match.reason}; укажите дело: --case ДЕЛО")
+        # … or repeats the request of the same owner's open case
+        repeated = [c for c in candidates if m.has_request(c)
+                    and name_score(owner, c.get("owner")) >= policy.match_accept]
         if match.kind == "case" and match.case_id:
-            case = get_case(store, match.case_id)
-            created = False
+            case, created = get_case(store, match.case_id), False
+        elif len(repeated) == 1:
+            case, created = repeated[0], False
+        elif len(repeated) > 1:
+            raise CaseError(f"запрос подходит к нескольким делам ({', '.join(c['id'] for c in repeated)}); "
+                            "укажите дело: --case ДЕЛО")
         else:
-            case = new_case(store, org, owner=owner, node=node, now=now)
-            created = True
+            case, created = new_case(store, org, owner=owner, node=node, now=now), True
     if not m.name_tokens_present(case.get("owner")):
         case["owner"] = owner.strip()
     if node and not case.get("node"):
