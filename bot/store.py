@@ -128,8 +128,9 @@ class Store:
         self.storage: AtomicStorage = self.db.storage  # type: ignore[assignment]
 
     def table(self, name: str) -> Table:
-        # TinyDB's per-table query cache would hide other processes' writes.
-        return self.db.table(name, cache_size=0)
+        # A fresh Table each time: TinyDB's cached Table keeps its query cache and next
+        # document id, both stale once another process (daemon / operator command) wrote.
+        return Table(self.storage, name, cache_size=0)
 
     @property
     def messages(self) -> Table:
