@@ -262,3 +262,13 @@ def settle(case: dict[str, Any], policy: Policy, *, on: date, at: datetime) -> l
 
 def name_tokens_present(name: Any) -> bool:
     return bool(str(name or "").strip(" .,-"))
+
+
+def as_of(case: dict[str, Any], moment: datetime) -> dict[str, Any]:
+    """The case as it was known at `moment`: events recorded later are left out (dry runs, replays)."""
+    kept = []
+    for ev in case.get("events", []):
+        at = ev.get("at")
+        if at is None or datetime.fromisoformat(at) <= moment:
+            kept.append(ev)
+    return {**case, "events": kept}

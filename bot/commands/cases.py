@@ -345,8 +345,10 @@ def _load_all(ctx: Context) -> list[dict[str, Any]]:
 def cases_cmd(ctx: Context, state: str | None, as_json: bool) -> None:
     """Дела: организация, владелец, состояние, ближайший срок, осталось дней."""
     policy = _policy(ctx)
-    today = _now(ctx).date()
-    views = [case_view(c, policy, today) for c in sorted(_load_all(ctx), key=lambda c: c["id"])]
+    now = _now(ctx)
+    known = [c for c in sorted(_load_all(ctx), key=lambda c: c["id"])
+             if not c.get("opened_at") or datetime.fromisoformat(c["opened_at"]) <= now]
+    views = [case_view(m.as_of(c, now), policy, now.date()) for c in known]
     if state:
         views = [v for v in views if v["state"] == state]
     if as_json:
@@ -371,7 +373,8 @@ def cases_cmd(ctx: Context, state: str | None, as_json: bool) -> None:
 def case_cmd(ctx: Context, case_id: str, as_json: bool) -> None:
     """Дело и его история (хронология событий)."""
     policy = _policy(ctx)
-    today = _now(ctx).date()
+    now = _now(ctx)
+    today = now.date()
     store = ctx.store()
     try:
         with store.transaction():
@@ -381,6 +384,7 @@ def case_cmd(ctx: Context, case_id: str, as_json: bool) -> None:
                 raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
+    case = m.as_of(case, now)
     view = case_view(case, policy, today)
     if as_json:
         click.echo(json.dumps({"case": view, "timeline": timeline(case)}, ensure_ascii=False, indent=2))
