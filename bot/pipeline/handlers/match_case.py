@@ -27,6 +27,7 @@ from bot.cases.repo import all_cases
 from bot.cases.views import case_view
 from bot.pipeline.model import REVIEW, Context, Letter, Outcome
 
+NAME = "match_case"
 RECORDABLE = ("complete", "incomplete")   # verdicts of an application form (good or defective)
 
 TEMPLATES = {
