@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot import outbox
+from bot import logs, outbox
 from bot.cases import model as m
 from bot.cases.due import INFOSEC_HEAD, DueLetter, due_letters
 from bot.cases.repo import all_cases, get_case, save_case
 from bot.clock import MOSCOW
 from bot.registry import Registry
 from bot.rules import Rules
+
+log = logs.get("bot.cases.duties")
 
 NO_ADDRESS_NOTE = ("[У организации нет адреса в реестре: письмо пришло вам. "
                    "Перешлите его организации и добавьте адрес в реестр.]\n\n")
@@ -39,6 +41,7 @@ def queue_letter(store: Any, letter: DueLetter, *, bot_address: str, infosec_hea
                                        message_id=str(msg["Message-ID"]),
                                        **{k: v for k, v in letter.data.items() if k == "document"}))
     save_case(store, case)
+    log.info("case letter queued", case=letter.case_id, key=letter.key, kind=kind)
     return ref
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import logs
 from bot.cases import model as m
 from bot.cases import service
 from bot.cases.matching import check_identity, pick_case
@@ -28,6 +29,7 @@ from bot.cases.views import case_view
 from bot.pipeline.model import REVIEW, Context, Letter, Outcome
 
 NAME = "match_case"
+log = logs.get("bot.pipeline.match_case")
 RECORDABLE = ("complete", "incomplete")   # verdicts of an application form (good or defective)
 
 TEMPLATES = {
@@ -105,4 +107,5 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         event = "scan_replaced"
     else:
         event = "scan_recorded"
+    log.info("scan put on case", case=view["id"], case_event=event, state=view["state"], letter=letter.key)
     return outcome.with_(case=_result(view, event, reason=match.reason, replaced=replaced))
