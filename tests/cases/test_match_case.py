@@ -136,3 +136,18 @@ def test_not_a_form_opens_no_case_and_no_scan_does_nothing(run, store: Store) ->
     assert service.all_cases(store) == []
     out = run(2, None, "2026-04-30 11:00")
     assert out.case is None
+
+
+def test_a_scan_sent_again_after_the_certificate_joins_that_case(run, store: Store, policy: Policy,
+                                                                 registry: Registry) -> None:
+    cid = request(store, policy, registry, "Иванов Иван Иванович", "2026-04-29 10:00")
+    run(1, scan(owner_name="Иванов Иван Иванович"), "2026-04-29 11:00")
+    with store.transaction():
+        service.mark_issued(store, policy, cid, serial="1", not_after=date(2027, 4, 30), on=date(2026, 4, 30),
+                            now=at("2026-04-30 10:00"))
+    out = run(2, scan(owner_name="Иванов Иван Иванович"), "2026-05-04 11:00")
+    assert out.case["id"] == cid and out.case["state"] == m.CERTIFICATE_MADE_STATE
+    assert len(service.all_cases(store)) == 1
+    # another owner of the same organisation still opens a case of their own
+    out = run(3, scan(owner_name="Смирнова Ольга Петровна"), "2026-05-04 11:05")
+    assert out.case["event"] == "waiting_for_request" and out.case["id"] != cid

@@ -30,6 +30,7 @@ from bot.pipeline.model import REVIEW, Context, Letter, Outcome
 
 NAME = "match_case"
 log = logs.get("bot.pipeline.match_case")
+AFTER_CERTIFICATE = (m.CERTIFICATE_MADE_STATE, m.OVERDUE, m.SUSPENDED_STATE)
 RECORDABLE = ("complete", "incomplete")   # verdicts of an application form (good or defective)
 
 TEMPLATES = {
@@ -52,6 +53,8 @@ def _result(view: dict[str, Any], event: str, *, reason: str = "", replaced: boo
 
 
 def _already(store: Any, letter: Letter) -> dict[str, Any] | None:
+    if not letter.sha256:
+        return None
     for case in all_cases(store):
         for ev in case.get("events", []):
             if ev["kind"] == m.SCAN_RECEIVED and ev.get("letter_sha256") == letter.sha256:
@@ -89,6 +92,14 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
                                    "template": REVIEW_TEMPLATE})
 
     case = next((c for c in candidates if c["id"] == match.case_id), None)
+    if case is None and fields.get("owner_name"):
+        # the scan sent again after the certificate was made: it belongs to that case, not a new one
+        made = service.open_cases(ctx.store, policy, org.inn, today, states=AFTER_CERTIFICATE)
+        late = pick_case(made, fields.get("owner_name"), fields.get("vipnet_node"),
+                         accept=policy.match_accept, reject=policy.match_reject)
+        if late.kind == "case":
+            case = next(c for c in made if c["id"] == late.case_id)
+            match = late
     if case is None and verdict not in RECORDABLE:
         # not an application (or unreadable) and no case to put it on: nothing to open a case for
         return outcome.with_(case=_empty("not_recorded", f"вердикт {verdict}: дело не открыто"))
