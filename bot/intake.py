@@ -79,7 +79,12 @@ class Intake:
                 log.info("letter left", key=ref.key, decision="leave:stale",
                          reason=f"arrived {ref.arrived.date()}, older than {max_age.days} days")
                 continue
-            results.append(self.process(ref))
+            try:
+                results.append(self.process(ref))
+            except MailboxError:
+                raise  # the connection is gone: the daemon reconnects
+            except Exception:  # noqa: BLE001 - logged in process(); the claim stays, retried next round
+                continue
         return results
 
     # -- one letter ---------------------------------------------------------

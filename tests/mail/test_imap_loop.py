@@ -295,3 +295,26 @@ def test_cli_run_once_against_config(imap_setup, dovecot, smtp_server, tmp_path:
     assert len(smtp_server.wait_for(1)) == 1
     assert "secret" not in result.stderr  # the password never reaches the log
     assert '"decision": "accept"' in result.stderr
+
+
+def test_failing_letter_is_retried_then_parked_and_others_still_answered(imap_setup, dovecot, smtp_server, rules):
+    config, user = imap_setup
+    # A disk problem: the attachments folder cannot be made, so keeping the scan fails.
+    config.bot.state_dir.mkdir(parents=True, exist_ok=True)
+    (config.bot.state_dir / "attachments").write_text("not a folder")
+    append(dovecot, user, Draft(sender=KNOWN, attachments=[("скан.pdf", b"%PDF-1.4\n%%EOF\n")]),
+           Draft(sender=KNOWN))
+    first = run_once(config, rules)
+    assert [r["decision"] for r in first] == ["accept"]  # the second letter is not held up
+    max_attempts = int(rules.value("mail", "intake.max_attempts"))
+    for _ in range(max_attempts - 1):
+        assert run_once(config, rules) == []
+    store = Store(config.bot.state_dir)
+    (row,) = store.messages.search(Query().state == "claimed")
+    assert row["attempts"] == max_attempts and "NotADirectoryError" in row["last_error"]
+    store.close()
+    (parked,) = run_once(config, rules)
+    assert parked["decision"] == "review:processing_failed"
+    assert len(folder_subjects(dovecot, user, REVIEW)) == 1
+    time.sleep(0.3)
+    assert len(smtp_server.received) == 1
