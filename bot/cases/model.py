@@ -62,9 +62,9 @@ STATE_NAMES = {
     WAITING_FOR_SCAN: "ждём скан заявки",
     WAITING_FOR_REQUEST: "ждём электронный запрос",
     SCAN_DEFECTIVE: "скан не принят",
-    FULL_SET_STATE: "полный набор, изготовить сертификат",
-    CERTIFICATE_MADE_STATE: "сертификат изготовлен, ждём бумажные документы",
-    OVERDUE: "срок пропущен, рекомендована приостановка",
+    FULL_SET_STATE: "полный набор: изготовить сертификат",
+    CERTIFICATE_MADE_STATE: "сертификат изготовлен, ждём документы",
+    OVERDUE: "срок пропущен: приостановить",
     SUSPENDED_STATE: "сертификат приостановлен",
     CLOSED_STATE: "закрыто",
 }

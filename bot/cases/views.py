@@ -75,7 +75,9 @@ def event_line(ev: dict[str, Any]) -> str:
         if ev.get("replaces_defective"):
             extra.append("заменяет непринятый скан")
     if ev["kind"] == m.REQUEST_RECEIVED:
-        extra.append(f"источник: {ev.get('source')}")
+        source = {"operator": "оператор", "file": "файл запроса"}.get(ev.get("source", ""), ev.get("source"))
+        extra.append(f"источник: {source}" + (f" {ev['details']['file']}" if ev.get("details", {}).get("file")
+                                              else ""))
     if ev["kind"] == m.FULL_SET and ev.get("due"):
         extra.append(f"изготовить до {m.ru_date(date.fromisoformat(ev['due']))}")
     if ev["kind"] == m.CERTIFICATE_MADE:

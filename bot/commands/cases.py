@@ -361,9 +361,9 @@ def cases_cmd(ctx: Context, state: str | None, as_json: bool) -> None:
     for v in views:
         rows.append((v["id"], v["organisation"], v["owner"] or "—", v["state_name"],
                      v["next_deadline_display"] or "—", "" if v["days_left"] is None else str(v["days_left"])))
-    widths = [min(max(len(r[i]) for r in rows), 40) for i in range(len(rows[0]))]
+    widths = [min(max(len(r[i]) for r in rows), 45) for i in range(len(rows[0]))]
     for r in rows:
-        click.echo("  ".join(cell[:40].ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+        click.echo("  ".join(cell[:45].ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
 
 
 @click.command("case")
