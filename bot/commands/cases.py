@@ -387,7 +387,8 @@ def case_cmd(ctx: Context, case_id: str, as_json: bool) -> None:
     case = m.as_of(case, now)
     view = case_view(case, policy, today)
     if as_json:
-        click.echo(json.dumps({"case": view, "timeline": timeline(case)}, ensure_ascii=False, indent=2))
+        # the same keys as a row of `cases --json`, plus the timeline
+        click.echo(json.dumps({**view, "events": timeline(case)}, ensure_ascii=False, indent=2))
         return
     click.echo(f"Дело {view['id']}: {view['organisation']} (ИНН {view['inn']})")
     click.echo(f"Владелец: {view['owner'] or '—'}" + (f", узел {view['node']}" if view["node"] else ""))

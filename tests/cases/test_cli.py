@@ -98,8 +98,8 @@ def test_a_whole_renewal_from_the_command_line(bot: Bot, rules: Rules, registry,
     out = ok(bot("resume", "2026-0001", now="2026-06-03T11:00"))
     assert "закрыто" in out
     data = json.loads(ok(bot("case", "2026-0001", "--json", now="2026-06-03T12:00")))
-    assert data["case"]["state"] == "closed"
-    assert [e["kind"] for e in data["timeline"]] == [
+    assert data["state"] == "closed"
+    assert [e["kind"] for e in data["events"]] == [
         "request_received", "scan_received", "full_set", "certificate_made", "notice_sent",
         "original_received", "suspended", "certificate_received", "resumed", "closed"]
     text = ok(bot("case", "2026-0001", now="2026-06-03T12:00"))
@@ -109,7 +109,7 @@ def test_a_whole_renewal_from_the_command_line(bot: Bot, rules: Rules, registry,
     assert (early[0]["state"], early[0]["next_deadline"], early[0]["days_left"]) == (
         "certificate_made", "2026-05-07", 2)
     data = json.loads(ok(bot("case", "2026-0001", "--json", now="2026-04-29T12:00")))
-    assert [e["kind"] for e in data["timeline"]] == ["request_received", "scan_received", "full_set"]
+    assert [e["kind"] for e in data["events"]] == ["request_received", "scan_received", "full_set"]
 
 
 def test_cert_import_matches_by_subject(bot: Bot, rules: Rules, registry, tmp_path: Path) -> None:
@@ -122,8 +122,8 @@ def test_cert_import_matches_by_subject(bot: Bot, rules: Rules, registry, tmp_pa
     out = ok(bot("cert", "import", str(cer), now="2026-04-29T12:00"))
     assert "ABCDEF" in out
     data = json.loads(ok(bot("case", "2026-0001", "--json", now="2026-04-29T12:00")))
-    assert data["case"]["serial"] == "ABCDEF" and data["case"]["not_after"] == "2027-04-29"
-    assert data["case"]["made_on"] == "2026-04-29"
+    assert data["serial"] == "ABCDEF" and data["not_after"] == "2027-04-29"
+    assert data["made_on"] == "2026-04-29"
 
 
 def _bad_files(tmp_path: Path) -> dict[str, Path]:
