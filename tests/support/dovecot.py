@@ -31,10 +31,42 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1/localhost: (cert.pem, key.pem)."""
+    import ipaddress
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
 @dataclass
 class Dovecot:
     root: Path
     port: int = field(default_factory=free_port)
+    tls: bool = False
+    tls_port: int = field(default_factory=free_port)
     _users: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -58,6 +90,12 @@ class Dovecot:
             "".join(f"user{i}:{{PLAIN}}secret::::::\n" for i in range(1, MAX_USERS + 1)))
         if os.geteuid() == 0:
             os.chown(self.root / "mail", uid, gid)
+        if self.tls:
+            cert, key = make_certificate(self.root)
+            ssl_settings = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}\n"
+            imaps_port = self.tls_port
+        else:
+            ssl_settings, imaps_port = "ssl = no\n", 0
         self.conf.write_text(f"""
 base_dir = {self.root}/run
 state_dir = {self.root}/run/state
@@ -65,8 +103,7 @@ instance_name = vcbtest-{self.port}
 protocols = imap
 listen = 127.0.0.1
 log_path = {self.root}/log/dovecot.log
-ssl = no
-disable_plaintext_auth = no
+{ssl_settings}disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {login_user}
 default_internal_user = {internal_user}
@@ -88,7 +125,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
   chroot =
 }}
