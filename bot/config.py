@@ -65,6 +65,8 @@ class BotConfig:
     organisations: Path
     rules_dir: Path = DEFAULT_RULES_DIR
     log_level: str = "INFO"
+    # A folder the daemon watches for electronic request files (PKCS#10) exported from the CA software.
+    requests_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def parse(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> Con
         organisations=path_of(require(bot_sec, "bot", "organisations"), "bot.organisations"),
         rules_dir=path_of(bot_sec["rules_dir"], "bot.rules_dir") if "rules_dir" in bot_sec else DEFAULT_RULES_DIR,
         log_level=str(bot_sec.get("log_level", "INFO")),
+        requests_dir=path_of(bot_sec["requests_dir"], "bot.requests_dir") if "requests_dir" in bot_sec else None,
     )
 
     def server(name: str, default_ports: dict[str, int], credential: str) -> dict[str, Any] | None:

@@ -103,6 +103,12 @@ class Daemon:
             health.record(self.store, "smtp", ok=True, now=self.clock.now())
 
     def run_duties(self) -> None:
+        if self.config.bot.requests_dir is not None:
+            from bot.cases.request_folder import import_folder
+
+            import_folder(self.store, self.rules, self.registry, self.config.bot.requests_dir,
+                          bot_address=self.config.bot.address, infosec_head=self.config.bot.infosec_head,
+                          now=self.clock.now())
         duties = _duties()
         if duties is None:
             return
