@@ -1,0 +1,186 @@
+"""Decode one untrusted file into raw page images, in a limited child process.
+
+Run by bot/scan/load.py as `python -I _decode.py FILE OUTDIR LIMITS_JSON` (a script, not a
+package module, so the child imports only Pillow and pypdfium2). It sets its own memory,
+CPU and file-size limits first, writes each page as raw 8-bit pixels (L or RGB) to OUTDIR,
+and prints one JSON line: {"ok": true, "pages": [...]} or {"ok": false, "code": ..., "detail": ...}.
+A native crash, a limit hit or a timeout is seen by the parent as a failed child.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+A4_LONG_INCH = 11.69
+
+
+class Refused(Exception):
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+
+def set_limits(limits: dict[str, Any]) -> None:
+    mem = int(limits["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    cpu = int(limits["decode_seconds"]) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    fsize = 400 * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def sniff(head: bytes) -> str | None:
+    if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    return None
+
+
+def page_dpi(width: int, height: int, info_dpi: Any, target: int) -> float:
+    """The page's resolution: the file's own if plausible for an A4-ish page, else inferred."""
+    inferred = max(width, height) / A4_LONG_INCH
+    try:
+        d = float(info_dpi[0]) if isinstance(info_dpi, tuple | list) else float(info_dpi)
+    except (TypeError, ValueError, IndexError):
+        d = 0.0
+    if 50 <= d <= 1200 and 0.6 <= inferred / d <= 1.6:
+        return d
+    return max(50.0, min(1200.0, inferred))
+
+
+def is_colour(im: Any) -> bool:
+    """True when a noticeable share of the page is saturated (a grey scan saved as RGB is not)."""
+    small = im.copy()
+    small.thumbnail((400, 400))
+    hist = small.convert("HSV").getchannel("S").histogram()
+    total = sum(hist) or 1
+    return sum(hist[40:]) / total > 0.0005
+
+
+def write_page(im: Any, out: Path, index: int, dpi: float, target: int) -> dict[str, Any]:
+    from PIL import Image
+
+    if im.mode not in ("L", "RGB"):
+        if im.mode in ("1", "I;16", "I", "F", "LA", "P") and "transparency" not in im.info and im.mode != "P":
+            im = im.convert("L")
+        else:
+            im = im.convert("RGB")
+    if im.mode == "RGB" and not is_colour(im):
+        im = im.convert("L")
+    if dpi > target * 1.05:  # bring high-resolution pages down here, in the child
+        scale = target / dpi
+        im = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.Resampling.LANCZOS)
+        dpi = float(target)
+    path = out / f"page-{index:03d}.raw"
+    path.write_bytes(im.tobytes())
+    return {"path": str(path), "width": im.width, "height": im.height, "channels": len(im.getbands()),
+            "dpi": dpi}
+
+
+def decode_image(path: Path, kind: str, out: Path, limits: dict[str, Any], target: int) -> list[dict[str, Any]]:
+    from PIL import Image, ImageSequence
+
+    Image.MAX_IMAGE_PIXELS = int(limits["max_pixels"])
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
+    formats = {"jpeg": ["JPEG"], "png": ["PNG"], "tiff": ["TIFF"]}[kind]
+    pages: list[dict[str, Any]] = []
+    try:
+        with Image.open(path, formats=formats) as im:
+            n = getattr(im, "n_frames", 1)
+            if n > int(limits["max_pages"]):
+                raise Refused("too_many_pages", f"{n} страниц")
+            for i, frame in enumerate(ImageSequence.Iterator(im)):
+                if frame.width * frame.height > int(limits["max_pixels"]):
+                    raise Refused("too_large", f"{frame.width}x{frame.height}")
+                frame.load()
+                dpi = page_dpi(frame.width, frame.height, frame.info.get("dpi"), target)
+                pages.append(write_page(frame.copy(), out, i, dpi, target))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise Refused("too_large", str(exc)) from exc
+    except Refused:
+        raise
+    except MemoryError as exc:
+        raise Refused("too_large", "не хватило памяти") from exc
+    except Exception as exc:  # noqa: BLE001 - any decoder error is a corrupt file
+        raise Refused("corrupt_file", f"{type(exc).__name__}: {exc}") from exc
+    return pages
+
+
+def decode_pdf(path: Path, out: Path, limits: dict[str, Any], target: int) -> list[dict[str, Any]]:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise Refused("encrypted_pdf", str(exc)) from exc
+        raise Refused("corrupt_file", str(exc)) from exc
+    n = len(pdf)
+    if n == 0:
+        raise Refused("no_pages")
+    if n > int(limits["max_pages"]):
+        raise Refused("too_many_pages", f"{n} страниц")
+    pages: list[dict[str, Any]] = []
+    for i in range(n):
+        try:
+            page = pdf[i]
+            w_pt, h_pt = page.get_size()
+            if w_pt <= 0 or h_pt <= 0:
+                raise Refused("corrupt_file", "страница нулевого размера")
+            scale = target / 72.0
+            max_px = int(limits["max_render_pixels"])
+            if w_pt * h_pt * scale * scale > max_px:
+                scale = (max_px / (w_pt * h_pt)) ** 0.5
+            bitmap = page.render(scale=scale, grayscale=False)
+            im = bitmap.to_pil()
+            pages.append(write_page(im, out, i, scale * 72.0, target))
+            bitmap.close()
+            page.close()
+        except pdfium.PdfiumError as exc:
+            raise Refused("corrupt_file", str(exc)) from exc
+        except MemoryError as exc:
+            raise Refused("too_large", "не хватило памяти") from exc
+    pdf.close()
+    return pages
+
+
+def main() -> int:
+    path, out, limits = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3])
+    set_limits(limits)
+    target = int(limits.get("target_dpi", 300))
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise Refused("empty_file")
+        if size > float(limits["max_file_mb"]) * 1024 * 1024:
+            raise Refused("too_large", f"{size} байт")
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+        kind = sniff(head)
+        if kind is None:
+            raise Refused("unsupported_type", head[:8].hex())
+        pages = decode_pdf(path, out, limits, target) if kind == "pdf" else decode_image(path, kind, out, limits, target)
+        if not pages:
+            raise Refused("no_pages")
+        print(json.dumps({"ok": True, "kind": kind, "pages": pages}))
+    except Refused as exc:
+        print(json.dumps({"ok": False, "code": exc.code, "detail": exc.detail}))
+    except MemoryError:
+        print(json.dumps({"ok": False, "code": "too_large", "detail": "не хватило памяти"}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""check_files: the attachment set -> one verdict. Never raises for bad input."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot.rules import Rules, RulesError
+from bot.scan import fields as fields_mod
+from bot.scan import form as form_mod
+from bot.scan import ocr as ocr_mod
+from bot.scan.config import ScanConfig, from_rules
+from bot.scan.load import PageRef, decode_file
+from bot.scan.model import FIELD_NAMES, FileResult, PageResult, ScanResult
+from bot.scan.page import Prepared, ink_mask, ocr_view, orientation_axis, prepare, rotate_quarter
+from bot.scan.seal import Seal, find_seals
+from bot.scan.signature import Zone, check_zone
+
+log = logging.getLogger(__name__)
+
+REASONS = {
+    "encrypted_pdf": "PDF защищён паролем",
+    "corrupt_file": "файл повреждён",
+    "unsupported_type": "формат файла не поддерживается или не совпадает с содержимым",
+    "too_many_pages": "слишком много страниц",
+    "too_large": "файл или изображение слишком велики",
+    "empty_file": "пустой файл",
+    "no_pages": "в файле нет страниц",
+    "no_text": "текст на скане не распознаётся",
+    "timeout": "обработка заняла слишком много времени",
+    "no_files": "нет файлов",
+}
+
+
+@dataclass
+class PageAnalysis:
+    result: PageResult
+    lines: list[ocr_mod.Line] = field(default_factory=list)
+    words: list[ocr_mod.Word] = field(default_factory=list)
+    labels: dict[str, form_mod.Label] = field(default_factory=dict)
+    zones: dict[str, Zone] = field(default_factory=dict)
+    seals: list[Seal] = field(default_factory=list)
+    fields: dict[str, object] = field(default_factory=dict)
+    title_line: int = -1
+    image: np.ndarray | None = None       # the prepared page, kept only for --annotate
+    readable: bool = True
+
+
+def _ocr(p: Prepared, cfg: ScanConfig, parts: int) -> list[ocr_mod.Word]:
+    return ocr_mod.ocr_page(ocr_view(p, cfg.seal), cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, parts)
+
+
+def _turn(p: Prepared, degrees: int) -> Prepared:
+    return Prepared(grey=rotate_quarter(p.grey, degrees),
+                    colour=None if p.colour is None else rotate_quarter(p.colour, degrees),
+                    dpi=p.dpi, bw=p.bw, rotation=(p.rotation + degrees) % 360, skew=p.skew)
+
+
+def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_image: bool) -> PageAnalysis:
+    t0 = time.monotonic()
+    raw = ref.load()
+    grey_raw = raw if raw.ndim == 2 else raw.mean(axis=2).astype(np.uint8)
+    res = PageResult(index=index, file=ref.file_index, page=ref.page_index, form=False, seconds=0.0)
+    small = grey_raw[::8, ::8]
+    if ink_mask(small, 40).mean() < 0.0005:
+        res.blank = True
+        res.seconds = time.monotonic() - t0
+        return PageAnalysis(res)
+    axis, skew = orientation_axis(grey_raw, ref.dpi)
+    del grey_raw
+    p = prepare(raw, ref.dpi, cfg.ocr.dpi, axis, skew)
+    del raw
+    words = _ocr(p, cfg, parts)
+    good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
+    if good < cfg.ocr.min_good_words:  # upside down or sideways: try the other turns, keep the best
+        for turn in (180, 90, 270):
+            q = _turn(p, turn)
+            w2 = _ocr(q, cfg, parts)
+            g2 = ocr_mod.good_words(w2, cfg.ocr.min_word_conf)
+            if g2 > good:
+                p, words, good = q, w2, g2
+            if good >= cfg.ocr.min_good_words:
+                break
+    res.rotation, res.skew, res.good_words = p.rotation, p.skew, good
+    lines = ocr_mod.lines_of(words)
+    out = PageAnalysis(res, lines=lines, words=words, readable=good >= cfg.ocr.min_good_words)
+    score, where = form_mod.title_score(lines, cfg)
+    res.title_score, out.title_line = score, where
+    labels = form_mod.find_labels(lines, cfg)
+    out.labels = labels
+    res.form = score >= cfg.title_min_score or ("manager" in labels and "owner" in labels)
+    if res.form:
+        seals = find_seals(p, cfg.seal)
+        out.seals = seals
+        res.seal = any(s.accepted for s in seals)
+        captions = form_mod.captions_of(lines, cfg)
+        for kind in ("manager", "owner"):
+            others = [lab for k, lab in labels.items() if k != kind]
+            z = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg)
+            out.zones[kind] = z
+        res.manager, res.owner = out.zones["manager"].signed, out.zones["owner"].signed
+        out.fields = fields_mod.extract(lines, cfg.field_labels)
+    if keep_image:
+        out.image = p.colour if p.colour is not None else p.grey
+    res.seconds = time.monotonic() - t0
+    return out
+
+
+def _unreadable(result: ScanResult, code: str, detail: str = "") -> ScanResult:
+    result.verdict = "unreadable"
+    result.defects = [code]
+    result.reason = REASONS.get(code, code) + (f": {detail}" if detail and code in ("too_many_pages",) else "")
+    result.manager = result.owner = result.seal = None
+    return result
+
+
+def check_files(paths: Sequence[Path], rules: Rules | None, *, annotate: list[PageAnalysis] | None = None) -> ScanResult:
+    """Check an attachment set. Never raises for bad input: problems become `unreadable`."""
+    t0 = time.monotonic()
+    try:
+        cfg = from_rules(rules)
+    except RulesError as exc:  # a rules error is the operator's, not the sender's: use defaults
+        log.error("scan rules invalid, using defaults: %s", exc)
+        cfg = ScanConfig()
+    result = ScanResult(verdict="unreadable")
+    try:
+        with tempfile.TemporaryDirectory(prefix="scan-") as tmp:
+            _check(list(paths), cfg, Path(tmp), result, annotate)
+    except Exception as exc:  # noqa: BLE001 - the daemon must survive any page
+        log.exception("scan check failed")
+        _unreadable(result, "corrupt_file", type(exc).__name__)
+    result.seconds = time.monotonic() - t0
+    return result
+
+
+def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
+           annotate: list[PageAnalysis] | None) -> None:
+    t0 = time.monotonic()
+    if not paths:
+        _unreadable(result, "no_files")
+        return
+    refs: list[PageRef] = []
+    failures: list[FileResult] = []
+    for i, path in enumerate(paths):
+        lf = decode_file(Path(path), i, tmp, cfg.limits, cfg.ocr.dpi)
+        fr = FileResult(lf.name, lf.ok, lf.code, lf.detail, len(lf.pages))
+        result.files.append(fr)
+        if not lf.ok:
+            failures.append(fr)
+        refs.extend(lf.pages)
+        if len(refs) > cfg.limits.max_pages:
+            _unreadable(result, "too_many_pages", f"больше {cfg.limits.max_pages}")
+            return
+    if not refs:
+        fr = failures[0] if failures else FileResult("", False, "no_pages")
+        _unreadable(result, fr.code or "corrupt_file", fr.detail)
+        return
+    workers = ocr_mod.cores()
+    parts = workers if len(refs) == 1 else 1
+    analyses: list[PageAnalysis | None] = [None] * len(refs)
+    keep = annotate is not None
+    with ThreadPoolExecutor(max_workers=1 if len(refs) == 1 else workers) as pool:
+        futures = {pool.submit(analyse_page, ref, i, cfg, parts, keep): i for i, ref in enumerate(refs)}
+        for fut, i in futures.items():
+            remaining = cfg.limits.total_seconds - (time.monotonic() - t0)
+            try:
+                analyses[i] = fut.result(timeout=max(1.0, remaining))
+            except TimeoutError:
+                for f in futures:
+                    f.cancel()
+                break
+    done = [a for a in analyses if a is not None]
+    if annotate is not None:
+        annotate.extend(done)
+    result.pages = [a.result for a in done]
+    forms = [a for a in done if a.result.form]
+    if not forms:
+        if len(done) < len(refs):
+            _unreadable(result, "timeout")
+        elif failures:
+            _unreadable(result, failures[0].code, failures[0].detail)
+        elif any(not a.readable and not a.result.blank for a in done):
+            _unreadable(result, "no_text")
+        else:
+            result.verdict = "not_a_form"
+            result.defects = ["form_missing"]
+            result.manager = result.owner = result.seal = None
+        return
+    result.form = True
+    result.manager = any(a.result.manager for a in forms)
+    result.owner = any(a.result.owner for a in forms)
+    result.seal = any(a.result.seal for a in forms)
+    for a in forms:
+        valid = a.fields.get("valid", {})
+        for k in FIELD_NAMES:
+            v = a.fields.get(k)
+            if v and (result.fields.get(k) is None or (isinstance(valid, dict) and valid.get(k))):
+                result.fields[k] = str(v)
+                if isinstance(valid, dict) and k in valid:
+                    result.valid[k] = bool(valid[k])
+    defects = []
+    if not result.manager:
+        defects.append("manager_signature_missing")
+    if not result.owner:
+        defects.append("owner_signature_missing")
+    if not result.seal:
+        defects.append("seal_missing")
+    result.defects = defects
+    result.verdict = "incomplete" if defects else "complete"

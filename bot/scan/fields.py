@@ -1,0 +1,137 @@
+"""The application's fields from OCR lines, with check-digit validation of ИНН, ОГРН, СНИЛС."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from rapidfuzz import fuzz
+
+from bot.scan.form import clean
+from bot.scan.ocr import Line
+
+# OCR look-alikes of digits (Cyrillic and Latin letters read in a digit field)
+_DIGIT_FIX = str.maketrans({"О": "0", "о": "0", "O": "0", "o": "0", "D": "0", "З": "3", "з": "3", "б": "6",
+                            "l": "1", "I": "1", "|": "1", "i": "1", "!": "1", "S": "5", "B": "8", "В": "8",
+                            "Б": "6", "Ч": "4", "ч": "4", "g": "9", "q": "9", "Z": "2", "z": "2", "T": "7"})
+_HEX_FIX = str.maketrans({"О": "0", "о": "0", "O": "0", "o": "0", "А": "A", "а": "A", "В": "B", "С": "C",
+                          "с": "C", "Е": "E", "е": "E", "Д": "D", "х": "x", "Х": "x", "X": "x", "З": "3",
+                          "l": "1", "I": "1", "|": "1", "б": "6", "Ч": "4"})
+_NODE_HEX = re.compile(r"0x([0-9A-Fa-f]{8})\b")
+
+
+def inn_valid(s: str) -> bool:
+    if not s.isdigit() or len(s) not in (10, 12):
+        return False
+    d = [int(c) for c in s]
+    if len(s) == 10:
+        w = [2, 4, 10, 3, 5, 9, 4, 6, 8]
+        return sum(a * b for a, b in zip(d[:9], w, strict=True)) % 11 % 10 == d[9]
+    w1 = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
+    w2 = [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
+    return (sum(a * b for a, b in zip(d[:10], w1, strict=True)) % 11 % 10 == d[10]
+            and sum(a * b for a, b in zip(d[:11], w2, strict=True)) % 11 % 10 == d[11])
+
+
+def ogrn_valid(s: str) -> bool:
+    if not s.isdigit():
+        return False
+    if len(s) == 13:
+        return int(s[:12]) % 11 % 10 == int(s[12])
+    if len(s) == 15:  # ОГРНИП
+        return int(s[:14]) % 13 % 10 == int(s[14])
+    return False
+
+
+def snils_valid(s: str) -> bool:
+    if not s.isdigit() or len(s) != 11:
+        return False
+    total = sum(int(c) * (9 - i) for i, c in enumerate(s[:9]))
+    if total > 101:
+        total %= 101
+    check = 0 if total in (100, 101) else total
+    return check == int(s[9:])
+
+
+def _digit_runs(text: str) -> list[str]:
+    fixed = text.translate(_DIGIT_FIX)
+    runs = re.findall(r"\d[\d \-]*\d|\d", fixed)
+    return [re.sub(r"[ \-]", "", r) for r in runs]
+
+
+def _after_label(lines: Sequence[Line], labels: Sequence[str]) -> list[str]:
+    """Text that follows a label: the rest of its line, then the next line."""
+    out: list[str] = []
+    for i, ln in enumerate(lines):
+        norm = clean(ln.text)
+        for lab in labels:
+            m = re.search(r"(?<!\w)" + re.escape(lab) + r"(?!\w)", norm)
+            pos = m.start() if m else -1
+            if pos < 0:
+                # fuzzy: the label at the line's start
+                k = len(lab.split())
+                head = " ".join(norm.split()[:k])
+                if not head or fuzz.ratio(head, lab) < 85:
+                    continue
+                pos = 0
+                rest_words = ln.words[k:]
+            else:
+                n_before = len(norm[:pos].split())
+                rest_words = ln.words[n_before + len(lab.split()):]
+            rest = " ".join(w.text for w in rest_words).strip(" :—-–")
+            out.append(rest)
+            if i + 1 < len(lines):
+                out.append(lines[i + 1].text)
+            break
+    return out
+
+
+def _pick(cands: Sequence[str], lengths: tuple[int, ...], valid: Callable[[str], bool]) -> tuple[str | None, bool]:
+    seen: list[str] = []
+    for text in cands:
+        for run in _digit_runs(text):
+            if len(run) in lengths:
+                if valid(run):
+                    return run, True
+                seen.append(run)
+    return (seen[0], False) if seen else (None, False)
+
+
+def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[str, object]:
+    """Field values (None when absent) and whether each number passed its check digits."""
+    def lab(key: str, default: list[str]) -> list[str]:
+        return [clean(v) for v in labels.get(key, tuple(default))]
+
+    inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"])), (10, 12), inn_valid)
+    ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"])), (13, 15), ogrn_valid)
+    snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"])), (11,), snils_valid)
+    if snils:
+        snils = f"{snils[0:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:11]}"
+
+    def text_field(key: str, default: list[str]) -> str | None:
+        for cand in _after_label(lines, lab(key, default))[:1]:
+            value = cand.strip(" :—-–_")
+            if len(value) >= 3:
+                return value
+        return None
+
+    owner = text_field("owner_name", ["фамилия имя отчество"])
+    if owner:
+        words = [w for w in re.split(r"\s+", owner) if re.fullmatch(r"[А-ЯЁ][а-яё\-]+", w)]
+        owner = " ".join(words[:3]) if len(words) >= 2 else owner
+    node = None
+    for ln in lines:
+        m = _NODE_HEX.search(ln.text.translate(_HEX_FIX))
+        if m:
+            node = "0x" + m.group(1).upper()
+            break
+    if node is None:
+        node = text_field("vipnet_node", ["идентификатор узла"])
+    return {
+        "inn": inn, "ogrn": ogrn, "snils": snils,
+        "owner_name": owner,
+        "organisation": text_field("organisation", ["наименование организации"]),
+        "position": text_field("position", ["должность"]),
+        "vipnet_node": node,
+        "valid": {"inn": inn_ok, "ogrn": ogrn_ok, "snils": snils_ok},
+    }

@@ -1,0 +1,127 @@
+"""Finding the form on a page from OCR lines: the title, the signature labels, the captions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from bot.scan.config import ScanConfig
+from bot.scan.ocr import Line, Word
+
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+
+
+def clean(text: str) -> str:
+    text = text.lower().replace("ё", "е")
+    return re.sub(r"\s+", " ", _PUNCT.sub(" ", text)).strip()
+
+
+@dataclass(frozen=True)
+class Label:
+    kind: str                     # "manager" | "owner"
+    words: tuple[Word, ...]
+    line_index: int
+    score: float
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (min(w.x0 for w in self.words), min(w.y0 for w in self.words),
+                max(w.x1 for w in self.words), max(w.y1 for w in self.words))
+
+    @property
+    def height(self) -> float:
+        hs = sorted(w.h for w in self.words)
+        return float(hs[len(hs) // 2])
+
+
+def title_score(lines: Sequence[Line], cfg: ScanConfig) -> tuple[float, int]:
+    """Best similarity of a line (or two consecutive lines) with a title variant, and its line."""
+    best, where = 0.0, -1
+    first = tuple(clean(w) for w in cfg.title_first_words)
+    titles = [clean(t) for t in cfg.titles]
+    for i in range(len(lines)):
+        for span in (1, 2, 3):
+            if i + span > len(lines):
+                break
+            text = clean(" ".join(ln.text for ln in lines[i:i + span]))
+            if not text:
+                continue
+            head = text.split(" ", 1)[0]
+            if not any(fuzz.ratio(head, f) >= 80 for f in first):
+                continue
+            for t in titles:
+                # the title alone on its lines: compare whole strings, tolerate OCR slips
+                s = fuzz.ratio(text, t)
+                if len(t) < len(text) < 1.6 * len(t):  # a longer wording that contains the title
+                    s = max(s, 0.95 * fuzz.partial_ratio(t, text))
+                if s > best:
+                    best, where = s, i
+    return best, where
+
+
+def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple[float, int]:
+    """Similarity of the first words of a line with a label; and how many words matched."""
+    words = [clean(w.text) for w in line.words]
+    best, n_best = 0.0, 0
+    for v in variants:
+        k = len(v.split())
+        if len(words) < k:
+            continue
+        s = fuzz.ratio(" ".join(words[:k]), v)
+        if s >= min_score and (s > best or (s == best and k > n_best)):
+            best, n_best = s, k
+    return best, n_best
+
+
+def is_caption(word: Word, line: Line, cfg: ScanConfig) -> bool:
+    """«(подпись)» under a signature line (not «(расшифровка подписи)»)."""
+    c = clean(word.text)
+    if not c or "расшифр" in clean(line.text) and not word.text.startswith("("):
+        return False
+    if fuzz.ratio(c, "подпись") < 80:
+        return False
+    return word.text.startswith("(") or word.text.endswith(")") or len(line.words) <= 3 or c == "подпись"
+
+
+def find_labels(lines: Sequence[Line], cfg: ScanConfig) -> dict[str, Label]:
+    """The manager's and the owner's label lines: at a line's start; a signature line wins over prose."""
+    out: dict[str, Label] = {}
+    captions = captions_of(lines, cfg)
+    for kind in ("manager", "owner"):
+        variants = [clean(v) for v in cfg.labels.get(kind, ())]
+        cands: list[tuple[tuple[int, int, int], Label]] = []
+        for i, line in enumerate(lines):
+            score, k = _match_label(line, variants, cfg.label_min_score)
+            if not k:
+                continue
+            lab = Label(kind, line.words[:k], i, score)
+            x0, y0, x1, y1 = lab.box
+            h = lab.height
+            has_caption = any(y0 - 0.5 * h <= c.y0 <= y1 + 4.5 * h for c in captions)
+            short = len(line.words) <= k + 6
+            cands.append(((int(has_caption), int(short), y0), lab))
+        if cands:
+            cands.sort(key=lambda c: c[0])
+            out[kind] = cands[-1][1]
+    # the same line cannot be both
+    if "manager" in out and "owner" in out and out["manager"].line_index == out["owner"].line_index:
+        del out["manager"]
+    return out
+
+
+def captions_of(lines: Sequence[Line], cfg: ScanConfig) -> list[Word]:
+    return [w for ln in lines for w in ln.words if is_caption(w, ln, cfg)]
+
+
+def seal_place(lines: Sequence[Line], cfg: ScanConfig) -> list[Word]:
+    marks = {clean(v).replace(" ", "") for v in cfg.labels.get("seal_place", ())}
+    out = []
+    for ln in lines:
+        for w in ln.words:
+            c = clean(w.text).replace(" ", "")
+            if c and any(fuzz.ratio(c, m) >= 80 for m in marks):
+                out.append(w)
+    return out

@@ -1,0 +1,75 @@
+"""The scan check's result values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FIELD_NAMES = ("inn", "ogrn", "snils", "owner_name", "organisation", "position", "vipnet_node")
+
+
+@dataclass
+class PageResult:
+    index: int                 # over all pages of all files
+    file: int
+    page: int
+    form: bool
+    seconds: float
+    rotation: int = 0
+    skew: float = 0.0
+    title_score: float = 0.0
+    manager: bool | None = None
+    owner: bool | None = None
+    seal: bool | None = None
+    good_words: int = 0
+    blank: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "file": self.file, "page": self.page, "form": self.form,
+                "seconds": round(self.seconds, 2), "rotation": self.rotation, "skew": round(self.skew, 2),
+                "title_score": round(self.title_score, 1), "signatures": {"manager": self.manager, "owner": self.owner},
+                "seal": self.seal, "blank": self.blank}
+
+
+@dataclass
+class FileResult:
+    name: str
+    ok: bool
+    code: str = ""
+    detail: str = ""
+    pages: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "code": self.code or None, "detail": self.detail or None,
+                "pages": self.pages}
+
+
+@dataclass
+class ScanResult:
+    verdict: str                                   # complete | incomplete | not_a_form | unreadable
+    form: bool = False
+    manager: bool | None = None
+    owner: bool | None = None
+    seal: bool | None = None
+    fields: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(FIELD_NAMES))
+    valid: dict[str, bool] = field(default_factory=dict)   # check digits of inn/ogrn/snils
+    defects: list[str] = field(default_factory=list)
+    reason: str | None = None                      # Russian, for unreadable
+    pages: list[PageResult] = field(default_factory=list)
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "form": self.form,
+            "signatures": {"manager": self.manager, "owner": self.owner},
+            "seal": self.seal,
+            "fields": {k: self.fields.get(k) for k in FIELD_NAMES},
+            "fields_valid": self.valid,
+            "defects": list(self.defects),
+            "reason": self.reason,
+            "pages": [p.to_json() for p in self.pages],
+            "files": [f.to_json() for f in self.files],
+            "seconds": round(self.seconds, 2),
+        }

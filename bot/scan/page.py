@@ -1,0 +1,121 @@
+"""Page preparation on values: grey and colour layers, ink masks, skew and orientation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from bot.scan.config import SealCfg
+
+
+@dataclass
+class Prepared:
+    """A page brought upright and to the OCR resolution."""
+
+    grey: np.ndarray            # uint8, H x W
+    colour: np.ndarray | None   # uint8 BGR, H x W x 3, or None for grey/BW scans
+    dpi: float
+    bw: bool                    # a black-and-white scan (only two grey levels)
+    rotation: int               # quarter turns applied (degrees, counter-clockwise)
+    skew: float                 # degrees applied
+
+
+def is_bw(grey: np.ndarray) -> bool:
+    small = grey[::4, ::4]
+    mid = np.count_nonzero((small > 40) & (small < 215))
+    return mid < 0.002 * small.size
+
+
+def seal_colour_mask(bgr: np.ndarray, cfg: SealCfg, light_only: bool = True) -> np.ndarray:
+    """Pixels of the seal's ink: the blue-violet hue band, saturated; pen strokes are darker."""
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    mask = (h >= cfg.hue_min) & (h <= cfg.hue_max) & (s >= cfg.min_saturation)
+    if light_only:
+        mask &= v >= 150
+    return mask
+
+
+def ink_mask(grey: np.ndarray, delta: int = 45) -> np.ndarray:
+    """Ink = clearly darker than the local paper (keeps light seals that hard binarisation loses)."""
+    k = max(15, (min(grey.shape) // 40) | 1)
+    bg = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    return (bg.astype(np.int16) - grey.astype(np.int16)) > delta
+
+
+def _profile_score(mask: np.ndarray, angle: float) -> float:
+    h, w = mask.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    rot = cv2.warpAffine(mask, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+    rows = rot.sum(axis=1, dtype=np.float64)
+    return float(np.sum(np.diff(rows) ** 2))
+
+
+def best_angle(mask: np.ndarray, limit: float = 6.0) -> tuple[float, float]:
+    """The skew angle that makes text rows sharpest (projection profile), and its score."""
+    coarse = np.arange(-limit, limit + 0.01, 0.5)
+    scores = [_profile_score(mask, a) for a in coarse]
+    a0 = float(coarse[int(np.argmax(scores))])
+    fine = np.arange(a0 - 0.5, a0 + 0.51, 0.1)
+    fscores = [_profile_score(mask, a) for a in fine]
+    i = int(np.argmax(fscores))
+    return float(fine[i]), float(fscores[i])
+
+
+def rotate_quarter(img: np.ndarray, degrees: int) -> np.ndarray:
+    k = (degrees // 90) % 4
+    return np.ascontiguousarray(np.rot90(img, k)) if k else img
+
+
+def deskew(img: np.ndarray, angle: float) -> np.ndarray:
+    if abs(angle) < 0.05:
+        return img
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    border = (255, 255, 255) if img.ndim == 3 else 255
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                          borderValue=border)
+
+
+def orientation_axis(grey: np.ndarray, dpi: float) -> tuple[int, float]:
+    """0 or 90: whether text lines run across the page as it is, or along it; and the skew."""
+    scale = 50.0 / dpi
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    mask = ink_mask(small, 40).astype(np.uint8)
+    if mask.sum() < 50:
+        return 0, 0.0
+    a0, s0 = best_angle(mask)
+    a90, s90 = best_angle(np.ascontiguousarray(np.rot90(mask)))
+    return (0, a0) if s0 >= s90 else (90, a90)
+
+
+def prepare(raw: np.ndarray, dpi: float, target_dpi: int, quarter: int, skew: float) -> Prepared:
+    """Rotate by quarter turns, deskew, scale to the OCR resolution; split grey and colour."""
+    colour: np.ndarray | None = None
+    if raw.ndim == 3:
+        colour = cv2.cvtColor(raw, cv2.COLOR_RGB2BGR)
+        grey = cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY)
+    else:
+        grey = raw
+    bw = is_bw(grey)
+    if dpi < target_dpi * 0.95:
+        f = target_dpi / dpi
+        grey = cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
+        if colour is not None:
+            colour = cv2.resize(colour, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
+        dpi = float(target_dpi)
+    grey = deskew(rotate_quarter(grey, quarter), skew)
+    if colour is not None:
+        colour = deskew(rotate_quarter(colour, quarter), skew)
+    return Prepared(grey=grey, colour=colour, dpi=dpi, bw=bw, rotation=quarter, skew=skew)
+
+
+def ocr_view(p: Prepared, cfg: SealCfg) -> np.ndarray:
+    """The image given to Tesseract: grey, with the seal's coloured ink lifted off (print shows through)."""
+    if p.colour is None:
+        return p.grey
+    out = p.grey.copy()
+    out[seal_colour_mask(p.colour, cfg)] = 255
+    return out

@@ -1,0 +1,105 @@
+"""Round seal detection: circle search (HoughCircles, ALT variant) at ~100 dpi + ring coverage.
+
+A seal is a circle whose circumference is inked almost all round, with ink (ring text, an
+inner ring) inside the band next to it. A rectangular registration stamp has no such circle.
+In colour scans the search runs on the seal-coloured ink only (print removed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from bot.scan.config import SealCfg
+from bot.scan.page import Prepared, ink_mask, seal_colour_mask
+
+_ANGLES = np.deg2rad(np.arange(0, 360, 2.0))
+
+
+@dataclass(frozen=True)
+class Seal:
+    x: float          # centre and radius in page pixels (the prepared page's resolution)
+    y: float
+    r: float
+    ring: float       # share of the circumference carrying ink
+    inner: float      # share of angular sectors with ink in the band inside the ring
+    outside: float    # share of the circumference just outside carrying ink (text under the seal)
+    coloured: bool
+    accepted: bool
+    ink_level: float  # median grey of the seal's ink on the ring (to tell pen ink from it)
+
+
+def _coverage(mask: np.ndarray, cx: float, cy: float, r: float, band: float) -> float:
+    h, w = mask.shape
+    hits = np.zeros(_ANGLES.shape, bool)
+    for dr in np.arange(-band, band + 0.01, 1.0):
+        xs = np.clip(np.round(cx + (r + dr) * np.cos(_ANGLES)).astype(int), 0, w - 1)
+        ys = np.clip(np.round(cy + (r + dr) * np.sin(_ANGLES)).astype(int), 0, h - 1)
+        hits |= mask[ys, xs]
+    return float(hits.mean())
+
+
+def _sector_coverage(mask: np.ndarray, cx: float, cy: float, r0: float, r1: float, sectors: int = 48) -> float:
+    h, w = mask.shape
+    got = np.zeros(sectors, bool)
+    angles = np.deg2rad(np.arange(0, 360, 1.0))
+    sec = (np.arange(0, 360, 1.0) * sectors / 360).astype(int)
+    for rr in np.arange(r0, r1, 1.0):
+        xs = np.clip(np.round(cx + rr * np.cos(angles)).astype(int), 0, w - 1)
+        ys = np.clip(np.round(cy + rr * np.sin(angles)).astype(int), 0, h - 1)
+        got[sec[mask[ys, xs]]] = True
+    return float(got.mean())
+
+
+def _refine(mask: np.ndarray, cx: float, cy: float, r: float) -> tuple[float, float, float, float]:
+    best = (-1.0, cx, cy, r)
+    for dx in (-2, -1, 0, 1, 2):
+        for dy in (-2, -1, 0, 1, 2):
+            for dr in (-3, -2, -1, 0, 1, 2, 3):
+                c = _coverage(mask, cx + dx, cy + dy, r + dr, 1.0)
+                if c > best[0]:
+                    best = (c, cx + dx, cy + dy, r + dr)
+    return best
+
+
+def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
+    """Seal candidates on the prepared page, best first; accepted ones pass every test."""
+    scale = cfg.dpi / p.dpi
+    grey_s = cv2.resize(p.grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    px_per_mm = cfg.dpi / 25.4
+    rmin, rmax = int(cfg.min_radius_mm * px_per_mm), int(cfg.max_radius_mm * px_per_mm)
+    sources: list[tuple[np.ndarray, np.ndarray, bool]] = []
+    if p.colour is not None:
+        col_s = cv2.resize(p.colour, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        cmask = seal_colour_mask(col_s, cfg, light_only=False)
+        if cmask.sum() > 50:
+            img = np.where(cmask, grey_s, 255).astype(np.uint8)
+            sources.append((img, cmask, True))
+    gmask = ink_mask(grey_s, 35)
+    sources.append((grey_s, gmask, False))
+    found: list[Seal] = []
+    for img, mask, coloured in sources:
+        blur = cv2.GaussianBlur(img, (0, 0), 1.2)
+        circles = cv2.HoughCircles(blur, cv2.HOUGH_GRADIENT_ALT, dp=1.5, minDist=rmin,
+                                   param1=cfg.hough_param1, param2=cfg.hough_param2,
+                                   minRadius=rmin, maxRadius=rmax)
+        if circles is None:
+            continue
+        for cx, cy, r in circles[0][:12]:
+            ring, cx, cy, r = _refine(mask, float(cx), float(cy), float(r))
+            inner = _sector_coverage(mask, cx, cy, r * 0.55, r * 0.9)
+            outside = _coverage(mask, cx, cy, r + 5, 1.0)
+            # the seal's ink level (for telling pen strokes from seal strokes in grey)
+            xs = np.clip(np.round(cx + r * np.cos(_ANGLES)).astype(int), 0, grey_s.shape[1] - 1)
+            ys = np.clip(np.round(cy + r * np.sin(_ANGLES)).astype(int), 0, grey_s.shape[0] - 1)
+            vals = grey_s[ys, xs][mask[ys, xs]]
+            level = float(np.median(vals)) if vals.size else 0.0
+            need = cfg.min_ring_coverage if coloured else min(0.95, cfg.min_ring_coverage + 0.1)
+            ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= 0.2
+            found.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, coloured, ok, level))
+        if any(s.accepted for s in found):
+            break
+    found.sort(key=lambda s: (not s.accepted, -s.ring))
+    return found
