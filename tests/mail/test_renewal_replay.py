@@ -26,7 +26,6 @@ from tests.conftest import INFOSEC_HEAD, write_config
 pytestmark = [pytest.mark.imap, pytest.mark.ocr]
 
 SCANGEN = DEFAULT_RULES_DIR.parent / "fixtures" / "scans" / "scangen.py"
-OWNER = "Петрова Анна Сергеевна"
 ORG_EMAIL = "secretary@agkp1.example"
 
 
@@ -96,7 +95,7 @@ def test_whole_renewal_on_a_moving_clock(tmp_path: Path, dovecot, smtp_server, r
         return case
 
     # Monday 27 April: the operator records the electronic request; the scan arrives by mail.
-    cli("request", "add", "--inn", truth["inn"], "--owner", OWNER, "--date", "2026-04-27")
+    cli("request", "add", "--inn", truth["inn"], "--owner", truth["owner_name"], "--date", "2026-04-27")
     assert state()["state"] == "waiting_for_scan"
     with dovecot.client(user) as client:
         client.append("INBOX", Draft(sender=f"29(АГКП1) Секретарь <{ORG_EMAIL}>",
