@@ -9,20 +9,23 @@ pipeline the daemon runs (`run --once`) and shows what it did with each letter.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import sys
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from bot import DEFAULT_RULES_DIR
 from bot.letters import Draft
 
 PROJECT_DIR = DEFAULT_RULES_DIR.parent
-SCAN_SAMPLES = PROJECT_DIR / "fixtures" / "scans"
+SCANGEN = PROJECT_DIR / "fixtures" / "scans" / "scangen.py"
 BOT_ADDRESS = "29(АрхТФОМС) УЦ бот <uc-bot@tfoms29.example>"
 INFOSEC_HEAD = "29(АрхТФОМС) ИБ Нач. отдела <ib-head@tfoms29.example>"
 
@@ -36,20 +39,27 @@ class DemoOrg:
     node: str
 
 
-def _samples() -> dict[str, tuple[Path, dict[str, Any]]]:
-    """One committed sample scan per kind: a complete application and a defective one."""
-    picked: dict[str, tuple[Path, dict[str, Any]]] = {}
-    for truth_file in sorted(SCAN_SAMPLES.rglob("truth.json")):
-        truth = json.loads(truth_file.read_text(encoding="utf-8"))
-        for name, t in sorted(truth.items()):
-            path = truth_file.parent / name
-            if not path.exists() or t.get("pages", 1) != 1 or not t.get("inn"):
-                continue
-            if t["verdict"] == "complete" and t.get("mode") == "color":
-                picked.setdefault("complete", (path, t))
-            elif t["verdict"] == "incomplete" and t.get("owner") is False:
-                picked.setdefault("incomplete", (path, t))
-    return picked
+def scan_generator() -> ModuleType:
+    """The deterministic scan generator of fixtures/scans/ (the same one the tests and benchmark use)."""
+    spec = importlib.util.spec_from_file_location("scangen", SCANGEN)
+    if spec is None or spec.loader is None or not SCANGEN.exists():
+        raise FileNotFoundError(f"scan generator not found: {SCANGEN}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["scangen"] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+def generated_scan(verdict: str, *, owner_signed: bool | None = None) -> tuple[bytes, str, dict[str, Any]]:
+    """The first clean single-page colour scan of this kind from the generator: (bytes, ext, truth)."""
+    gen = scan_generator()
+    for seed in range(1, 1000):
+        data, ext, truth = gen.make_case(seed)
+        if (truth.verdict == verdict and truth.pages == 1 and truth.mode == "color" and truth.rotation == 0
+                and truth.dpi >= 240 and truth.inn and truth.ogrn and ext in ("png", "jpg")
+                and (owner_signed is None or truth.owner is owner_signed)):
+            return data, ext, dict(truth.__dict__)
+    raise LookupError(f"no {verdict} scan among the generator's first seeds")
 
 
 def build(root: Path) -> Path:
@@ -59,17 +69,14 @@ def build(root: Path) -> Path:
     maildir = root / "mailbox"
     for sub in ("new", "cur", "tmp"):
         (maildir / sub).mkdir(parents=True)
-    samples = _samples()
-    complete = samples.get("complete")
-    incomplete = samples.get("incomplete")
+    complete = generated_scan("complete")
+    incomplete = generated_scan("incomplete", owner_signed=False)
 
     orgs = [
-        DemoOrg(complete[1]["inn"] if complete else "2901052450", complete[1].get("ogrn") or "1022900509521"
-                if complete else "1022900509521",
+        DemoOrg(complete[2]["inn"], complete[2]["ogrn"],
                 "ГБУЗ АО «Архангельская городская клиническая поликлиника № 1»", "secretary@agkp1.example",
                 "29(АГКП1) Секретарь"),
-        DemoOrg(incomplete[1]["inn"] if incomplete else "2921003130",
-                (incomplete[1].get("ogrn") or "1022901440001") if incomplete else "1022901440001",
+        DemoOrg(incomplete[2]["inn"], incomplete[2]["ogrn"],
                 "ГБУЗ АО «Котласская центральная городская больница»", "kanc@kotlas-crb.example",
                 "29(КЦГБ) Канцелярия"),
         DemoOrg("7704103750", "1027739362474", "АО «Страховая компания «СОГАЗ-Мед» (Архангельский филиал)",
@@ -95,18 +102,12 @@ def build(root: Path) -> Path:
 
     now = datetime.now().astimezone()
     a, b, c = orgs
-    drafts: list[tuple[str, Draft]] = []
-    if complete:
-        drafts.append(("Полный комплект: скан с подписями и печатью", Draft(
-            sender=f"{a.node} <{a.email}>", attachments=[("Заявка АГКП1.png" if complete[0].suffix == ".png"
-                                                           else f"Заявка АГКП1{complete[0].suffix}",
-                                                           complete[0].read_bytes())])))
-    if incomplete:
-        drafts.append(("Нет подписи владельца; тема в cp1251 с «RE:»", Draft(
+    drafts: list[tuple[str, Draft]] = [
+        ("Скан с подписями и печатью (запрос уже есть)", Draft(
+            sender=f"{a.node} <{a.email}>", attachments=[(f"Заявка АГКП1.{complete[1]}", complete[0])])),
+        ("Нет подписи владельца; тема в cp1251 с «RE:»", Draft(
             sender=f"{b.node} <{b.email}>", subject="RE: заявка на сертификат VIPNET", subject_encoding="cp1251",
-            filename_encoding="cp1251",
-            attachments=[(f"скан заявки{incomplete[0].suffix}", incomplete[0].read_bytes())])))
-    drafts += [
+            filename_encoding="cp1251", attachments=[(f"скан заявки.{incomplete[1]}", incomplete[0])])),
         ("Узнан по имени узла ViPNet, тема в koi8-r, без вложения", Draft(
             sender=f"{c.node} <relay@vipnet-gate.example>", subject="Заявка на сертификат ViPNet",
             subject_encoding="koi8-r")),
@@ -123,6 +124,8 @@ def build(root: Path) -> Path:
         draft.message_id = f"<demo-{i}@vipnet-cert-bot.demo>"
         draft.extra_headers = {**draft.extra_headers, "X-Demo-Label": label}
         (maildir / "new" / f"{1700000000 + i}.demo{i}.localhost").write_bytes(draft.build())
+    (root / "demo.json").write_text(json.dumps(
+        {"request": {"inn": a.inn, "owner": complete[2]["owner_name"]}}, ensure_ascii=False), encoding="utf-8")
     return root / "config.toml"
 
 

@@ -31,6 +31,7 @@ def demo(root: Path, config_path: Path | None) -> None:
     cfg = config_mod.load(config_file)
     rules = rules_mod.load(cfg.bot.rules_dir)
     labels = demo_mod.labels(cfg.maildir) if cfg.maildir else {}
+    _record_request(cfg, rules, root)
     click.echo("Запускаю бота один раз (vipnet-cert-bot run --once): распознавание сканов занимает "
                "несколько секунд на страницу …\n")
     results = Daemon(cfg, rules, SystemClock()).run_once()
@@ -51,7 +52,8 @@ def demo(root: Path, config_path: Path | None) -> None:
     click.echo(header)
     click.echo("-" * 120)
     shown = set()
-    for message_id, label in labels.items():
+    defect_text = rules.section("form").get("defect_text", {}) if "form" in rules.sections else {}
+    for message_id, label in sorted(labels.items()):
         row = by_message_id.get(message_id)
         if row is None:
             decision, reply = "оставлено во входящих", "—"
@@ -59,12 +61,10 @@ def demo(root: Path, config_path: Path | None) -> None:
             shown.add(row["key"])
             decision = _decision_ru(row)
             out = sent.get(row["key"])
-            if out:
-                eml = out["message"].encode()
-                verdict = demo_mod.first_lines(eml)
-                reply = f"{out['subject']}" + (f" — {verdict}" if verdict else "")
-            else:
-                reply = "—"
+            reply = out["subject"] if out else "—"
+            scan = row.get("scan")
+            if out and scan:
+                reply += " — " + _verdict_ru(scan, defect_text)
         click.echo(f"{label[:51]:<52} {decision[:41]:<42} {reply[:100]}")
     click.echo("")
     click.echo(f"Обработано писем: {len(results)}; ответы лежат в {cfg.pickup_dir} (.eml).")
@@ -83,11 +83,48 @@ def demo(root: Path, config_path: Path | None) -> None:
                                          ensure_ascii=False))
 
 
+def _record_request(cfg, rules, root: Path) -> None:  # noqa: ANN001
+    """As the operator would: `request add` for the first organisation, so its scan completes the set."""
+    import json
+
+    from bot import registry as registry_mod
+    from bot.cases import service
+    from bot.cases.policy import load_policy
+    from bot.clock import SystemClock
+    from bot.store import Store
+
+    request = json.loads((root / "demo.json").read_text(encoding="utf-8"))["request"]
+    now = SystemClock().now()
+    store = Store(cfg.bot.state_dir)
+    try:
+        with store.transaction():
+            rec = service.add_request(store, load_policy(rules), registry_mod.load(cfg.bot.organisations),
+                                      inn=request["inn"], owner=request["owner"], on=now.date(), now=now)
+    finally:
+        store.close()
+    click.echo(f"Оператор записал электронный запрос (vipnet-cert-bot request add): дело {rec.case['id']}, "
+               f"ИНН {request['inn']}.\n")
+
+
 DECISIONS_RU = {
     "accept": "принято, ответ отправлен",
     "file": "подшито без ответа",
     "review": "на проверку ИБ",
 }
+
+
+VERDICTS_RU = {
+    "complete": "скан принят",
+    "incomplete": "скан не принят",
+    "not_a_form": "заявка не найдена",
+    "unreadable": "скан не читается",
+}
+
+
+def _verdict_ru(scan: dict, defect_text: dict) -> str:
+    text = VERDICTS_RU.get(scan.get("verdict", ""), scan.get("verdict", ""))
+    defects = [defect_text.get(d, d) for d in scan.get("defects") or []]
+    return text + (": " + "; ".join(defects) if defects else "")
 
 
 def _decision_ru(row: dict) -> str:

@@ -6,9 +6,7 @@ CLI with VIPNET_CERT_BOT_NOW. Around the May holidays of 2026 (1-3 May, 9-11 May
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -20,33 +18,18 @@ from bot.cli import main
 from bot.clock import MOSCOW, FixedClock
 from bot.config import load
 from bot.daemon import Daemon
+from bot.demo import generated_scan
 from bot.letters import Draft
 from tests.conftest import INFOSEC_HEAD, write_config
 
 pytestmark = [pytest.mark.imap, pytest.mark.ocr]
 
-SCANGEN = DEFAULT_RULES_DIR.parent / "fixtures" / "scans" / "scangen.py"
 ORG_EMAIL = "secretary@agkp1.example"
-
-
-def _scangen():
-    spec = importlib.util.spec_from_file_location("scangen", SCANGEN)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader
-    sys.modules["scangen"] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
 
 
 def complete_scan() -> tuple[bytes, str, dict]:
     """A clean, complete application page from the fixture generator, and its truth."""
-    gen = _scangen()
-    for seed in range(1, 400):
-        data, ext, truth = gen.make_case(seed)
-        if (truth.verdict == "complete" and truth.pages == 1 and truth.mode == "color" and truth.rotation == 0
-                and truth.dpi >= 240 and truth.inn and truth.ogrn and ext in ("png", "jpg")):
-            return data, ext, truth.__dict__
-    raise AssertionError("no clean complete case in the first seeds")
+    return generated_scan("complete")
 
 
 def is_working_day(day: date) -> bool:

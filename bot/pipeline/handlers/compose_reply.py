@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from email.utils import formataddr
 
 from bot import outbox
 from bot.pipeline.model import ACCEPT, Context, Letter, Outcome
 
 NAME = "compose_reply"
+_REPLY_PREFIX = re.compile(r"^(?:(?:re|ответ|отв)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+", re.IGNORECASE)
 
 
 def scan_defect_texts(scan: dict, ctx: Context) -> list[str]:
@@ -32,7 +34,8 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         case=case,
         case_template=case.get("template"),
     )
-    subject = letter.subject.strip() or ctx.rules.value("mail", "subject.expected")
+    # One "Re: " in front, not "Re: RE: …": the letter's own reply prefix is dropped first.
+    subject = _REPLY_PREFIX.sub("", letter.subject.strip()) or ctx.rules.value("mail", "subject.expected")
     message = outbox.make_message(
         sender=ctx.bot_address,
         # formataddr quotes/encodes the name: ViPNet node names carry brackets.

@@ -1,0 +1,28 @@
+"""`make demo`: the embedded default (Maildir + pickup) shows every path of the chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+
+pytestmark = pytest.mark.ocr
+
+
+def test_demo_table(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    lines = {line[:52].strip(): line for line in result.output.splitlines()}
+    assert "скан принят" in lines["Скан с подписями и печатью (запрос уже есть)"]
+    assert "нет подписи владельца" in lines["Нет подписи владельца; тема в cp1251 с «RE:»"]
+    assert "принято, ответ отправлен" in lines["Узнан по имени узла ViPNet, тема в koi8-r, без влож"]
+    assert "auto_submitted" in lines["Автоответ (Auto-Submitted)"]
+    assert "unknown_sender" in lines["Неизвестный отправитель"]
+    assert "mailing_list" in lines["Рассылка (List-Id)"]
+    assert "оставлено во входящих" in lines["Другая тема: не заявка"]
+    replies = sorted((tmp_path / "demo" / "outgoing").glob("*.eml"))
+    assert len(replies) == 3
+    assert "Полный набор документов получен" in result.output
