@@ -63,6 +63,26 @@ def _turn(p: Prepared, degrees: int) -> Prepared:
                     dpi=p.dpi, bw=p.bw, rotation=(p.rotation + degrees) % 360, skew=p.skew)
 
 
+def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Label],
+                   lines: list[ocr_mod.Line]) -> list[ocr_mod.Word]:
+    """Sparse-text OCR (psm 11) of the part of the page where the signature block should be."""
+    H = p.grey.shape[0]
+    if labels:
+        lab = next(iter(labels.values()))
+        h = lab.height
+        y0, y1 = int(lab.box[1] - 14 * h), int(lab.box[3] + 14 * h)
+    else:
+        y0, y1 = H // 3, H
+    y0, y1 = max(0, y0), min(H, y1)
+    if y1 - y0 < 50:
+        return []
+    view = ocr_view(p, cfg.seal)[y0:y1]
+    words = ocr_mod.ocr_bands([(view, y0)], cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, psm=11,
+                              workers=1)[0]
+    # sparse mode puts each word on its own line: rebuild lines from geometry
+    return ocr_mod.regroup(words, part=99)
+
+
 def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_image: bool) -> PageAnalysis:
     t0 = time.monotonic()
     raw = ref.load()
@@ -96,11 +116,24 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     labels = form_mod.find_labels(lines, cfg)
     out.labels = labels
     res.form = score >= cfg.title_min_score or ("manager" in labels and "owner" in labels)
+    if res.form and len(labels) < 2:  # a signature over a label can break the line: re-read sparse text
+        extra = _reread_labels(p, cfg, labels, lines)
+        if extra:
+            words = words + extra
+            lines = lines + ocr_mod.lines_of(extra)
+            found = form_mod.find_labels(ocr_mod.lines_of(extra), cfg)
+            for k, lab in found.items():
+                labels.setdefault(k, lab)
+            if "manager" in labels and "owner" in labels and labels["manager"].box == labels["owner"].box:
+                del labels["manager"]
+            out.words, out.lines = words, lines
     if res.form:
         seals = find_seals(p, cfg.seal)
         out.seals = seals
         res.seal = any(s.accepted for s in seals)
         captions = form_mod.captions_of(lines, cfg)
+        form_mod.infer_missing_label(labels, captions, cfg)
+        out.labels = labels
         for kind in ("manager", "owner"):
             others = [lab for k, lab in labels.items() if k != kind]
             z = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg)

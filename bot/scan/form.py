@@ -12,11 +12,24 @@ from bot.scan.config import ScanConfig
 from bot.scan.ocr import Line, Word
 
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+# Latin (and digit) look-alikes that Tesseract's rus+eng puts into Russian words: «(nognuct)»
+_TO_CYR = str.maketrans({"a": "а", "b": "ь", "c": "с", "e": "е", "g": "д", "h": "н", "k": "к", "m": "т",
+                         "n": "п", "o": "о", "p": "р", "r": "г", "t": "т", "u": "и", "x": "х", "y": "у",
+                         "3": "з", "0": "о", "6": "б"})
+_LATIN = re.compile(r"[a-z]")
 
 
 def clean(text: str) -> str:
     text = text.lower().replace("ё", "е")
     return re.sub(r"\s+", " ", _PUNCT.sub(" ", text)).strip()
+
+
+def cyr(text: str) -> str:
+    """A word cleaned, with Latin letters and look-alike digits folded to Cyrillic."""
+    c = clean(text)
+    if _LATIN.search(c) or any(ch in "306" for ch in c):
+        c = c.translate(_TO_CYR)
+    return c
 
 
 @dataclass(frozen=True)
@@ -49,8 +62,8 @@ def title_score(lines: Sequence[Line], cfg: ScanConfig) -> tuple[float, int]:
             text = clean(" ".join(ln.text for ln in lines[i:i + span]))
             if not text:
                 continue
-            head = text.split(" ", 1)[0]
-            if not any(fuzz.ratio(head, f) >= 80 for f in first):
+            head = cyr(text.split(" ", 1)[0])
+            if not any(fuzz.ratio(head, f) >= 90 for f in first):
                 continue
             for t in titles:
                 # the title alone on its lines: compare whole strings, tolerate OCR slips
@@ -64,7 +77,7 @@ def title_score(lines: Sequence[Line], cfg: ScanConfig) -> tuple[float, int]:
 
 def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple[float, int]:
     """Similarity of the first words of a line with a label; and how many words matched."""
-    words = [clean(w.text) for w in line.words]
+    words = [cyr(w.text) for w in line.words]
     best, n_best = 0.0, 0
     for v in variants:
         k = len(v.split())
@@ -78,10 +91,14 @@ def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple
 
 def is_caption(word: Word, line: Line, cfg: ScanConfig) -> bool:
     """«(подпись)» under a signature line (not «(расшифровка подписи)»)."""
-    c = clean(word.text)
-    if not c or "расшифр" in clean(line.text) and not word.text.startswith("("):
+    c = cyr(word.text)
+    if not c:
         return False
-    if fuzz.ratio(c, "подпись") < 80:
+    s_sig, s_gen = fuzz.ratio(c, "подпись"), fuzz.ratio(c, "подписи")
+    if s_sig < 80 or s_gen > s_sig:  # «подписи» is «(расшифровка подписи)»
+        return False
+    i = line.words.index(word)
+    if i > 0 and "шифр" in clean(line.words[i - 1].text):
         return False
     return word.text.startswith("(") or word.text.endswith(")") or len(line.words) <= 3 or c == "подпись"
 
@@ -125,3 +142,32 @@ def seal_place(lines: Sequence[Line], cfg: ScanConfig) -> list[Word]:
             if c and any(fuzz.ratio(c, m) >= 80 for m in marks):
                 out.append(w)
     return out
+
+
+def infer_missing_label(labels: dict[str, Label], captions: Sequence[Word], cfg: ScanConfig) -> None:
+    """One label lost under a signature: the other signature line's «(подпись)» caption stands in.
+
+    Only a caption on the expected side of the found label (the manager's line above the owner's)
+    that is not the found label's own caption is used; the zone is then placed above it.
+    """
+    if len(labels) != 1:
+        return
+    kind, lab = next(iter(labels.items()))
+    missing = "owner" if kind == "manager" else "manager"
+    x0, y0, x1, y1 = lab.box
+    h = lab.height
+    own = [c for c in captions if y0 - 0.3 * h <= c.y0 <= y1 + 4.5 * h]
+    others = [c for c in captions if c not in own and abs(c.cy - (y0 + y1) / 2) < 14 * h]
+    if missing == "manager":
+        others = [c for c in others if c.y1 < y0]
+        pick = max(others, key=lambda c: c.y0, default=None)
+    else:
+        others = [c for c in others if c.y0 > y1]
+        pick = min(others, key=lambda c: c.y0, default=None)
+    if pick is None:
+        return
+    ch = pick.h
+    stand_in = Word(pick.text, pick.conf, pick.x0, int(pick.y0 - 1.6 * h), pick.x1, int(pick.y0 - 1.6 * h + h),
+                    pick.line)
+    labels[missing] = Label(missing, (stand_in,), -1, 0.0)
+    _ = ch

@@ -180,3 +180,31 @@ def lines_of(words: Sequence[Word]) -> list[Line]:
     lines = [Line(tuple(sorted(ws, key=lambda w: w.x0))) for ws in groups.values()]
     lines.sort(key=lambda ln: (ln.box[1], ln.box[0]))
     return lines
+
+
+def regroup(words: Sequence[Word], part: int) -> list[Word]:
+    """Words re-assigned to lines by geometry (vertical overlap, small gaps), for sparse-mode output."""
+    if not words:
+        return []
+    hs = sorted(w.h for w in words)
+    med = hs[len(hs) // 2]
+    bands: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: w.cy):
+        if bands and abs(bands[-1][-1].cy - w.cy) < 0.5 * med:
+            bands[-1].append(w)
+        else:
+            bands.append([w])
+    rows: list[list[Word]] = []
+    for band in bands:
+        row: list[Word] = []
+        for w in sorted(band, key=lambda w: w.x0):
+            if row and w.x0 - row[-1].x1 > 2.5 * med:
+                rows.append(row)
+                row = []
+            row.append(w)
+        rows.append(row)
+    out: list[Word] = []
+    for i, row in enumerate(rows):
+        for w in sorted(row, key=lambda w: w.x0):
+            out.append(Word(w.text, w.conf, w.x0, w.y0, w.x1, w.y1, (part, i, 0, 0)))
+    return out

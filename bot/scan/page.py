@@ -28,13 +28,13 @@ def is_bw(grey: np.ndarray) -> bool:
     return mid < 0.002 * small.size
 
 
-def seal_colour_mask(bgr: np.ndarray, cfg: SealCfg, light_only: bool = True) -> np.ndarray:
+def seal_colour_mask(bgr: np.ndarray, cfg: SealCfg, light_only: bool = True, min_value: float = 150) -> np.ndarray:
     """Pixels of the seal's ink: the blue-violet hue band, saturated; pen strokes are darker."""
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
     h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     mask = (h >= cfg.hue_min) & (h <= cfg.hue_max) & (s >= cfg.min_saturation)
     if light_only:
-        mask &= v >= 150
+        mask &= v >= min_value
     return mask
 
 

@@ -29,6 +29,7 @@ class Seal:
     coloured: bool
     accepted: bool
     ink_level: float  # median grey of the seal's ink on the ring (to tell pen ink from it)
+    ink_value: float = 255.0  # colour scans: median HSV value of the seal's ink on the ring
 
 
 def _coverage(mask: np.ndarray, cx: float, cy: float, r: float, band: float) -> float:
@@ -51,6 +52,36 @@ def _sector_coverage(mask: np.ndarray, cx: float, cy: float, r0: float, r1: floa
         ys = np.clip(np.round(cy + rr * np.sin(angles)).astype(int), 0, h - 1)
         got[sec[mask[ys, xs]]] = True
     return float(got.mean())
+
+
+def _ink_level(grey: np.ndarray, cx: float, cy: float, r: float) -> float:
+    """Median grey of the inked pixels on the ring (dark seal ink is as dark as a pen)."""
+    h, w = grey.shape
+    angles = np.deg2rad(np.arange(0, 360, 0.5))
+    vals = []
+    for dr in np.arange(-3.0, 3.01, 1.0):
+        xs = np.clip(np.round(cx + (r + dr) * np.cos(angles)).astype(int), 0, w - 1)
+        ys = np.clip(np.round(cy + (r + dr) * np.sin(angles)).astype(int), 0, h - 1)
+        vals.append(grey[ys, xs])
+    v = np.concatenate(vals).astype(np.float32)
+    paper = float(np.percentile(v, 95))
+    ink = v[v < paper - 50]
+    return float(np.median(ink)) if ink.size else paper
+
+
+def _ink_value(bgr: np.ndarray, cx: float, cy: float, r: float, cfg: SealCfg) -> float:
+    """Median brightness (HSV value) of the seal-coloured pixels on the ring."""
+    h, w = bgr.shape[:2]
+    angles = np.deg2rad(np.arange(0, 360, 0.5))
+    pts = []
+    for dr in np.arange(-3.0, 3.01, 1.0):
+        xs = np.clip(np.round(cx + (r + dr) * np.cos(angles)).astype(int), 0, w - 1)
+        ys = np.clip(np.round(cy + (r + dr) * np.sin(angles)).astype(int), 0, h - 1)
+        pts.append(bgr[ys, xs])
+    px = np.concatenate(pts).reshape(-1, 1, 3)
+    hsv = cv2.cvtColor(px, cv2.COLOR_BGR2HSV).reshape(-1, 3)
+    sel = (hsv[:, 0] >= cfg.hue_min) & (hsv[:, 0] <= cfg.hue_max) & (hsv[:, 1] >= cfg.min_saturation)
+    return float(np.median(hsv[sel, 2])) if sel.sum() > 20 else 255.0
 
 
 def _refine(mask: np.ndarray, cx: float, cy: float, r: float) -> tuple[float, float, float, float]:
@@ -91,14 +122,12 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             ring, cx, cy, r = _refine(mask, float(cx), float(cy), float(r))
             inner = _sector_coverage(mask, cx, cy, r * 0.55, r * 0.9)
             outside = _coverage(mask, cx, cy, r + 5, 1.0)
-            # the seal's ink level (for telling pen strokes from seal strokes in grey)
-            xs = np.clip(np.round(cx + r * np.cos(_ANGLES)).astype(int), 0, grey_s.shape[1] - 1)
-            ys = np.clip(np.round(cy + r * np.sin(_ANGLES)).astype(int), 0, grey_s.shape[0] - 1)
-            vals = grey_s[ys, xs][mask[ys, xs]]
-            level = float(np.median(vals)) if vals.size else 0.0
+            # the seal's ink level at full resolution (to tell pen strokes from seal strokes in grey)
+            level = _ink_level(p.grey, cx / scale, cy / scale, r / scale)
+            value = _ink_value(p.colour, cx / scale, cy / scale, r / scale, cfg) if p.colour is not None else 255.0
             need = cfg.min_ring_coverage if coloured else min(0.95, cfg.min_ring_coverage + 0.1)
             ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= 0.2
-            found.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, coloured, ok, level))
+            found.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, coloured, ok, level, value))
         if any(s.accepted for s in found):
             break
     found.sort(key=lambda s: (not s.accepted, -s.ring))

@@ -10,8 +10,10 @@ handwriting-sized ink. No zone means "not signed", never "signed".
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -50,8 +52,8 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
         half = max(1.5 * caption.w, 5.0 * h)
         zx0, zx1 = int(caption.cx - half), int(caption.cx + half)
         zy1 = caption.y1 + int(0.1 * caption.h)
-    else:
-        zx0, zx1 = int(x1 + 0.3 * h), int(right_edge)
+    else:  # the line may run on to the right of the label or on the next line under it
+        zx0, zx1 = int(x0), int(right_edge)
         zy1 = int(y1 + sc.zone_down * h)
     zy0 = int(y0 - sc.zone_up * h)
     # do not reach into another label's line or its caption
@@ -85,8 +87,10 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     grey = p.grey[y0:y1, x0:x1]
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - 60)
-    if p.colour is not None:  # seal-coloured light ink is not a pen stroke
-        ink &= ~seal_colour_mask(p.colour[y0:y1, x0:x1], cfg.seal)
+    if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke
+        values = [s.ink_value for s in seals if s.accepted and s.ink_value < 255]
+        min_value = max(120.0, float(np.median(values)) - 25) if values else 150.0
+        ink &= ~seal_colour_mask(p.colour[y0:y1, x0:x1], cfg.seal, min_value=min_value)
     # the seal's disc: in grey keep only strokes darker than the seal's ink; in BW keep nothing
     yy, xx = np.mgrid[y0:y1, x0:x1]
     for s in seals:
@@ -97,7 +101,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             continue
         if p.colour is not None:
             continue  # colour already separated the seal's ink
-        if p.bw:
+        if p.bw or s.ink_level < 110:  # the seal is as dark as a pen: nothing inside its disc counts
             ink &= ~disc
         else:
             ink &= ~(disc & (grey.astype(np.float32) > s.ink_level - 35))
@@ -107,6 +111,9 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         if not text and w.text.strip() not in ("/", "\\", "|"):
             continue
         if w.h > 1.25 * h:  # taller than print of this size: may be a stroke read as junk
+            continue
+        letters = sum(ch.isalnum() for ch in text)
+        if not (w.conf >= 60 or (w.conf >= 35 and letters >= 4)):  # junk read from strokes stays
             continue
         ax0, ay0, ax1, ay1 = w.x0 - x0 - 3, w.y0 - y0 - 3, w.x1 - x0 + 3, w.y1 - y0 + 3
         if ax1 <= 0 or ay1 <= 0 or ax0 >= ink.shape[1] or ay0 >= ink.shape[0]:
@@ -143,5 +150,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         if pix > best[0]:
             best = (pix, gw, gh)
     pix, iw, ih = best
+    if os.environ.get("SCAN_DEBUG_DIR"):
+        cv2.imwrite(str(Path(os.environ["SCAN_DEBUG_DIR"]) / f"zone-{kind}.png"), 255 - sel * 255)
     signed = ih >= sc.min_ink_height * h and iw >= sc.min_ink_width * h and pix >= sc.min_ink_pixels * h * h
     return Zone(kind, box, bool(signed), pix, iw, ih, h, "" if signed else "штрихов слишком мало")
