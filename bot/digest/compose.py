@@ -1,0 +1,418 @@
+"""The daily digest as values: a pure function of the store's state and the moment.
+
+    digest = compose(State(...), now=..., since=..., policy=..., settings=...)
+    digest.sections  -> [Section(key, title, columns, rows), ...]   (empty ones left out)
+
+No I/O here: the caller reads the store (bot.digest.state.read) and renders the result
+(bot.digest.render). Texts are Russian; section keys are stable for tests and scripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.cases import model as m
+from bot.cases.policy import Policy
+from bot.cases.views import case_view
+from bot.clock import MOSCOW
+from bot.digest.settings import DigestSettings
+
+# Row highlight levels (CSS classes in the HTML, markers in the text).
+OVERDUE, TODAY, SOON = "overdue", "today", "soon"
+LEVEL_MARKS = {OVERDUE: "[!!] ", TODAY: "[!] ", SOON: "[~] ", "": ""}
+
+REJECTED_VERDICTS = ("incomplete", "not_a_form", "unreadable")
+VERDICT_NAMES = {
+    "complete": "скан в порядке",
+    "incomplete": "скан с недостатками",
+    "not_a_form": "во вложении нет заявки",
+    "unreadable": "скан не читается",
+}
+ACTION_NAMES = {
+    "accept": "обработано, ответ отправлен",
+    "review": "на проверку",
+    "file": "отложено без ответа",
+}
+REVIEW_REASON_NAMES = {
+    "unknown_sender": "неизвестный отправитель",
+    "processing_failed": "ошибка обработки",
+    "malformed": "повреждённое письмо",
+    "reply_cap": "слишком много писем подряд",
+    "ambiguous": "неоднозначное сопоставление с делом",
+    "inn_mismatch": "ИНН на скане не совпадает с организацией",
+    "unreadable": "скан не читается",
+    "other": "требует проверки",
+}
+CASE_EVENT_NAMES = {
+    "full_set": "полный набор",
+    "waiting_for_request": "ждём электронный запрос",
+    "scan_recorded": "скан записан в дело",
+    "scan_replaced": "скан заменил непринятый",
+    "already_recorded": "уже записано",
+    "ambiguous": "несколько подходящих дел",
+    "inn_mismatch": "ИНН не совпадает",
+    "not_recorded": "дело не открыто",
+}
+SERVICE_NAMES = {"imap": "Почтовый ящик (IMAP)", "smtp": "Отправка писем (SMTP)"}
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]
+    level: str = ""                       # OVERDUE, TODAY, SOON or ""
+    picture: str | None = None            # a picture key (the letter key) for rejected scans
+    details: tuple[str, ...] = ()         # extra lines under the row (reasons)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class State:
+    """What the digest reads: plain values from the store (and the registry's names)."""
+
+    messages: Sequence[Mapping[str, Any]] = ()
+    cases: Sequence[Mapping[str, Any]] = ()
+    outbox: Sequence[Mapping[str, Any]] = ()
+    health: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # errors counted by the health table at the last digest: {"imap": n, "smtp": n}
+    errors_at_last: Mapping[str, int] = field(default_factory=dict)
+    org_names: Mapping[str, str] = field(default_factory=dict)   # ИНН -> name
+
+
+@dataclass(frozen=True)
+class Digest:
+    day: date
+    now: datetime
+    since: datetime
+    sections: tuple[Section, ...]     # business sections, non-empty only
+    health: Section                   # always shown
+    title: str
+    since_display: str
+    empty_line: str = ""              # set when there is nothing to report
+
+    @property
+    def empty(self) -> bool:
+        return not self.sections
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in (*self.sections, self.health) if s.key == key), None)
+
+    @property
+    def all_sections(self) -> tuple[Section, ...]:
+        return (*self.sections, self.health)
+
+    @property
+    def picture_keys(self) -> list[str]:
+        return [r.picture for s in self.sections for r in s.rows if r.picture]
+
+
+# -- small helpers -----------------------------------------------------------------
+def _dt(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=MOSCOW)
+    return moment.astimezone(MOSCOW)
+
+
+def ru_dt(value: Any) -> str:
+    moment = value if isinstance(value, datetime) else _dt(value)
+    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if moment else "—"
+
+
+def ru_day(value: date | str | None) -> str:
+    if not value:
+        return "—"
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return m.ru_date(day)
+
+
+def plural_days(n: int) -> str:
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        word = "день"
+    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        word = "дня"
+    else:
+        word = "дней"
+    return f"{n} {word}"
+
+
+def _due_level(due: date, today: date, soon_days: int) -> tuple[str, str]:
+    """Highlight level and a Russian remark for a due date."""
+    left = (due - today).days
+    if left < 0:
+        return OVERDUE, f"просрочено на {plural_days(left)}"
+    if left == 0:
+        return TODAY, "срок сегодня"
+    if left <= soon_days:
+        return SOON, f"осталось {plural_days(left)}"
+    return "", f"осталось {plural_days(left)}"
+
+
+def review_reason(hits: Sequence[Mapping[str, Any]], case: Mapping[str, Any] | None,
+                  scan: Mapping[str, Any] | None) -> str:
+    """Why a letter waits for a person: a code from REVIEW_REASON_NAMES."""
+    for hit in hits:
+        if hit.get("decision") in REVIEW_REASON_NAMES:
+            return str(hit["decision"])
+    event = (case or {}).get("event")
+    if event in ("ambiguous", "inn_mismatch"):
+        return str(event)
+    if (scan or {}).get("verdict") == "unreadable":
+        return "unreadable"
+    return "other"
+
+
+def _sender(row: Mapping[str, Any]) -> str:
+    name = str(row.get("sender_name") or "").strip()
+    address = str(row.get("sender") or "").strip() or "(без адреса)"
+    return f"{name} <{address}>" if name and name != address else address
+
+
+def _org(row: Mapping[str, Any], state: State) -> str:
+    inn = row.get("organisation_inn")
+    return state.org_names.get(str(inn), str(inn)) if inn else "не в реестре"
+
+
+def _handled(row: Mapping[str, Any]) -> datetime | None:
+    return _dt(row.get("handled_at"))
+
+
+def _letters_since(state: State, since: datetime, now: datetime) -> list[Mapping[str, Any]]:
+    rows = [r for r in state.messages if r.get("decision") and (h := _handled(r)) and since < h <= now]
+    return sorted(rows, key=lambda r: str(r.get("handled_at")))
+
+
+# -- sections ----------------------------------------------------------------------
+def _new_letters(state: State, since: datetime, now: datetime) -> Section:
+    rows = []
+    for r in _letters_since(state, since, now):
+        result = ACTION_NAMES.get(str(r.get("action")), str(r.get("action") or "—"))
+        verdict = (r.get("scan") or {}).get("verdict")
+        if verdict:
+            result += f"; {VERDICT_NAMES.get(verdict, verdict)}"
+        event = (r.get("case") or {}).get("event")
+        case_id = (r.get("case") or {}).get("id")
+        if event:
+            result += f"; {CASE_EVENT_NAMES.get(event, event)}" + (f" (дело {case_id})" if case_id else "")
+        rows.append(Row((ru_dt(r.get("handled_at")), _sender(r), _org(r, state), str(r.get("subject") or ""),
+                         result)))
+    return Section("new_letters", "Новые письма с прошлой сводки",
+                   ("Получено", "Отправитель", "Организация", "Тема", "Результат"), tuple(rows))
+
+
+def _new_cases(state: State, views: list[dict[str, Any]], since: datetime, now: datetime) -> Section:
+    rows = []
+    for v in views:
+        opened = _dt(v.get("opened_at"))
+        if opened and since < opened <= now:
+            rows.append(Row((v["id"], ru_dt(opened), v["organisation"], v["owner"] or "—", v["state_name"])))
+    return Section("new_cases", "Новые дела с прошлой сводки",
+                   ("Дело", "Открыто", "Организация", "Владелец сертификата", "Состояние"), tuple(rows))
+
+
+def _full_set(views: list[dict[str, Any]], today: date, policy: Policy) -> Section:
+    rows = []
+    for v in views:
+        if v["state"] != m.FULL_SET_STATE or not v["certificate_due"]:
+            continue
+        due = date.fromisoformat(v["certificate_due"])
+        level, remark = _due_level(due, today, 0)
+        if level == OVERDUE:
+            late = policy.calendar.working_days_in(today - timedelta(days=i) for i in range((today - due).days))
+            remark = f"просрочено на {late} раб. дн." if late else remark
+        rows.append((v["certificate_due"], Row((v["id"], v["organisation"], v["owner"] or "—",
+                                                v["full_set_on_display"], v["certificate_due_display"], remark),
+                                               level=level)))
+    rows.sort(key=lambda item: item[0])
+    return Section("full_set", "Полный набор: изготовить сертификат (2 рабочих дня)",
+                   ("Дело", "Организация", "Владелец сертификата", "Полный набор", "Изготовить до", "Срок"),
+                   tuple(r for _, r in rows))
+
+
+def _rejected(state: State, since: datetime, now: datetime, defect_text: Mapping[str, str]) -> Section:
+    rows = []
+    for r in _letters_since(state, since, now):
+        scan = r.get("scan") or {}
+        verdict = scan.get("verdict")
+        if verdict not in REJECTED_VERDICTS:
+            continue
+        reasons = [defect_text.get(code, code) for code in scan.get("defects") or []]
+        if scan.get("reason") and scan["reason"] not in reasons:
+            reasons.append(str(scan["reason"]))
+        has_file = any(a.get("accepted") and a.get("stored_as") for a in r.get("attachments") or [])
+        rows.append(Row((ru_dt(r.get("handled_at")), _sender(r), _org(r, state),
+                         VERDICT_NAMES.get(verdict, verdict), "; ".join(reasons) or "—"),
+                        picture=str(r["key"]) if has_file else None, details=tuple(reasons)))
+    return Section("rejected", "Сканы не приняты",
+                   ("Получено", "Отправитель", "Организация", "Заключение", "Что не так"), tuple(rows),
+                   note="Рамки на картинке: зелёная — подпись найдена, красная — подписи нет, "
+                        "фиолетовый круг — печать.")
+
+
+def _waiting_request(cases: Sequence[Mapping[str, Any]], views: list[dict[str, Any]], policy: Policy,
+                     today: date) -> Section:
+    rows = []
+    for case, v in zip(cases, views, strict=True):
+        if v["state"] != m.WAITING_FOR_REQUEST:
+            continue
+        st = m.derive(dict(case), policy, today)
+        since = st.accepted_on
+        waited = plural_days((today - since).days) if since else "—"
+        rows.append(Row((v["id"], v["organisation"], v["owner"] or "—", ru_day(since), waited)))
+    return Section("waiting_request", "Ждём электронный запрос (скан принят)",
+                   ("Дело", "Организация", "Владелец сертификата", "Скан принят", "Ждём"), tuple(rows))
+
+
+def _paper(views: list[dict[str, Any]], today: date, soon_days: int) -> Section:
+    rows = []
+    for v in views:
+        if v["state"] != m.CERTIFICATE_MADE_STATE:
+            continue
+        for doc, name in zip(v["missing"], v["missing_names"], strict=True):
+            due_iso = v["original_due"] if doc == m.ORIGINAL else v["paper_due"]
+            if not due_iso:
+                continue
+            level, remark = _due_level(date.fromisoformat(due_iso), today, soon_days)
+            rows.append((due_iso, Row((v["id"], v["organisation"], v["owner"] or "—", name,
+                                       v["made_on_display"], ru_day(due_iso), remark), level=level)))
+    rows.sort(key=lambda item: item[0])
+    return Section("paper", "Бумажные документы: ждём",
+                   ("Дело", "Организация", "Владелец сертификата", "Документ", "Изготовлен", "Срок", "Осталось"),
+                   tuple(r for _, r in rows))
+
+
+def _overdue(views: list[dict[str, Any]], today: date) -> Section:
+    rows = []
+    for v in views:
+        if v["state"] != m.OVERDUE:
+            continue
+        for doc, name in zip(v["missing"], v["missing_names"], strict=True):
+            if doc not in v["overdue"]:
+                continue
+            due_iso = v["original_due"] if doc == m.ORIGINAL else v["paper_due"]
+            late = (today - date.fromisoformat(due_iso)).days if due_iso else 0
+            rows.append(Row((v["id"], v["organisation"], v["owner"] or "—", name, ru_day(due_iso),
+                             f"просрочено на {plural_days(late)}", "рекомендуется приостановить сертификат"),
+                            level=OVERDUE))
+    return Section("overdue", "Сроки пропущены: рекомендуется приостановка",
+                   ("Дело", "Организация", "Владелец сертификата", "Не получено", "Срок", "Просрочка",
+                    "Действие"), tuple(rows),
+                   note="После приостановки отметьте её: vipnet-cert-bot suspend ДЕЛО.")
+
+
+def _superseded(case: Mapping[str, Any], cases: Sequence[Mapping[str, Any]], accept: int) -> bool:
+    from bot.cases.matching import name_score
+
+    return any(o.get("id") != case.get("id") and o.get("inn") == case.get("inn")
+               and str(o.get("opened_at", "")) > str(case.get("opened_at", ""))
+               and name_score(o.get("owner"), case.get("owner")) >= accept for o in cases)
+
+
+def _expiring(cases: Sequence[Mapping[str, Any]], views: list[dict[str, Any]], today: date,
+              days: int, accept: int) -> Section:
+    rows = []
+    for case, v in zip(cases, views, strict=True):
+        if not v["not_after"] or v["suspended"]:
+            continue
+        not_after = date.fromisoformat(v["not_after"])
+        left = (not_after - today).days
+        if not 0 <= left <= days or _superseded(case, cases, accept):
+            continue
+        level = TODAY if left <= 7 else SOON
+        rows.append((v["not_after"], Row((v["organisation"], v["owner"] or "—", v["serial"] or "—",
+                                          v["not_after_display"], plural_days(left)), level=level)))
+    rows.sort(key=lambda item: item[0])
+    return Section("expiring", f"Сертификаты истекают в ближайшие {plural_days(days)}",
+                   ("Организация", "Владелец сертификата", "Серийный номер", "Действует до", "Осталось"),
+                   tuple(r for _, r in rows), note="Организациям напоминает бот; новой заявки ещё нет.")
+
+
+def _review(state: State, since: datetime, now: datetime) -> Section:
+    rows = []
+    for r in _letters_since(state, since, now):
+        if r.get("action") != "review":
+            continue
+        code = review_reason(r.get("hits") or [], r.get("case"), r.get("scan"))
+        reason = REVIEW_REASON_NAMES[code]
+        notes = [str(n) for n in r.get("notes") or []]
+        hit_reason = next((str(h.get("reason")) for h in r.get("hits") or [] if h.get("reason")), "")
+        detail = "; ".join(x for x in [hit_reason, *notes] if x)
+        rows.append(Row((ru_dt(r.get("handled_at")), _sender(r), str(r.get("subject") or ""), reason,
+                         detail or "—"), level=TODAY if code == "processing_failed" else ""))
+    for r in state.messages:  # letters that fail and are being retried
+        if r.get("state") == "claimed" and r.get("last_error"):
+            rows.append(Row((ru_dt(r.get("claimed_at")), _sender(r), str(r.get("subject") or ""),
+                             "ошибка обработки, повторяется", f"попыток: {r.get('attempts', 0)}"), level=TODAY))
+    return Section("review", "Требуют проверки (папка «На проверку»)",
+                   ("Получено", "Отправитель", "Тема", "Причина", "Подробности"), tuple(rows))
+
+
+def _health(state: State, now: datetime, since: datetime) -> Section:
+    rows = []
+    for service in ("imap", "smtp"):
+        h = state.health.get(service) or {}
+        failing = _dt(h.get("failing_since"))
+        if failing:
+            status = f"нет связи с {ru_dt(failing)}"
+            level = OVERDUE
+        elif h.get("last_ok"):
+            status, level = "в порядке", ""
+        else:
+            status, level = "связи ещё не было", SOON
+        errors = int(h.get("errors", 0)) - int(state.errors_at_last.get(service, 0))
+        last_error = str(h.get("last_error") or "") if errors > 0 else ""
+        rows.append(Row((SERVICE_NAMES[service], ru_dt(h.get("last_ok")), status, str(max(errors, 0)),
+                         last_error[:200] or "—"), level=level))
+    pending = [o for o in state.outbox if o.get("state") == "pending"]
+    oldest = min((str(o.get("created_at")) for o in pending), default=None)
+    failing_letters = [o for o in pending if int(o.get("attempts", 0)) > 0]
+    status = "пусто" if not pending else f"ожидают отправки: {len(pending)}, старейшее с {ru_dt(oldest)}"
+    level = "" if not failing_letters else (OVERDUE if len(failing_letters) > 3 else SOON)
+    last_error = str(failing_letters[0].get("last_error") or "")[:200] if failing_letters else ""
+    rows.append(Row(("Очередь писем", "—", status, str(len(failing_letters)), last_error or "—"), level=level))
+    failed = [r for r in state.messages if r.get("last_error") and (c := _dt(r.get("claimed_at"))) and c > since]
+    if failed:
+        rows.append(Row(("Обработка писем", "—", f"ошибок при обработке: {len(failed)}", str(len(failed)),
+                         "письма повторяются, затем уходят на проверку"), level=SOON))
+    return Section("health", "Состояние бота",
+                   ("Служба", "Последняя связь", "Состояние", "Ошибок с прошлой сводки", "Последняя ошибка"),
+                   tuple(rows))
+
+
+def compose(state: State, *, now: datetime, since: datetime, policy: Policy, settings: DigestSettings,
+            defect_text: Mapping[str, str] | None = None) -> Digest:
+    """The digest at `now` covering what happened after `since`."""
+    today = now.astimezone(MOSCOW).date()
+    cases = sorted(state.cases, key=lambda c: str(c.get("id")))
+    views = [case_view(dict(c), policy, today) for c in cases]
+    candidates = [
+        _overdue(views, today),
+        _full_set(views, today, policy),
+        _rejected(state, since, now, defect_text or {}),
+        _review(state, since, now),
+        _waiting_request(cases, views, policy, today),
+        _paper(views, today, settings.paper_soon_days),
+        _expiring(cases, views, today, settings.expiring_days, policy.match_accept),
+        _new_cases(state, views, since, now),
+        _new_letters(state, since, now),
+    ]
+    sections = tuple(s for s in candidates if s.rows)
+    empty_line = "" if sections else "Новых писем и дел нет, сроков и вопросов на сегодня нет."
+    return Digest(day=today, now=now, since=since, sections=sections, health=_health(state, now, since),
+                  title=f"Сводка на {m.ru_date(today)}", since_display=ru_dt(since), empty_line=empty_line)

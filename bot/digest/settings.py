@@ -1,0 +1,106 @@
+"""rules/digest.toml and rules/retention.toml, validated (Russian messages, as every rules error)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+from bot.rules import Rules, RulesError
+
+DIGEST_FILE = "digest.toml"
+RETENTION_FILE = "retention.toml"
+REVIEW_REASONS = ("unknown_sender", "processing_failed", "malformed", "reply_cap", "ambiguous", "inn_mismatch")
+
+
+def _int(sec: dict[str, Any], key: str, default: int, where: str, file: str = DIGEST_FILE) -> int:
+    value = sec.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RulesError(f"{file}: {where}.{key} — нужно целое число ≥ 0")
+    return value
+
+
+def _str(sec: dict[str, Any], key: str, default: str, where: str) -> str:
+    value = sec.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise RulesError(f"{DIGEST_FILE}: {where}.{key} — нужна непустая строка")
+    return value
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    send_at: time = time(8, 30)
+    subject: str = "Сводка бота заявок ViPNet"
+    expiring_days: int = 30
+    paper_soon_days: int = 3
+    first_lookback_hours: int = 24
+    picture_max_side: int = 520
+    max_pictures: int = 10
+    # outage alerts
+    imap_after_minutes: int = 30
+    smtp_after_minutes: int = 30
+    outage_min_interval_hours: int = 6
+    recovery_notice: bool = True
+    subject_down: str = "Бот заявок ViPNet: нет связи с почтовым сервером"
+    subject_up: str = "Бот заявок ViPNet: связь с почтовым сервером восстановлена"
+    # review alerts
+    review_reasons: tuple[str, ...] = ("unknown_sender", "processing_failed", "ambiguous", "inn_mismatch")
+    per_sender_per_day: int = 1
+    daily_cap: int = 10
+    review_subject: str = "Бот заявок ViPNet: письмо требует внимания"
+    review_subject_cap: str = "Бот заявок ViPNet: оповещения на сегодня приостановлены"
+
+    def outage_after_minutes(self, service: str) -> int:
+        return self.imap_after_minutes if service == "imap" else self.smtp_after_minutes
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    attachments_days: int = 180
+    pictures_days: int = 30
+    every_minutes: int = 60
+
+
+def load_digest(rules: Rules) -> DigestSettings:
+    raw = rules.sections.get("digest", {})
+    dg = raw.get("digest", {})
+    alerts = raw.get("alerts", {})
+    out = alerts.get("outage", {})
+    rev = alerts.get("review", {})
+    send_at = dg.get("send_at", "08:30")
+    try:
+        send_time = send_at if isinstance(send_at, time) else time.fromisoformat(str(send_at))
+    except ValueError as exc:
+        raise RulesError(f"{DIGEST_FILE}: digest.send_at — нужно время ЧЧ:ММ") from exc
+    reasons = rev.get("reasons", list(DigestSettings.review_reasons))
+    if not isinstance(reasons, list) or any(r not in REVIEW_REASONS for r in reasons):
+        raise RulesError(f"{DIGEST_FILE}: alerts.review.reasons — список из: {', '.join(REVIEW_REASONS)}")
+    return DigestSettings(
+        send_at=send_time,
+        subject=_str(dg, "subject", DigestSettings.subject, "digest"),
+        expiring_days=_int(dg, "expiring_days", 30, "digest"),
+        paper_soon_days=_int(dg, "paper_soon_days", 3, "digest"),
+        first_lookback_hours=_int(dg, "first_lookback_hours", 24, "digest"),
+        picture_max_side=_int(dg, "picture_max_side", 520, "digest"),
+        max_pictures=_int(dg, "max_pictures", 10, "digest"),
+        imap_after_minutes=_int(out, "imap_after_minutes", 30, "alerts.outage"),
+        smtp_after_minutes=_int(out, "smtp_after_minutes", 30, "alerts.outage"),
+        outage_min_interval_hours=_int(out, "min_interval_hours", 6, "alerts.outage"),
+        recovery_notice=bool(out.get("recovery_notice", True)),
+        subject_down=_str(out, "subject_down", DigestSettings.subject_down, "alerts.outage"),
+        subject_up=_str(out, "subject_up", DigestSettings.subject_up, "alerts.outage"),
+        review_reasons=tuple(reasons),
+        per_sender_per_day=max(1, _int(rev, "per_sender_per_day", 1, "alerts.review")),
+        daily_cap=_int(rev, "daily_cap", 10, "alerts.review"),
+        review_subject=_str(rev, "subject", DigestSettings.review_subject, "alerts.review"),
+        review_subject_cap=_str(rev, "subject_cap", DigestSettings.review_subject_cap, "alerts.review"),
+    )
+
+
+def load_retention(rules: Rules) -> RetentionSettings:
+    raw = rules.sections.get("retention", {})
+    return RetentionSettings(
+        attachments_days=_int(raw.get("attachments", {}), "days", 180, "attachments", RETENTION_FILE),
+        pictures_days=_int(raw.get("pictures", {}), "days", 30, "pictures", RETENTION_FILE),
+        every_minutes=_int(raw.get("schedule", {}), "every_minutes", 60, "schedule", RETENTION_FILE),
+    )
