@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +26,19 @@ from bot.scan.seal import Seal, find_seals
 from bot.scan.signature import Zone, check_zone
 
 log = logging.getLogger(__name__)
+
+
+def _fixed_mmap_threshold() -> None:
+    """Page-sized arrays go to mmap and back to the OS when freed (glibc's adaptive threshold
+    would keep them on the heap, and a 20-page PDF would grow the process by hundreds of MB)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD = 1 MB (also turns off the adaptive threshold)
+    except (OSError, AttributeError):
+        pass
+
+
+_fixed_mmap_threshold()
 
 REASONS = {
     "encrypted_pdf": "PDF защищён паролем",
@@ -53,8 +68,22 @@ class PageAnalysis:
     readable: bool = True
 
 
+# Pages are analysed in parallel threads, but their big array work (decode, rotate, colour
+# separation, seal and zone analysis) runs one page at a time: Tesseract runs in parallel
+# (separate processes) while memory stays at one page's temporaries.
+_HEAVY = threading.Lock()
+
+
 def _ocr(p: Prepared, cfg: ScanConfig, parts: int) -> list[ocr_mod.Word]:
-    return ocr_mod.ocr_page(ocr_view(p, cfg.seal), cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, parts)
+    with _HEAVY:
+        view = ocr_view(p, cfg.seal)
+        bands = ocr_mod.split_rows(view, parts)
+        jobs = [(np.ascontiguousarray(view[a:b]), a) for a, b in bands]
+        del view
+    out: list[ocr_mod.Word] = []
+    for words in ocr_mod.ocr_bands(jobs, cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, workers=len(jobs)):
+        out.extend(words)
+    return out
 
 
 def _turn(p: Prepared, degrees: int) -> Prepared:
@@ -76,7 +105,8 @@ def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Labe
     y0, y1 = max(0, y0), min(H, y1)
     if y1 - y0 < 50:
         return []
-    view = ocr_view(p, cfg.seal)[y0:y1]
+    with _HEAVY:
+        view = np.ascontiguousarray(ocr_view(p, cfg.seal)[y0:y1])
     words = ocr_mod.ocr_bands([(view, y0)], cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, psm=11,
                               workers=1)[0]
     # sparse mode puts each word on its own line: rebuild lines from geometry
@@ -85,18 +115,18 @@ def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Labe
 
 def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_image: bool) -> PageAnalysis:
     t0 = time.monotonic()
-    raw = ref.load()
-    grey_raw = raw if raw.ndim == 2 else raw.mean(axis=2).astype(np.uint8)
     res = PageResult(index=index, file=ref.file_index, page=ref.page_index, form=False, seconds=0.0)
-    small = grey_raw[::8, ::8]
-    if ink_mask(small, 40).mean() < 0.0005:
-        res.blank = True
-        res.seconds = time.monotonic() - t0
-        return PageAnalysis(res)
-    axis, skew = orientation_axis(grey_raw, ref.dpi)
-    del grey_raw
-    p = prepare(raw, ref.dpi, cfg.ocr.dpi, axis, skew)
-    del raw
+    with _HEAVY:
+        raw = ref.load()
+        grey_raw = raw if raw.ndim == 2 else raw.mean(axis=2).astype(np.uint8)
+        if ink_mask(grey_raw[::8, ::8], 40).mean() < 0.0005:
+            res.blank = True
+            res.seconds = time.monotonic() - t0
+            return PageAnalysis(res)
+        axis, skew = orientation_axis(grey_raw, ref.dpi)
+        del grey_raw
+        p = prepare(raw, ref.dpi, cfg.ocr.dpi, axis, skew)
+        del raw
     words = _ocr(p, cfg, parts)
     good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
     if good < cfg.ocr.min_good_words:  # upside down or sideways: try the other turns, keep the best
@@ -128,22 +158,29 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
                 del labels["manager"]
             out.words, out.lines = words, lines
     if res.form:
-        seals = find_seals(p, cfg.seal)
-        out.seals = seals
-        res.seal = any(s.accepted for s in seals)
-        captions = form_mod.captions_of(lines, cfg)
-        form_mod.infer_missing_label(labels, captions, cfg)
-        out.labels = labels
-        for kind in ("manager", "owner"):
-            others = [lab for k, lab in labels.items() if k != kind]
-            z = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg)
-            out.zones[kind] = z
-        res.manager, res.owner = out.zones["manager"].signed, out.zones["owner"].signed
-        out.fields = fields_mod.extract(lines, cfg.field_labels)
+        with _HEAVY:
+            _judge_marks(p, cfg, out, labels, lines, words)
     if keep_image:
         out.image = p.colour if p.colour is not None else p.grey
     res.seconds = time.monotonic() - t0
     return out
+
+
+def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[str, form_mod.Label],
+                 lines: list[ocr_mod.Line], words: list[ocr_mod.Word]) -> None:
+    """Seal, signature zones and fields of a form page."""
+    res = out.result
+    seals = find_seals(p, cfg.seal)
+    out.seals = seals
+    res.seal = any(s.accepted for s in seals)
+    captions = form_mod.captions_of(lines, cfg)
+    form_mod.infer_missing_label(labels, captions, cfg)
+    out.labels = labels
+    for kind in ("manager", "owner"):
+        others = [lab for k, lab in labels.items() if k != kind]
+        out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg)
+    res.manager, res.owner = out.zones["manager"].signed, out.zones["owner"].signed
+    out.fields = fields_mod.extract(lines, cfg.field_labels)
 
 
 def _unreadable(result: ScanResult, code: str, detail: str = "") -> ScanResult:

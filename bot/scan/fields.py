@@ -54,7 +54,16 @@ def snils_valid(s: str) -> bool:
 
 
 def _digit_runs(text: str) -> list[str]:
-    fixed = text.translate(_DIGIT_FIX)
+    """Runs of digits (spaces and dashes inside a number allowed); look-alike letters fixed only in
+    tokens that are mostly digits already (so «ОГРН» after a number does not become «0»)."""
+    tokens = []
+    for tok in re.split(r"\s+", text):
+        digits = sum(ch.isdigit() for ch in tok)
+        if digits >= 2 and digits >= 0.6 * len(re.sub(r"[\-:;,.]", "", tok) or "x"):
+            tokens.append(tok.translate(_DIGIT_FIX))
+        else:
+            tokens.append("|")
+    fixed = " ".join(tokens)
     runs = re.findall(r"\d[\d \-]*\d|\d", fixed)
     return [re.sub(r"[ \-]", "", r) for r in runs]
 

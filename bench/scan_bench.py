@@ -1,0 +1,198 @@
+"""Scan-check benchmark (issue 3): accuracy and speed on generated scans. Not a test.
+
+    OMP_THREAD_LIMIT=1 .venv/bin/python bench/scan_bench.py [--cases 100] [--seed 900000]
+
+Cases come from fixtures/scans/scangen.py with seeds that tuning never used (default 900000+).
+Prints verdict accuracy, false accepts (a defective application called complete), per-check
+accuracy, ИНН/ОГРН exactness, median seconds per single-page 300-dpi scan and its ratio to a
+plain `tesseract PAGE - -l rus` on the same page, and peak memory on a 20-page PDF.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "fixtures" / "scans"))
+
+import scangen  # noqa: E402
+
+from bot import DEFAULT_RULES_DIR  # noqa: E402
+from bot.rules import load  # noqa: E402
+from bot.scan import check_files  # noqa: E402
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                parts = fh.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(parts[1]), int(parts[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(children.get(p, []))
+    return total
+
+
+def peak_memory(pdf: Path) -> tuple[float, float, str]:
+    """Run check-scan on one file in a child process; sample the process tree's RSS."""
+    code = (f"import sys, json; sys.path.insert(0, {str(ROOT)!r}); from pathlib import Path; "
+            "from bot import DEFAULT_RULES_DIR; from bot.rules import load; from bot.scan import check_files; "
+            f"r = check_files([Path({str(pdf)!r})], load(DEFAULT_RULES_DIR)); print(json.dumps([r.verdict, len(r.pages)]))")
+    t0 = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            time.sleep(0.05)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, _ = proc.communicate()
+    stop.set()
+    th.join()
+    return peak / 2**20, time.monotonic() - t0, out.strip()
+
+
+def twenty_page_pdf(path: Path, seed: int) -> None:
+    from PIL import Image
+
+    pages = []
+    for i in range(20):
+        rng = random.Random(seed + i)
+        t = scangen.Truth(verdict="", form=True, manager=True, owner=True, seal=True)
+        img = scangen.draw_form(rng, t, True, True, True, rng.random() < 0.5, False)
+        pages.append(scangen.scan(img, rng, 300, "color", rng.uniform(-1, 1), 0, 0, 0))
+    buf = io.BytesIO()
+    pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:], resolution=300.0)
+    path.write_bytes(buf.getvalue())
+    del pages
+    _ = Image
+
+
+def plain_tesseract(page_png: Path) -> float:
+    t0 = time.monotonic()
+    subprocess.run(["tesseract", str(page_png), "-", "-l", "rus"], capture_output=True, check=False)
+    return time.monotonic() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Scan-check benchmark")
+    ap.add_argument("--cases", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=900000)
+    ap.add_argument("--baseline-pages", type=int, default=12, help="pages timed against plain tesseract")
+    ap.add_argument("--no-memory", action="store_true", help="skip the 20-page PDF memory run")
+    ap.add_argument("--json", type=Path, help="also write the per-case results here")
+    args = ap.parse_args()
+    rules = load(DEFAULT_RULES_DIR)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    rows = []
+    t_start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
+        d = Path(tmp)
+        print(f"generating {args.cases} cases, seeds {args.seed}..{args.seed + args.cases - 1}", flush=True)
+        truth = scangen.generate(d, args.cases, args.seed)
+        for i, (name, t) in enumerate(truth.items()):
+            r = check_files([d / name], rules)
+            rows.append({"name": name, "truth": t, "got": r.to_json()})
+            mark = "ok " if r.verdict == t["verdict"] else "BAD"
+            print(f"[{i + 1:3d}/{len(truth)}] {mark} {name} {t['verdict']:>10} -> {r.verdict:<10} "
+                  f"{t['mode']:5} {t['dpi']}dpi rot{t['rotation']:<3} {r.seconds:5.1f}s", flush=True)
+        # speed: single-page 300-dpi scans, against plain tesseract on the same page image
+        single = [x for x in rows if x["truth"]["pages"] == 1 and x["truth"]["dpi"] == 300]
+        ours = [x["got"]["seconds"] for x in single]
+        base, ours_same = [], []
+        from PIL import Image
+
+        for x in single[: args.baseline_pages]:
+            src = d / x["name"]
+            png = d / (x["name"] + ".page.png")
+            if x["truth"]["fmt"] == "pdf":
+                import pypdfium2 as pdfium
+
+                pdf = pdfium.PdfDocument(str(src))
+                pdf[0].render(scale=300 / 72).to_pil().save(png)
+                pdf.close()
+            else:
+                with Image.open(src) as im:
+                    im.save(png)
+            base.append(plain_tesseract(png))
+            t0 = time.monotonic()
+            check_files([src], rules)
+            ours_same.append(time.monotonic() - t0)
+        memory = None
+        if not args.no_memory:
+            pdf = d / "twenty.pdf"
+            twenty_page_pdf(pdf, args.seed + 77777)
+            memory = peak_memory(pdf)
+    # accuracy
+    n = len(rows)
+    verdict_ok = sum(x["got"]["verdict"] == x["truth"]["verdict"] for x in rows)
+    false_accepts = [x["name"] for x in rows if x["got"]["verdict"] == "complete" and x["truth"]["verdict"] != "complete"]
+    forms = [x for x in rows if x["truth"]["form"]]
+
+    def check_acc(key: str, got_key: str) -> tuple[int, int]:
+        ok = 0
+        for x in forms:
+            g = x["got"]["signatures"][got_key] if got_key in ("manager", "owner") else x["got"]["seal"]
+            ok += bool(g) == bool(x["truth"][key])
+        return ok, len(forms)
+
+    print()
+    print(f"cases: {n} (forms {len(forms)}), seeds {args.seed}..{args.seed + n - 1}, "
+          f"total {time.monotonic() - t_start:.0f} s")
+    print(f"verdict accuracy: {verdict_ok}/{n} = {100 * verdict_ok / max(1, n):.1f} %")
+    print(f"false accepts (defective called complete): {len(false_accepts)} {false_accepts}")
+    for label, key in (("manager signature", "manager"), ("owner signature", "owner"), ("seal", "seal")):
+        ok, tot = check_acc(key, key)
+        print(f"{label} accuracy: {ok}/{tot} = {100 * ok / max(1, tot):.1f} %")
+    for key in ("inn", "ogrn"):
+        ok = sum(x["got"]["fields"][key] == x["truth"][key] for x in forms)
+        print(f"{key.upper()} exact: {ok}/{len(forms)} = {100 * ok / max(1, len(forms)):.1f} %")
+    confusion: dict[str, int] = {}
+    for x in rows:
+        k = f"{x['truth']['verdict']}->{x['got']['verdict']}"
+        confusion[k] = confusion.get(k, 0) + 1
+    print("verdicts truth->got:", json.dumps(confusion, ensure_ascii=False))
+    if ours:
+        print(f"median seconds per single-page 300-dpi scan: {statistics.median(ours):.2f} s (n={len(ours)})")
+    if base:
+        ratio = statistics.median(ours_same) / statistics.median(base)
+        print(f"plain `tesseract PAGE - -l rus` on the same pages: median {statistics.median(base):.2f} s; "
+              f"ours {statistics.median(ours_same):.2f} s; ratio {ratio:.2f} (n={len(base)})")
+    if memory is not None:
+        print(f"20-page PDF: peak memory (process tree RSS) {memory[0]:.0f} MB, {memory[1]:.1f} s, result {memory[2]}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
