@@ -293,7 +293,7 @@ def _paper(views: list[dict[str, Any]], today: date, soon_days: int) -> Section:
                                        v["made_on_display"], ru_day(due_iso), remark), level=level)))
     rows.sort(key=lambda item: item[0])
     return Section("paper", "Бумажные документы: ждём",
-                   ("Дело", "Организация", "Владелец сертификата", "Документ", "Изготовлен", "Срок", "Осталось"),
+                   ("Дело", "Организация", "Владелец сертификата", "Документ", "Изготовлен", "Срок", "Отметка"),
                    tuple(r for _, r in rows))
 
 
