@@ -174,7 +174,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     out.seals = seals
     res.seal = any(s.accepted for s in seals)
     captions = form_mod.captions_of(lines, cfg)
-    form_mod.infer_missing_label(labels, captions, cfg)
+    left = min((ln.box[0] for ln in lines if len(ln.words) >= 3), default=0)
+    form_mod.infer_missing_label(labels, captions, cfg, form_mod.decipher_captions(lines), left)
     out.labels = labels
     for kind in ("manager", "owner"):
         others = [lab for k, lab in labels.items() if k != kind]

@@ -144,7 +144,19 @@ def seal_place(lines: Sequence[Line], cfg: ScanConfig) -> list[Word]:
     return out
 
 
-def infer_missing_label(labels: dict[str, Label], captions: Sequence[Word], cfg: ScanConfig) -> None:
+def decipher_captions(lines: Sequence[Line]) -> list[Word]:
+    """«(расшифровка подписи)» / «(Ф.И.О.)» captions: they sit on a signature row, right of the line."""
+    out = []
+    for ln in lines:
+        for w in ln.words:
+            c = cyr(w.text)
+            if c and (fuzz.partial_ratio("расшифр", c) >= 85 and len(c) >= 6):
+                out.append(w)
+    return out
+
+
+def infer_missing_label(labels: dict[str, Label], captions: Sequence[Word], cfg: ScanConfig,
+                        deciphers: Sequence[Word] = (), left: int = 0) -> None:
     """One label lost under a signature: the other signature line's «(подпись)» caption stands in.
 
     Only a caption on the expected side of the found label (the manager's line above the owner's)
@@ -164,10 +176,17 @@ def infer_missing_label(labels: dict[str, Label], captions: Sequence[Word], cfg:
     else:
         others = [c for c in others if c.y0 > y1]
         pick = min(others, key=lambda c: c.y0, default=None)
-    if pick is None:
+    if pick is not None:
+        stand_in = Word(pick.text, pick.conf, pick.x0, int(pick.y0 - 1.6 * h), pick.x1,
+                        int(pick.y0 - 0.6 * h), pick.line)
+        labels[missing] = Label(missing, (stand_in,), -1, 0.0)
         return
-    ch = pick.h
-    stand_in = Word(pick.text, pick.conf, pick.x0, int(pick.y0 - 1.6 * h), pick.x1, int(pick.y0 - 1.6 * h + h),
-                    pick.line)
+    # no «(подпись)» either: the row's «(расшифровка подписи)» caption marks where the line was
+    own_d = [d for d in deciphers if y0 - 0.3 * h <= d.y0 <= y1 + 4.5 * h]
+    rows = [d for d in deciphers if d not in own_d and abs(d.cy - (y0 + y1) / 2) < 14 * h]
+    rows = [d for d in rows if (d.y1 < y0 if missing == "manager" else d.y0 > y1)]
+    if not rows:
+        return
+    d = max(rows, key=lambda d: d.y0) if missing == "manager" else min(rows, key=lambda d: d.y0)
+    stand_in = Word(d.text, d.conf, left, int(d.y0 - 1.6 * h), left + int(h), int(d.y0 - 0.6 * h), d.line)
     labels[missing] = Label(missing, (stand_in,), -1, 0.0)
-    _ = ch

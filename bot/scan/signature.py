@@ -89,7 +89,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink = (grey.astype(np.int16) < paper - 60)
     if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke
         values = [s.ink_value for s in seals if s.accepted and s.ink_value < 255]
-        min_value = max(120.0, float(np.median(values)) - 25) if values else 150.0
+        min_value = max(120.0, float(np.median(values)) - 25) if values else 200.0
         ink &= ~seal_colour_mask(p.colour[y0:y1, x0:x1], cfg.seal, min_value=min_value)
     # the seal's disc: in grey keep only strokes darker than the seal's ink; in BW keep nothing
     yy, xx = np.mgrid[y0:y1, x0:x1]
