@@ -26,15 +26,20 @@ def at(day: str, hm: str = "10:00") -> datetime:
     return datetime.fromisoformat(f"{day}T{hm}:00").replace(tzinfo=MOSCOW)
 
 
-def scan_png() -> bytes:
-    """A generated application scan without the owner's signature (fixtures/scans/scangen.py)."""
+def scangen_module() -> Any:
+    """fixtures/scans/scangen.py, imported by path."""
     spec = importlib.util.spec_from_file_location("scangen", ROOT / "fixtures" / "scans" / "scangen.py")
     assert spec and spec.loader
     scangen = sys.modules.get("scangen") or importlib.util.module_from_spec(spec)
     if "scangen" not in sys.modules:
         sys.modules["scangen"] = scangen  # dataclasses look their module up there
         spec.loader.exec_module(scangen)
-    data, _, _ = scangen.make_case(12, force={"kind": "no_owner", "fmt": "png", "dpi": 200, "mode": "color",
+    return scangen
+
+
+def scan_png() -> bytes:
+    """A generated application scan without the owner's signature (fixtures/scans/scangen.py)."""
+    data, _, _ = scangen_module().make_case(12, force={"kind": "no_owner", "fmt": "png", "dpi": 200, "mode": "color",
                                               "multi": False, "rotation": 0, "skew": 0.0, "noise": 0, "blur": 0})
     return data
 
