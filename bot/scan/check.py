@@ -129,14 +129,20 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
         del raw
     words = _ocr(p, cfg, parts)
     good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
-    if good < cfg.ocr.min_good_words:  # upside down or sideways: try the other turns, keep the best
+
+    def upright(g: int, ws: list[ocr_mod.Word]) -> bool:
+        # enough real words, and they are a fair share of what was read (not junk from a turned page)
+        return g >= cfg.ocr.min_good_words and g >= cfg.ocr.min_good_share * len(ws)
+
+    if not upright(good, words):  # upside down or sideways: try the other turns, keep the best
+        base = p
         for turn in (180, 90, 270):
-            q = _turn(p, turn)
+            q = _turn(base, turn)
             w2 = _ocr(q, cfg, parts)
             g2 = ocr_mod.good_words(w2, cfg.ocr.min_word_conf)
             if g2 > good:
                 p, words, good = q, w2, g2
-            if good >= cfg.ocr.min_good_words:
+            if upright(good, words):
                 break
     res.rotation, res.skew, res.good_words = p.rotation, p.skew, good
     lines = ocr_mod.lines_of(words)
@@ -175,11 +181,12 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     res.seal = any(s.accepted for s in seals)
     captions = form_mod.captions_of(lines, cfg)
     left = min((ln.box[0] for ln in lines if len(ln.words) >= 3), default=0)
-    form_mod.infer_missing_label(labels, captions, cfg, form_mod.decipher_captions(lines), left)
+    deciphers = form_mod.decipher_captions(lines)
+    form_mod.infer_missing_label(labels, captions, cfg, deciphers, left)
     out.labels = labels
     for kind in ("manager", "owner"):
         others = [lab for k, lab in labels.items() if k != kind]
-        out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg)
+        out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg, deciphers)
     res.manager, res.owner = out.zones["manager"].signed, out.zones["owner"].signed
     out.fields = fields_mod.extract(lines, cfg.field_labels)
 

@@ -22,11 +22,12 @@ class Limits:
 
 @dataclass(frozen=True)
 class OcrCfg:
-    languages: str = "rus+eng"
+    languages: str = "rus"
     dpi: int = 300
     default_dpi: int = 200
     min_word_conf: float = 55
     min_good_words: int = 12
+    min_good_share: float = 0.3
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ class Zone:
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
-             right_edge: int, cfg: ScanConfig) -> tuple[tuple[int, int, int, int], Word | None]:
+             right_edge: int, cfg: ScanConfig,
+             deciphers: Sequence[Word] = ()) -> tuple[tuple[int, int, int, int], Word | None]:
     x0, y0, x1, y1 = label.box
     h = label.height
     sc = cfg.signature
@@ -66,19 +67,25 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     for c in captions:
         if c is not caption and c.y1 <= y0 and c.y1 > zy0 and zx0 - h < c.cx < zx1 + h:
             zy0 = max(zy0, c.y1 + 2)
+    # the name written out («(расшифровка подписи)» under it) is not the signature: stop before it
+    row_top, row_bottom = (caption.y0 - 1.5 * h, caption.y1 + 1.5 * h) if caption is not None else (y0, y1 + 4.5 * h)
+    for d in deciphers:
+        if row_top <= d.cy <= row_bottom and d.x0 > zx0 + 3 * h:
+            zx1 = min(zx1, d.x0 - int(0.2 * h))
     zx0 = max(0, zx0)
     zx1 = min(page_w, max(zx1, zx0 + 1))
     return (zx0, zy0, zx1, max(zy1, zy0 + 1)), caption
 
 
 def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Label], words: Sequence[Word],
-               captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig) -> Zone:
+               captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
+               deciphers: Sequence[Word] = ()) -> Zone:
     if label is None:
         return Zone(kind, None, False, reason="строка подписи не найдена")
     H, W = p.grey.shape
     good = [w for w in words if w.conf >= 30]
     right_edge = max((w.x1 for w in good), default=W)
-    box, _caption = zone_box(label, others, captions, W, right_edge, cfg)
+    box, _caption = zone_box(label, others, captions, W, right_edge, cfg, deciphers)
     x0, y0, x1, y1 = box
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
     if x1 - x0 < 10 or y1 - y0 < 10:
@@ -139,14 +146,14 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов")
     sel = keep[lab].astype(np.uint8)
     # strokes of one signature lie close together: group them, judge the biggest group
-    r = max(3, int(0.35 * h))
-    grouped = cv2.dilate(sel, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    rx, ry = max(3, int(2.0 * h)), max(3, int(0.6 * h))
+    grouped = cv2.dilate(sel, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * rx + 1, 2 * ry + 1)))
     gn, glab, gstats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
     best = (0, 0, 0)
     for g in range(1, gn):
         pix = int(np.count_nonzero(sel[glab == g]))
-        gw = int(gstats[g, cv2.CC_STAT_WIDTH]) - 2 * r
-        gh = int(gstats[g, cv2.CC_STAT_HEIGHT]) - 2 * r
+        gw = int(gstats[g, cv2.CC_STAT_WIDTH]) - 2 * rx
+        gh = int(gstats[g, cv2.CC_STAT_HEIGHT]) - 2 * ry
         if pix > best[0]:
             best = (pix, gw, gh)
     pix, iw, ih = best
