@@ -8,7 +8,6 @@ and pings the watchdog from every round.
 
 from __future__ import annotations
 
-import importlib
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -18,9 +17,12 @@ import sdnotify
 
 from bot import health, logs
 from bot import registry as registry_mod
+from bot.cases import duties as case_duties
+from bot.cases.request_folder import import_folder
 from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Delivery
+from bot.digest import duties as digest_duties
 from bot.edge.imap import ImapMailbox
 from bot.edge.mailbox import Mailbox, MailboxError
 from bot.edge.maildir import MaildirMailbox
@@ -46,14 +48,6 @@ def make_transport(config: Config, rules: Rules) -> Transport:
         return PickupTransport(config.pickup_dir)
     assert config.smtp is not None
     return SmtpTransport(config.smtp, timeout=float(rules.value("mail", "outbox.send_timeout_seconds")))
-
-
-def _duties() -> Any:
-    """The renewal cases' scheduled duties (reminders, escalation), when that part is installed."""
-    try:
-        return importlib.import_module("bot.cases.duties")
-    except ModuleNotFoundError:
-        return None
 
 
 @dataclass
@@ -88,10 +82,14 @@ class Daemon:
             health.record(self.store, "imap", ok=True, now=self.clock.now())
             log.info("mailbox open", mailbox=type(self.mailbox).__name__)
             self.notifier.notify("READY=1\nSTATUS=mailbox open")
-        self.results.extend(self.intake.process_pending())
+        self.results.extend(self.intake.process_pending(should_stop=self.stop.is_set, progress=self.ping))
         health.record(self.store, "imap", ok=True, now=self.clock.now())
         self.run_duties()
         self.deliver()
+        self.notifier.notify("WATCHDOG=1")
+
+    def ping(self) -> None:
+        """Between letters: the watchdog knows the loop is alive during a long round."""
         self.notifier.notify("WATCHDOG=1")
 
     def deliver(self) -> None:
@@ -103,18 +101,14 @@ class Daemon:
             health.record(self.store, "smtp", ok=True, now=self.clock.now())
 
     def run_duties(self) -> None:
+        """The scheduled duties: request files, case reminders and escalation, digest, alerts, retention."""
+        now = self.clock.now()
+        who = {"bot_address": self.config.bot.address, "infosec_head": self.config.bot.infosec_head, "now": now}
         if self.config.bot.requests_dir is not None:
-            from bot.cases.request_folder import import_folder
-
-            import_folder(self.store, self.rules, self.registry, self.config.bot.requests_dir,
-                          bot_address=self.config.bot.address, infosec_head=self.config.bot.infosec_head,
-                          now=self.clock.now())
-        duties = _duties()
-        if duties is None:
-            return
-        done = duties.run_duties(self.store, self.rules, self.registry, bot_address=self.config.bot.address,
-                                 infosec_head=self.config.bot.infosec_head, now=self.clock.now())
-        for item in done or []:
+            import_folder(self.store, self.rules, self.registry, self.config.bot.requests_dir, **who)
+        for item in case_duties.run_duties(self.store, self.rules, self.registry, **who):
+            log.info("duty done", item=item)
+        for item in digest_duties.run(self.store, self.rules, self.registry, **who):
             log.info("duty done", item=item)
 
     def run_once(self) -> list[dict[str, Any]]:
@@ -148,7 +142,12 @@ class Daemon:
                     log.warning("mailbox unavailable", error=str(exc), retry_in=delay, failures=failures)
                     health.record(self.store, "imap", ok=False, now=self.clock.now(), error=str(exc))
                     self.notifier.notify(f"STATUS=mailbox unavailable, retry in {delay:.0f}s\nWATCHDOG=1")
-                    # Letters already queued still go out while the mailbox is away.
+                    # The duties (an outage alert among them) and the letters already queued go on
+                    # while the mailbox is away.
+                    try:
+                        self.run_duties()
+                    except Exception as duty_exc:  # noqa: BLE001 - never let a duty stop the loop
+                        log.error("duties failed", error=f"{type(duty_exc).__name__}: {duty_exc}")
                     self.deliver()
                     self.stop.wait(delay)
                 except Exception as exc:  # a letter failed: it stays claimed and is retried next round

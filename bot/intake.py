@@ -16,6 +16,7 @@ letters already handled.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -60,13 +61,22 @@ class Intake:
         filed = {row["key"] for row in self.store.messages.search(Query().state == FILED)}
         return filed | self.left
 
-    def process_pending(self) -> list[dict[str, Any]]:
-        """Handle every waiting letter; returns the ledger rows it wrote (for the demo and tests)."""
+    def process_pending(self, should_stop: Callable[[], bool] = lambda: False,
+                        progress: Callable[[], None] = lambda: None) -> list[dict[str, Any]]:
+        """Handle every waiting letter; returns the ledger rows it wrote (for the demo and tests).
+
+        Between letters it reports progress (the watchdog) and stops early when asked
+        (SIGTERM): the letters not reached stay in the mailbox for the next start.
+        """
         results = []
         subject_rule = SubjectRule.from_rules(self.rules.section("mail"))
         intake_rules = self.rules.section("mail")["intake"]
         max_age = timedelta(days=int(intake_rules["ignore_older_than_days"]))
         for ref in self.mailbox.pending(self.known_keys()):
+            if should_stop():
+                log.info("stopping between letters")
+                break
+            progress()
             subject = subject_of(ref.subject_header)
             if not subject_rule.matches(subject):
                 self.left.add(ref.key)

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from bot import DEFAULT_RULES_DIR
 from bot import config as config_mod
 from bot import rules as rules_mod
+from bot.clock import MOSCOW
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
@@ -26,6 +28,15 @@ REGISTRY_CSV = """inn,ogrn,name,email,vipnet_node,short_name
 2921003130,1022901440001,ГБУЗ АО «Котласская центральная городская больница»,mo2@kotlas-crb.example;secretary@kotlas-crb.example,29(КЦГБ) Канцелярия,КЦГБ
 7704103750,1027739362474,АО «Страховая компания «СОГАЗ-Мед» (Архангельский филиал),smo@sogaz.example,29(СОГАЗ-Мед) ИБ,СОГАЗ-Мед
 """
+
+
+class EarlyMorningClock:
+    """Today, at 07:00 Moscow time: before working hours and the digest's time, so the bot
+    sends only replies. The mail-loop tests run in real time; pinning the time of day keeps
+    them from depending on when the suite happens to run."""
+
+    def now(self) -> datetime:
+        return datetime.now(MOSCOW).replace(hour=7, minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +53,7 @@ def dovecot() -> Iterator[Dovecot]:
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
+    server = SmtpServer(infosec_head=INFOSEC_HEAD)
     server.start()
     yield server
     server.stop()

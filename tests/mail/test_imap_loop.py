@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -10,13 +11,12 @@ import pytest
 from tinydb import Query
 
 from bot import outbox
-from bot.clock import SystemClock
 from bot.daemon import Daemon
 from bot.edge.imap import ImapMailbox
 from bot.letters import Draft
 from bot.rules import Rules
 from bot.store import Store
-from tests.conftest import BOT_ADDRESS
+from tests.conftest import BOT_ADDRESS, INFOSEC_HEAD, EarlyMorningClock
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
@@ -46,12 +46,12 @@ def folder_subjects(dovecot: Dovecot, user: str, folder: str) -> list[str]:
 
 
 def run_once(config, rules: Rules, mailbox=None) -> list[dict]:
-    return Daemon(config, rules, SystemClock(), mailbox=mailbox).run_once()
+    return Daemon(config, rules, EarlyMorningClock(), mailbox=mailbox).run_once()
 
 
 def test_letter_appended_while_idling_is_answered_within_5_seconds(imap_setup, dovecot, smtp_server, rules):
     config, user = imap_setup
-    daemon = Daemon(config, rules, SystemClock())
+    daemon = Daemon(config, rules, EarlyMorningClock())
     thread = threading.Thread(target=daemon.run_forever, daemon=True)
     thread.start()
     try:
@@ -101,7 +101,7 @@ def test_other_subjects_stay_untouched(imap_setup, dovecot, smtp_server, rules):
     append(dovecot, user, Draft(sender=KNOWN, subject="Реестр счетов за октябрь"),
            Draft(sender=KNOWN, subject="Заявка на сертификат"))
     assert run_once(config, rules) == []
-    assert smtp_server.received == []
+    assert smtp_server.replies == []
     assert len(folder_subjects(dovecot, user, "INBOX")) == 2
     with dovecot.client(user) as client:
         client.select_folder("INBOX", readonly=True)
@@ -132,7 +132,10 @@ def test_never_answer(imap_setup, dovecot, smtp_server, rules, case):
     assert len(results) == 1
     assert results[0]["reply"] is None
     time.sleep(0.2)
-    assert smtp_server.received == []
+    assert smtp_server.replies == []
+    if case == "unknown_sender":  # the InfoSec head is told instead
+        alerts = [r for r in smtp_server.to_head if "Сводка" not in str(r.message["Subject"])]
+        assert len(alerts) == 1 and alerts[0].message["Auto-Submitted"] == "auto-generated"
     expected_folder = REVIEW if case == "unknown_sender" else PROCESSED
     assert len(folder_subjects(dovecot, user, expected_folder)) == 1
     assert folder_subjects(dovecot, user, "INBOX") == []
@@ -185,13 +188,13 @@ def test_restart_in_the_middle_answers_nothing_twice_and_skips_nothing(imap_setu
     assert len(results) == 3
     received = smtp_server.wait_for(4)
     time.sleep(0.3)
-    assert len(smtp_server.received) == 4
+    assert len(smtp_server.replies) == 4
     assert len({r.message["In-Reply-To"] for r in received}) == 4
     assert len(folder_subjects(dovecot, user, PROCESSED)) == 4
     assert folder_subjects(dovecot, user, "INBOX") == []
     # a third start finds nothing to do
     assert run_once(config, rules) == []
-    assert len(smtp_server.received) == 4
+    assert len(smtp_server.replies) == 4
 
 
 def test_smtp_down_then_up_sends_the_reply_once(tmp_path, dovecot, registry_csv, rules):
@@ -199,7 +202,7 @@ def test_smtp_down_then_up_sends_the_reply_once(tmp_path, dovecot, registry_csv,
     from tests.conftest import write_config
 
     user, password = dovecot.add_user()
-    smtp = SmtpServer()
+    smtp = SmtpServer(infosec_head=INFOSEC_HEAD)
     config = load(write_config(
         tmp_path, registry_csv,
         imap={"host": "127.0.0.1", "port": dovecot.port, "security": "none", "user": user, "password": password},
@@ -222,7 +225,7 @@ def test_smtp_down_then_up_sends_the_reply_once(tmp_path, dovecot, registry_csv,
         assert len(smtp.wait_for(1)) == 1
         assert run_once(config, rules) == []
         time.sleep(0.3)
-        assert len(smtp.received) == 1
+        assert len(smtp.replies) == 1
     finally:
         smtp.stop()
     store = Store(config.bot.state_dir)
@@ -243,7 +246,7 @@ def test_uidvalidity_change_does_not_reanswer(imap_setup, dovecot, smtp_server, 
     assert len(results) == 1
     assert ":4242:" in results[0]["key"]
     time.sleep(0.3)
-    assert len(smtp_server.received) == 1
+    assert len(smtp_server.replies) == 1
     assert folder_subjects(dovecot, user, "INBOX") == []
 
 
@@ -256,7 +259,7 @@ def test_letter_put_back_into_inbox_is_not_answered_again(imap_setup, dovecot, s
         client.move(client.search(["ALL"]), "INBOX")
     run_once(config, rules)
     time.sleep(0.3)
-    assert len(smtp_server.received) == 1
+    assert len(smtp_server.replies) == 1
     assert len(folder_subjects(dovecot, user, PROCESSED)) == 1
 
 
@@ -271,7 +274,7 @@ def test_malformed_mime_is_filed_for_review(imap_setup, dovecot, smtp_server, ru
         client.append("INBOX", raw)
     results = run_once(config, rules)
     assert results[0]["decision"].startswith("review:malformed")
-    assert smtp_server.received == []
+    assert smtp_server.replies == []
     assert len(folder_subjects(dovecot, user, REVIEW)) == 1
 
 
@@ -289,8 +292,9 @@ def test_cli_run_once_against_config(imap_setup, dovecot, smtp_server, tmp_path:
 
     config, user = imap_setup
     append(dovecot, user, Draft(sender=KNOWN))
+    env = {**os.environ, "VIPNET_CERT_BOT_NOW": EarlyMorningClock().now().isoformat()}
     result = subprocess.run([sys.executable, "-m", "bot", "run", "--once", "--config", str(config.source)],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert len(smtp_server.wait_for(1)) == 1
     assert "secret" not in result.stderr  # the password never reaches the log
@@ -317,4 +321,5 @@ def test_failing_letter_is_retried_then_parked_and_others_still_answered(imap_se
     assert parked["decision"] == "review:processing_failed"
     assert len(folder_subjects(dovecot, user, REVIEW)) == 1
     time.sleep(0.3)
-    assert len(smtp_server.received) == 1
+    assert len(smtp_server.replies) == 1
+    assert any("Сводка" not in str(r.message["Subject"]) for r in smtp_server.to_head)  # the alert

@@ -32,8 +32,18 @@ class Received:
 @dataclass
 class SmtpServer:
     port: int = field(default_factory=free_port)
-    received: list[Received] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)   # everything
     controller: Controller | None = None
+    infosec_head: str = ""                                      # whose letters are not replies
+
+    @property
+    def replies(self) -> list[Received]:
+        """Letters to organisations: all but the digests and alerts to the InfoSec head."""
+        return [r for r in self.received if r.recipients != [self.infosec_head]]
+
+    @property
+    def to_head(self) -> list[Received]:
+        return [r for r in self.received if r.recipients == [self.infosec_head]]
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
@@ -49,7 +59,8 @@ class SmtpServer:
             self.controller = None
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        """Wait until `count` replies (letters to organisations) arrived; returns the replies."""
         deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
+        while len(self.replies) < count and time.monotonic() < deadline:
             time.sleep(0.05)
-        return self.received
+        return self.replies
