@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from bot.rules import Rules, RulesError
@@ -118,7 +119,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     res = PageResult(index=index, file=ref.file_index, page=ref.page_index, form=False, seconds=0.0)
     with _HEAVY:
         raw = ref.load()
-        grey_raw = raw if raw.ndim == 2 else raw.mean(axis=2).astype(np.uint8)
+        grey_raw = raw if raw.ndim == 2 else cv2.cvtColor(raw, cv2.COLOR_RGB2GRAY)
         if ink_mask(grey_raw[::8, ::8], 40).mean() < 0.0005:
             res.blank = True
             res.seconds = time.monotonic() - t0

@@ -33,7 +33,7 @@ class OcrCfg:
 @dataclass(frozen=True)
 class SignatureCfg:
     zone_up: float = 2.2
-    zone_down: float = 2.2
+    zone_down: float = 3.0
     min_ink_height: float = 0.9
     min_ink_width: float = 2.0
     min_ink_pixels: float = 0.6

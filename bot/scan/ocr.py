@@ -128,8 +128,8 @@ def ocr_bands(jobs: Sequence[tuple[np.ndarray, int]], lang: str, dpi: int, timeo
     with tempfile.TemporaryDirectory(prefix="scan-ocr-") as tmp:
         paths = []
         for i, (img, _) in enumerate(jobs):
-            p = Path(tmp) / f"band-{i}.png"
-            cv2.imwrite(str(p), img, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+            p = Path(tmp) / f"band-{i}.pgm"  # uncompressed: writing PNG costs more than it saves
+            cv2.imwrite(str(p), img)
             paths.append(str(p))
         with ThreadPoolExecutor(max_workers=workers or cores()) as pool:
             futures = [pool.submit(_run, paths[i], lang, dpi, psm, timeout, jobs[i][1], i) for i in range(len(jobs))]
