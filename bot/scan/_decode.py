@@ -133,6 +133,7 @@ def decode_pdf(path: Path, out: Path, limits: dict[str, Any], target: int) -> li
     if n > int(limits["max_pages"]):
         raise Refused("too_many_pages", f"{n} страниц")
     pages: list[dict[str, Any]] = []
+    plumber = _open_plumber(path)
     for i in range(n):
         try:
             page = pdf[i]
@@ -145,7 +146,10 @@ def decode_pdf(path: Path, out: Path, limits: dict[str, Any], target: int) -> li
                 scale = (max_px / (w_pt * h_pt)) ** 0.5
             bitmap = page.render(scale=scale, grayscale=False)
             im = bitmap.to_pil()
-            pages.append(write_page(im, out, i, scale * 72.0, target))
+            info = write_page(im, out, i, scale * 72.0, target)
+            if page.get_rotation() == 0 and info["dpi"] == scale * 72.0:
+                info["words"] = _text_layer(plumber, i, scale)
+            pages.append(info)
             bitmap.close()
             page.close()
         except pdfium.PdfiumError as exc:
@@ -153,7 +157,35 @@ def decode_pdf(path: Path, out: Path, limits: dict[str, Any], target: int) -> li
         except MemoryError as exc:
             raise Refused("too_large", "не хватило памяти") from exc
     pdf.close()
+    if plumber is not None:
+        plumber.close()
     return pages
+
+
+def _open_plumber(path: Path) -> Any:
+    """pdfplumber (pdfminer.six) for the text layer; a PDF it cannot parse simply has none."""
+    try:
+        import pdfplumber
+
+        return pdfplumber.open(str(path))
+    except Exception:  # noqa: BLE001 - no text layer is not an error: the page is OCR'd
+        return None
+
+
+def _text_layer(plumber: Any, index: int, scale: float, max_words: int = 3000) -> list[list[Any]]:
+    """Words of the page's text layer in rendered-pixel coordinates: [text, x0, top, x1, bottom]."""
+    if plumber is None:
+        return []
+    try:
+        words = plumber.pages[index].extract_words(keep_blank_chars=False, use_text_flow=False)
+    except Exception:  # noqa: BLE001
+        return []
+    out = []
+    for w in words[:max_words]:
+        text = str(w.get("text", "")).strip()
+        if text:
+            out.append([text, w["x0"] * scale, w["top"] * scale, w["x1"] * scale, w["bottom"] * scale])
+    return out
 
 
 def main() -> int:

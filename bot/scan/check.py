@@ -114,6 +114,17 @@ def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Labe
     return ocr_mod.regroup(words, part=99)
 
 
+def _text_layer_words(ref: PageRef, cfg: ScanConfig) -> list[ocr_mod.Word]:
+    """The text layer's words when there are enough real ones to read the page by (else OCR)."""
+    if not ref.text_words:
+        return []
+    words = [ocr_mod.Word(t, 96.0, int(x0), int(y0), int(x1), int(y1), (0, 0, 0, 0))
+             for t, x0, y0, x1, y1 in ref.text_words]
+    if ocr_mod.good_words(words, cfg.ocr.min_word_conf) < cfg.ocr.min_good_words:
+        return []
+    return ocr_mod.regroup(words, part=0)
+
+
 def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_image: bool) -> PageAnalysis:
     t0 = time.monotonic()
     res = PageResult(index=index, file=ref.file_index, page=ref.page_index, form=False, seconds=0.0)
@@ -124,11 +135,17 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
             res.blank = True
             res.seconds = time.monotonic() - t0
             return PageAnalysis(res)
-        axis, skew = orientation_axis(grey_raw, ref.dpi)
+        layer = _text_layer_words(ref, cfg)
+        axis, skew = (0, 0.0) if layer else orientation_axis(grey_raw, ref.dpi)
         del grey_raw
         p = prepare(raw, ref.dpi, cfg.ocr.dpi, axis, skew)
         del raw
-    words = _ocr(p, cfg, parts)
+    if layer:  # a PDF with a real text layer: its words stand in for OCR (the image still shows the marks)
+        f = p.dpi / ref.dpi
+        words = [ocr_mod.Word(w.text, w.conf, int(w.x0 * f), int(w.y0 * f), int(w.x1 * f), int(w.y1 * f), w.line)
+                 for w in layer]
+    else:
+        words = _ocr(p, cfg, parts)
     good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
 
     def upright(g: int, ws: list[ocr_mod.Word]) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.scan import check_files
-from tests.scan.hostile import bomb_png, encrypted_pdf, many_pages_pdf
+from tests.scan.hostile import bomb_png, encrypted_pdf, many_pages_pdf, text_pdf
 
 pytestmark = pytest.mark.ocr
 
@@ -74,3 +74,17 @@ def test_memory_limit_stops_a_huge_render(tmp_path: Path, rules) -> None:
     out, seconds = check(tmp_path, "huge.pdf", buf.getvalue(), rules)
     assert out["verdict"] in ("not_a_form", "unreadable")
     assert seconds < 60
+
+
+def test_pdf_text_layer_is_read_without_ocr(tmp_path: Path, rules) -> None:
+    """A PDF with a text layer: its words come through the sandboxed pdfplumber, no Tesseract run."""
+    from bot.scan.config import Limits
+    from bot.scan.load import decode_file
+
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(text_pdf(["Hello world this is a covering letter"] * 10))
+    loaded = decode_file(path, 0, tmp_path / "work", Limits(), 300)
+    assert loaded.ok and loaded.pages[0].text_words[0][0] == "Hello"
+    out, seconds = check(tmp_path, "letter2.pdf", path.read_bytes(), rules)
+    assert out["verdict"] == "not_a_form"
+    assert out["pages"][0]["seconds"] < 1.0
