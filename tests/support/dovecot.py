@@ -67,6 +67,7 @@ class Dovecot:
     port: int = field(default_factory=free_port)
     tls: bool = False
     tls_port: int = field(default_factory=free_port)
+    capabilities: str | None = None  # replaces what the server advertises (to test fallbacks)
     _users: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -96,6 +97,8 @@ class Dovecot:
             imaps_port = self.tls_port
         else:
             ssl_settings, imaps_port = "ssl = no\n", 0
+        if self.capabilities:
+            ssl_settings += f"imap_capability = {self.capabilities}\n"
         self.conf.write_text(f"""
 base_dir = {self.root}/run
 state_dir = {self.root}/run/state

@@ -1,0 +1,74 @@
+"""A server without MOVE and IDLE: COPY + \\Deleted + UID EXPUNGE, and polling."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import load
+from bot.daemon import Daemon
+from bot.letters import Draft
+from tests.conftest import EarlyMorningClock, write_config
+from tests.support.dovecot import Dovecot
+from tests.support.smtp import SmtpServer
+
+pytestmark = pytest.mark.imap
+
+KNOWN = "ГБУЗ АО АГКП1 <mo1@poliklinika1.example>"
+
+
+@pytest.fixture(scope="module")
+def plain_dovecot() -> Iterator[Dovecot]:
+    root = Path(tempfile.mkdtemp(prefix="vcb-dovecot-plain-"))
+    root.chmod(0o755)
+    server = Dovecot(root, capabilities="IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE NAMESPACE UIDPLUS")
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_without_move_and_idle(tmp_path: Path, registry_csv: Path, plain_dovecot: Dovecot,
+                               smtp_server: SmtpServer, rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    user, password = plain_dovecot.add_user()
+    config = load(write_config(
+        tmp_path, registry_csv,
+        imap={"host": "127.0.0.1", "port": plain_dovecot.port, "security": "none", "user": user,
+              "password": password},
+        smtp={"host": "127.0.0.1", "port": smtp_server.port, "security": "none"},
+    ))
+    with plain_dovecot.client(user) as client:
+        caps = client.capabilities()
+        assert b"MOVE" not in caps and b"IDLE" not in caps
+        client.append("INBOX", Draft(sender=KNOWN, subject="Реестр счетов").build())
+        client.select_folder("INBOX")
+        # someone else's message marked \\Deleted must survive our expunge (UID EXPUNGE, RFC 4315)
+        client.add_flags(client.search(["ALL"]), [b"\\Deleted"])
+    # Poll every second instead of IDLE.
+    section = dict(rules.section("mail"))
+    section["intake"] = {**section["intake"], "idle_check_seconds": 1}
+    monkeypatch.setitem(rules.sections, "mail", section)
+    daemon = Daemon(config, rules, EarlyMorningClock())
+    thread = threading.Thread(target=daemon.run_forever, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not daemon.connected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with plain_dovecot.client(user) as client:
+            client.append("INBOX", Draft(sender=KNOWN).build())
+        assert len(smtp_server.wait_for(1, timeout=10)) == 1
+    finally:
+        daemon.stop.set()
+        thread.join(timeout=30)
+    with plain_dovecot.client(user) as client:
+        client.select_folder("Заявки/Обработано", readonly=True)
+        assert len(client.search(["ALL"])) == 1
+        client.select_folder("INBOX", readonly=True)
+        assert len(client.search(["ALL"])) == 1  # only the unrelated letter, still flagged, not expunged
