@@ -1,4 +1,5 @@
-"""A server without MOVE and IDLE: COPY + \\Deleted + UID EXPUNGE, and polling."""
+"""A server without MOVE and IDLE, with "." between folder levels: COPY + \\Deleted + UID EXPUNGE,
+polling, and «Заявки/Обработано» made as «Заявки.Обработано»."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ KNOWN = "ГБУЗ АО АГКП1 <mo1@poliklinika1.example>"
 def plain_dovecot() -> Iterator[Dovecot]:
     root = Path(tempfile.mkdtemp(prefix="vcb-dovecot-plain-"))
     root.chmod(0o755)
-    server = Dovecot(root, capabilities="IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE NAMESPACE UIDPLUS")
+    server = Dovecot(root, capabilities="IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE NAMESPACE UIDPLUS",
+                     separator=".")
     server.start()
     yield server
     server.stop()
@@ -68,7 +70,8 @@ def test_without_move_and_idle(tmp_path: Path, registry_csv: Path, plain_dovecot
         daemon.stop.set()
         thread.join(timeout=30)
     with plain_dovecot.client(user) as client:
-        client.select_folder("Заявки/Обработано", readonly=True)
+        assert client.folder_exists("Заявки.Обработано")
+        client.select_folder("Заявки.Обработано", readonly=True)
         assert len(client.search(["ALL"])) == 1
         client.select_folder("INBOX", readonly=True)
         assert len(client.search(["ALL"])) == 1  # only the unrelated letter, still flagged, not expunged

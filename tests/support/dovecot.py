@@ -68,6 +68,7 @@ class Dovecot:
     tls: bool = False
     tls_port: int = field(default_factory=free_port)
     capabilities: str | None = None  # replaces what the server advertises (to test fallbacks)
+    separator: str = "/"             # the hierarchy separator ("." is Dovecot's Maildir default)
     _users: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -144,7 +145,7 @@ service auth-worker {{
 }}
 namespace inbox {{
   inbox = yes
-  separator = /
+  separator = {self.separator}
 }}
 """)
         subprocess.run([DOVECOT, "-c", str(self.conf)], check=True)
