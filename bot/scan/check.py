@@ -245,6 +245,9 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
     refs: list[PageRef] = []
     failures: list[FileResult] = []
     for i, path in enumerate(paths):
+        if time.monotonic() - t0 > cfg.limits.total_seconds:
+            _unreadable(result, "timeout")
+            return
         lf = decode_file(Path(path), i, tmp, cfg.limits, cfg.ocr.dpi)
         fr = FileResult(lf.name, lf.ok, lf.code, lf.detail, len(lf.pages))
         result.files.append(fr)
@@ -262,16 +265,22 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
     parts = workers if len(refs) == 1 else 1
     analyses: list[PageAnalysis | None] = [None] * len(refs)
     keep = annotate is not None
-    with ThreadPoolExecutor(max_workers=1 if len(refs) == 1 else workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=1 if len(refs) == 1 else workers, thread_name_prefix="scan-page")
+    timed_out = False
+    try:
         futures = {pool.submit(analyse_page, ref, i, cfg, parts, keep): i for i, ref in enumerate(refs)}
         for fut, i in futures.items():
             remaining = cfg.limits.total_seconds - (time.monotonic() - t0)
             try:
                 analyses[i] = fut.result(timeout=max(1.0, remaining))
             except TimeoutError:
-                for f in futures:
-                    f.cancel()
+                timed_out = True
                 break
+            except Exception:  # noqa: BLE001 - one bad page must not sink the others
+                log.exception("scan page %d failed", i)
+    finally:
+        # on timeout, do not wait: a running Tesseract ends by its own timeout (limits.ocr_seconds)
+        pool.shutdown(wait=not timed_out, cancel_futures=True)
     done = [a for a in analyses if a is not None]
     if annotate is not None:
         annotate.extend(done)
