@@ -94,7 +94,7 @@ def _turn(p: Prepared, degrees: int) -> Prepared:
 
 
 def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Label],
-                   lines: list[ocr_mod.Line]) -> list[ocr_mod.Word]:
+                   lines: list[ocr_mod.Line], parts: int = 1) -> list[ocr_mod.Word]:
     """Sparse-text OCR (psm 11) of the part of the page where the signature block should be."""
     H = p.grey.shape[0]
     if labels:
@@ -108,8 +108,10 @@ def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Labe
         return []
     with _HEAVY:
         view = np.ascontiguousarray(ocr_view(p, cfg.seal)[y0:y1])
-    words = ocr_mod.ocr_bands([(view, y0)], cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, psm=11,
-                              workers=1)[0]
+        jobs = [(np.ascontiguousarray(view[a:b]), y0 + a) for a, b in ocr_mod.split_rows(view, parts)]
+        del view
+    words = [w for band in ocr_mod.ocr_bands(jobs, cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, psm=11,
+                                             workers=len(jobs)) for w in band]
     # sparse mode puts each word on its own line: rebuild lines from geometry
     return ocr_mod.regroup(words, part=99)
 
@@ -171,7 +173,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     out.labels = labels
     res.form = score >= cfg.title_min_score or ("manager" in labels and "owner" in labels)
     if res.form and len(labels) < 2:  # a signature over a label can break the line: re-read sparse text
-        extra = _reread_labels(p, cfg, labels, lines)
+        extra = _reread_labels(p, cfg, labels, lines, parts)
         if extra:
             words = words + extra
             lines = lines + ocr_mod.lines_of(extra)
