@@ -46,8 +46,9 @@ class Label:
 
     @property
     def height(self) -> float:
-        hs = sorted(w.h for w in self.words)
-        return float(hs[len(hs) // 2])
+        """Text height: of the confidently read words (a stroke read as a word is taller)."""
+        sure = [w.h for w in self.words if w.conf >= 50] or [w.h for w in self.words]
+        return float(min(sure))
 
 
 def title_score(lines: Sequence[Line], cfg: ScanConfig) -> tuple[float, int]:
@@ -81,11 +82,12 @@ def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple
     best, n_best = 0.0, 0
     for v in variants:
         k = len(v.split())
-        if len(words) < k:
-            continue
-        s = fuzz.ratio(" ".join(words[:k]), v)
-        if s >= min_score and (s > best or (s == best and k > n_best)):
-            best, n_best = s, k
+        # OCR may glue words («Руководитель-организации») or split them: try a few word counts,
+        # and take no more words than needed (the next one may be a pen stroke read as junk)
+        for n in range(1, min(len(words), k + 1) + 1):
+            s = fuzz.ratio(" ".join(words[:n]), v)
+            if s >= min_score and (s > best or (s == best and n < n_best)):
+                best, n_best = s, n
     return best, n_best
 
 

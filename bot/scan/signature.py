@@ -122,6 +122,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         letters = sum(ch.isalnum() for ch in text)
         if not (w.conf >= 60 or (w.conf >= 35 and letters >= 4)):  # junk read from strokes stays
             continue
+        if w.w > 0.85 * h * len(w.text) + 0.5 * h:  # a word box that swallowed pen strokes: keep its ink
+            continue
         ax0, ay0, ax1, ay1 = w.x0 - x0 - 3, w.y0 - y0 - 3, w.x1 - x0 + 3, w.y1 - y0 + 3
         if ax1 <= 0 or ay1 <= 0 or ax0 >= ink.shape[1] or ay0 >= ink.shape[0]:
             continue
