@@ -48,7 +48,8 @@ class Label:
     def height(self) -> float:
         """Text height: of the confidently read words (a stroke read as a word is taller)."""
         sure = [w.h for w in self.words if w.conf >= 50] or [w.h for w in self.words]
-        return float(min(sure))
+        low = min(sure)
+        return float(max(x for x in sure if x <= 1.6 * low))  # a word without ascenders is shorter
 
 
 def title_score(lines: Sequence[Line], cfg: ScanConfig) -> tuple[float, int]:

@@ -90,7 +90,10 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
     if x1 - x0 < 10 or y1 - y0 < 10:
         return Zone(kind, None, False, reason="зона подписи пуста")
-    h = label.height
+    # the unit of size: the label's text height, but never below the page's typical word height
+    # (a label read in part, say «ец сертификата», must not make printed letters look like strokes)
+    body = sorted(w.h for w in words if w.conf >= 80 and len(w.text) >= 4 and w.text.isalpha())
+    h = max(label.height, float(body[len(body) // 2]) if body else 0.0)
     grey = p.grey[y0:y1, x0:x1]
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - 60)
