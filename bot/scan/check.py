@@ -75,9 +75,16 @@ class PageAnalysis:
 _HEAVY = threading.Lock()
 
 
+def _discs(p: Prepared, cfg: ScanConfig) -> list[tuple[float, float, float, float]]:
+    """Accepted seals of a grey page, to lift their ink off before OCR (colour pages use hue)."""
+    if p.colour is not None or p.bw:
+        return []
+    return [(s.x, s.y, s.r, s.ink_level) for s in find_seals(p, cfg.seal) if s.accepted]
+
+
 def _ocr(p: Prepared, cfg: ScanConfig, parts: int) -> list[ocr_mod.Word]:
     with _HEAVY:
-        view = ocr_view(p, cfg.seal)
+        view = ocr_view(p, cfg.seal, _discs(p, cfg))
         bands = ocr_mod.split_rows(view, parts)
         jobs = [(np.ascontiguousarray(view[a:b]), a) for a, b in bands]
         del view
@@ -107,7 +114,7 @@ def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Labe
     if y1 - y0 < 50:
         return []
     with _HEAVY:
-        view = np.ascontiguousarray(ocr_view(p, cfg.seal)[y0:y1])
+        view = np.ascontiguousarray(ocr_view(p, cfg.seal, _discs(p, cfg))[y0:y1])
         jobs = [(np.ascontiguousarray(view[a:b]), y0 + a) for a, b in ocr_mod.split_rows(view, parts)]
         del view
     words = [w for band in ocr_mod.ocr_bands(jobs, cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, psm=11,

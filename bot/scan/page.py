@@ -112,10 +112,29 @@ def prepare(raw: np.ndarray, dpi: float, target_dpi: int, quarter: int, skew: fl
     return Prepared(grey=grey, colour=colour, dpi=dpi, bw=bw, rotation=quarter, skew=skew)
 
 
-def ocr_view(p: Prepared, cfg: SealCfg) -> np.ndarray:
-    """The image given to Tesseract: grey, with the seal's coloured ink lifted off (print shows through)."""
-    if p.colour is None:
+def ocr_view(p: Prepared, cfg: SealCfg, discs: list[tuple[float, float, float, float]] | None = None) -> np.ndarray:
+    """The image given to Tesseract, with the seal's ink lifted off so the print under it shows through:
+    in colour by hue; in grey inside the seal's disc, the pixels as light as the seal's ink
+    (discs: centre x, y, radius and the seal's ink grey level). Black-and-white is left as it is."""
+    if p.colour is not None:
+        out = p.grey.copy()
+        out[seal_colour_mask(p.colour, cfg)] = 255
+        return out
+    if p.bw or not discs:
         return p.grey
-    out = p.grey.copy()
-    out[seal_colour_mask(p.colour, cfg)] = 255
+    out = p.grey
+    H, W = out.shape
+    for cx, cy, r, level in discs:
+        if level < 110:  # a seal as dark as print cannot be lifted off
+            continue
+        r = r * 1.05
+        x0, y0, x1, y1 = max(0, int(cx - r)), max(0, int(cy - r)), min(W, int(cx + r) + 1), min(H, int(cy + r) + 1)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        if out is p.grey:
+            out = p.grey.copy()
+        yy, xx = np.ogrid[y0:y1, x0:x1]
+        disc = (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r
+        crop = out[y0:y1, x0:x1]
+        crop[disc & (crop >= level - 30)] = 255
     return out
