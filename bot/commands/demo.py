@@ -67,9 +67,15 @@ def demo(root: Path, config_path: Path | None) -> None:
                 reply += " — " + _verdict_ru(scan, defect_text)
         click.echo(f"{label[:51]:<52} {decision[:41]:<42} {reply[:100]}")
     click.echo("")
-    click.echo(f"Обработано писем: {len(results)}; ответы лежат в {cfg.pickup_dir} (.eml).")
-    if sent:
-        first = min(sent.values(), key=lambda r: r.doc_id)
+    click.echo(f"Обработано писем: {len(results)}; все исходящие письма лежат в {cfg.pickup_dir} (.eml).")
+    to_head = [r for r in sent.values() if r["kind"] != "reply"]
+    if to_head:
+        click.echo("Начальнику отдела ИБ:")
+        for row in sorted(to_head, key=lambda r: r.doc_id):
+            click.echo(f"  [{KINDS_RU.get(row['kind'], row['kind'])}] {row['subject']}")
+    replies = [r for r in sent.values() if r["kind"] == "reply"]
+    if replies:
+        first = min(replies, key=lambda r: r.doc_id)
         msg = message_from_bytes(first["message"].encode(), policy=policy.default)
         body = msg.get_body(("plain",))
         click.echo("\nПример ответа организации:\n")
@@ -112,6 +118,9 @@ DECISIONS_RU = {
     "review": "на проверку ИБ",
 }
 
+
+KINDS_RU = {"alert": "оповещение", "digest": "сводка", "notice": "уведомление", "reminder": "напоминание",
+            "warning": "предупреждение"}
 
 VERDICTS_RU = {
     "complete": "скан принят",
