@@ -15,7 +15,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from bot.cases.ids import digits, normalise_inn, valid_inn, valid_ogrn
+from bot.ids import digits, normalise_inn, valid_inn, valid_ogrn
 from bot.registry import normalise_node
 
 # Latin letters OCR often puts in Cyrillic words.

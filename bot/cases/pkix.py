@@ -16,7 +16,7 @@ from typing import Any
 
 from asn1crypto import core, x509
 
-from bot.cases.ids import digits, normalise_inn
+from bot.ids import digits, normalise_inn
 
 OID_INN = "1.2.643.3.131.1.1"        # ИНН (12 digits; '00' + legal ИНН in older certificates)
 OID_INN_LE = "1.2.643.100.4"         # ИНН ЮЛ (10 digits)

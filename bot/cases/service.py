@@ -12,10 +12,10 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.cases import model as m
-from bot.cases.ids import normalise_inn
 from bot.cases.matching import Match, name_score, pick_case
 from bot.cases.policy import Policy
 from bot.cases.repo import CaseError, all_cases, get_case, insert_case, new_case_id, save_case
+from bot.ids import normalise_inn
 
 __all__ = ["CaseError", "all_cases", "get_case"]
 from bot.registry import Organisation, Registry

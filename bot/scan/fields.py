@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from rapidfuzz import fuzz
 
+from bot.ids import valid_inn, valid_ogrn, valid_snils
 from bot.scan.form import clean
 from bot.scan.ocr import Line
 
@@ -18,39 +19,6 @@ _HEX_FIX = str.maketrans({"О": "0", "о": "0", "O": "0", "o": "0", "А": "A", "
                           "с": "C", "Е": "E", "е": "E", "Д": "D", "х": "x", "Х": "x", "X": "x", "З": "3",
                           "l": "1", "I": "1", "|": "1", "б": "6", "Ч": "4"})
 _NODE_HEX = re.compile(r"0x([0-9A-Fa-f]{8})\b")
-
-
-def inn_valid(s: str) -> bool:
-    if not s.isdigit() or len(s) not in (10, 12):
-        return False
-    d = [int(c) for c in s]
-    if len(s) == 10:
-        w = [2, 4, 10, 3, 5, 9, 4, 6, 8]
-        return sum(a * b for a, b in zip(d[:9], w, strict=True)) % 11 % 10 == d[9]
-    w1 = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
-    w2 = [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]
-    return (sum(a * b for a, b in zip(d[:10], w1, strict=True)) % 11 % 10 == d[10]
-            and sum(a * b for a, b in zip(d[:11], w2, strict=True)) % 11 % 10 == d[11])
-
-
-def ogrn_valid(s: str) -> bool:
-    if not s.isdigit():
-        return False
-    if len(s) == 13:
-        return int(s[:12]) % 11 % 10 == int(s[12])
-    if len(s) == 15:  # ОГРНИП
-        return int(s[:14]) % 13 % 10 == int(s[14])
-    return False
-
-
-def snils_valid(s: str) -> bool:
-    if not s.isdigit() or len(s) != 11:
-        return False
-    total = sum(int(c) * (9 - i) for i, c in enumerate(s[:9]))
-    if total > 101:
-        total %= 101
-    check = 0 if total in (100, 101) else total
-    return check == int(s[9:])
 
 
 def _digit_runs(text: str) -> list[str]:
@@ -111,9 +79,9 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
     def lab(key: str, default: list[str]) -> list[str]:
         return [clean(v) for v in labels.get(key, tuple(default))]
 
-    inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"])), (10, 12), inn_valid)
-    ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"])), (13, 15), ogrn_valid)
-    snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"])), (11,), snils_valid)
+    inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"])), (10, 12), valid_inn)
+    ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"])), (13, 15), valid_ogrn)
+    snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"])), (11,), valid_snils)
     if snils:
         snils = f"{snils[0:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:11]}"
 

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from bot.ids import valid_inn, valid_ogrn, valid_snils
 from bot.scan import fields
 from bot.scan.config import ScanConfig
 from bot.scan.ocr import Line, Word
@@ -14,13 +15,13 @@ from bot.scan.seal import find_seals
 
 
 def test_check_digits() -> None:
-    assert fields.inn_valid("7707083893")
-    assert not fields.inn_valid("7707083894")
-    assert fields.inn_valid("500100732259")
-    assert fields.ogrn_valid("1027700132195")
-    assert not fields.ogrn_valid("1027700132196")
-    assert fields.snils_valid("11223344595")
-    assert not fields.snils_valid("11223344596")
+    assert valid_inn("7707083893")
+    assert not valid_inn("7707083894")
+    assert valid_inn("500100732259")
+    assert valid_ogrn("1027700132195")
+    assert not valid_ogrn("1027700132196")
+    assert valid_snils("11223344595")
+    assert not valid_snils("11223344596")
 
 
 def _line(text: str, y: int) -> Line:

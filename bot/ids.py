@@ -1,4 +1,4 @@
-"""Russian identifiers: ИНН, ОГРН, СНИЛС — cleaned and checked by their check digits."""
+"""Russian identifiers: ИНН, ОГРН, СНИЛС — cleaned and checked by their check digits (the scan check and the cases share them)."""
 
 from __future__ import annotations
 
