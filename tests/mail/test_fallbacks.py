@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from bot.config import load
 from bot.daemon import Daemon
 from bot.letters import Draft
 from tests.conftest import EarlyMorningClock, write_config
+from tests.support.daemon import running
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
@@ -56,19 +55,10 @@ def test_without_move_and_idle(tmp_path: Path, registry_csv: Path, plain_dovecot
     section = dict(rules.section("mail"))
     section["intake"] = {**section["intake"], "idle_check_seconds": 1}
     monkeypatch.setitem(rules.sections, "mail", section)
-    daemon = Daemon(config, rules, EarlyMorningClock())
-    thread = threading.Thread(target=daemon.run_forever, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not daemon.connected and time.monotonic() < deadline:
-            time.sleep(0.05)
+    with running(Daemon(config, rules, EarlyMorningClock())):
         with plain_dovecot.client(user) as client:
             client.append("INBOX", Draft(sender=KNOWN).build())
         assert len(smtp_server.wait_for(1, timeout=10)) == 1
-    finally:
-        daemon.stop.set()
-        thread.join(timeout=30)
     with plain_dovecot.client(user) as client:
         assert client.folder_exists("Заявки.Обработано")
         client.select_folder("Заявки.Обработано", readonly=True)

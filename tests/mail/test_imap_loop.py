@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from bot.letters import Draft
 from bot.rules import Rules
 from bot.store import Store
 from tests.conftest import BOT_ADDRESS, INFOSEC_HEAD, EarlyMorningClock
+from tests.support.daemon import running
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
@@ -51,14 +51,7 @@ def run_once(config, rules: Rules, mailbox=None) -> list[dict]:
 
 def test_letter_appended_while_idling_is_answered_within_5_seconds(imap_setup, dovecot, smtp_server, rules):
     config, user = imap_setup
-    daemon = Daemon(config, rules, EarlyMorningClock())
-    thread = threading.Thread(target=daemon.run_forever, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not daemon.connected and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert daemon.connected
+    with running(Daemon(config, rules, EarlyMorningClock())):
         time.sleep(0.5)  # let it enter IDLE
         started = time.monotonic()
         append(dovecot, user, Draft(sender=KNOWN))
@@ -72,10 +65,6 @@ def test_letter_appended_while_idling_is_answered_within_5_seconds(imap_setup, d
         assert reply["In-Reply-To"]
         assert received[0].recipients == ["mo1@poliklinika1.example"]
         assert "получил ваше письмо" in received[0].text
-    finally:
-        daemon.stop.set()
-        thread.join(timeout=30)
-    assert not thread.is_alive()
     assert folder_subjects(dovecot, user, PROCESSED) == ["Заявка на сертификат ViPNet"]
 
 
