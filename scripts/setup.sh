@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-while read -r pkg; do
-  [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+while read -r line; do
+  pkg=${line%%#*}          # drop comments
+  pkg=${pkg//[[:space:]]/}
+  [[ -z "$pkg" ]] && continue
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done < scripts/debian-packages.txt
 
