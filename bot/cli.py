@@ -14,9 +14,22 @@ import click
 import bot.commands
 from bot import __version__
 
+_click_help_option = click.Command.get_help_option
+
+
+def _help_option_in_russian(self: click.Command, ctx: click.Context) -> click.Option | None:
+    # click has no setting for the --help text of every command; the help is in Russian.
+    option = _click_help_option(self, ctx)
+    if option is not None:
+        option.help = "Показать эту справку и выйти."
+    return option
+
+
+click.Command.get_help_option = _help_option_in_russian  # type: ignore[method-assign]
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="vipnet-cert-bot")
+@click.version_option(__version__, prog_name="vipnet-cert-bot", help="Показать версию и выйти.")
 def main() -> None:
     """Почтовый бот УЦ ТФОМС АО: заявки на сертификат ViPNet, проверка сканов, сроки."""
 
