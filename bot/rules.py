@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +66,39 @@ def load(rules_dir: Path) -> Rules:
         keep_trailing_newline=True,
     )
     return Rules(dir=rules_dir, sections=sections, templates=env)
+
+
+# Typed readers for rules sections: a wrong value stops the start with a message that
+# names the file and the key (in Russian, like every rules error).
+
+def read_int(sec: dict[str, Any], key: str, default: int, where: str, file: str) -> int:
+    value = sec.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RulesError(f"{file}: {where}.{key} — нужно целое число ≥ 0")
+    return value
+
+
+def read_int_list(sec: dict[str, Any], key: str, default: list[int], where: str, file: str) -> tuple[int, ...]:
+    """A list of whole numbers ≥ 0, largest first, without repeats."""
+    value = sec.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                              for v in value):
+        raise RulesError(f"{file}: {where}.{key} — нужен список целых чисел ≥ 0")
+    return tuple(sorted(set(value), reverse=True))
+
+
+def read_str(sec: dict[str, Any], key: str, default: str, where: str, file: str) -> str:
+    value = sec.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise RulesError(f"{file}: {where}.{key} — нужна непустая строка")
+    return value
+
+
+def read_time(sec: dict[str, Any], key: str, default: str, where: str, file: str) -> time:
+    value = sec.get(key, default)
+    if isinstance(value, time):  # TOML local times arrive parsed
+        return value
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError as exc:
+        raise RulesError(f"{file}: {where}.{key} — нужно время ЧЧ:ММ") from exc

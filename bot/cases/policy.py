@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot.cases.calendar import WorkCalendar
 from bot.clock import MOSCOW
-from bot.rules import Rules, RulesError
+from bot.rules import Rules, RulesError, read_int, read_int_list, read_str, read_time
 
 POLICY_FILE = "policy.toml"
 
@@ -25,27 +25,11 @@ DEFAULT_SUBJECTS = {
 
 
 def _int(sec: dict[str, Any], key: str, default: int, where: str) -> int:
-    value = sec.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise RulesError(f"{POLICY_FILE}: {where}.{key} — нужно целое число ≥ 0")
-    return value
+    return read_int(sec, key, default, where, POLICY_FILE)
 
 
 def _days(sec: dict[str, Any], key: str, default: list[int], where: str) -> tuple[int, ...]:
-    value = sec.get(key, default)
-    if not isinstance(value, list) or not all(isinstance(v, int) and v >= 0 for v in value):
-        raise RulesError(f"{POLICY_FILE}: {where}.{key} — нужен список целых чисел ≥ 0")
-    return tuple(sorted(set(value), reverse=True))
-
-
-def _time(sec: dict[str, Any], key: str, default: str) -> time:
-    value = sec.get(key, default)
-    if isinstance(value, time):
-        return value
-    try:
-        return time.fromisoformat(str(value))
-    except ValueError as exc:
-        raise RulesError(f"{POLICY_FILE}: working_hours.{key} — нужно время ЧЧ:ММ") from exc
+    return read_int_list(sec, key, default, where, POLICY_FILE)
 
 
 @dataclass(frozen=True)
@@ -95,10 +79,8 @@ def load_policy(rules: Rules) -> Policy:
     hours = raw.get("working_hours", {})
     match = raw.get("matching", {})
     subjects = dict(DEFAULT_SUBJECTS)
-    for key, value in raw.get("subjects", {}).items():
-        if not isinstance(value, str) or not value.strip():
-            raise RulesError(f"{POLICY_FILE}: subjects.{key} — нужна непустая строка")
-        subjects[key] = value
+    for key in raw.get("subjects", {}):
+        subjects[key] = read_str(raw["subjects"], key, "", "subjects", POLICY_FILE)
     policy = Policy(
         make_working_days=_int(dl, "make_working_days", 2, "deadlines"),
         original_days=_int(dl, "original_days", 7, "deadlines"),
@@ -107,8 +89,8 @@ def load_policy(rules: Rules) -> Policy:
         paper_days_before=_days(rem, "paper_days_before", [3, 1, 0], "reminders"),
         rotation_days_before=_days(rem, "rotation_days_before", [30, 14, 7], "reminders"),
         make_alerts=bool(rem.get("make_alerts", True)),
-        work_start=_time(hours, "start", "09:00"),
-        work_end=_time(hours, "end", "18:00"),
+        work_start=read_time(hours, "start", "09:00", "working_hours", POLICY_FILE),
+        work_end=read_time(hours, "end", "18:00", "working_hours", POLICY_FILE),
         match_accept=_int(match, "accept", 88, "matching"),
         match_reject=_int(match, "reject", 70, "matching"),
         scan_to=str(raw.get("procedure", {}).get("scan_to", "29(АрхТФОМС) ИБ Нач. отдела Пришва А.А.")),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
-from bot.rules import Rules, RulesError
+from bot.rules import Rules, RulesError, read_int, read_str, read_time
 
 DIGEST_FILE = "digest.toml"
 RETENTION_FILE = "retention.toml"
@@ -14,17 +14,11 @@ REVIEW_REASONS = ("unknown_sender", "processing_failed", "malformed", "reply_cap
 
 
 def _int(sec: dict[str, Any], key: str, default: int, where: str, file: str = DIGEST_FILE) -> int:
-    value = sec.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise RulesError(f"{file}: {where}.{key} — нужно целое число ≥ 0")
-    return value
+    return read_int(sec, key, default, where, file)
 
 
 def _str(sec: dict[str, Any], key: str, default: str, where: str) -> str:
-    value = sec.get(key, default)
-    if not isinstance(value, str) or not value.strip():
-        raise RulesError(f"{DIGEST_FILE}: {where}.{key} — нужна непустая строка")
-    return value
+    return read_str(sec, key, default, where, DIGEST_FILE)
 
 
 @dataclass(frozen=True)
@@ -67,11 +61,7 @@ def load_digest(rules: Rules) -> DigestSettings:
     alerts = raw.get("alerts", {})
     out = alerts.get("outage", {})
     rev = alerts.get("review", {})
-    send_at = dg.get("send_at", "08:30")
-    try:
-        send_time = send_at if isinstance(send_at, time) else time.fromisoformat(str(send_at))
-    except ValueError as exc:
-        raise RulesError(f"{DIGEST_FILE}: digest.send_at — нужно время ЧЧ:ММ") from exc
+    send_time = read_time(dg, "send_at", "08:30", "digest", DIGEST_FILE)
     reasons = rev.get("reasons", list(DigestSettings.review_reasons))
     if not isinstance(reasons, list) or any(r not in REVIEW_REASONS for r in reasons):
         raise RulesError(f"{DIGEST_FILE}: alerts.review.reasons — список из: {', '.join(REVIEW_REASONS)}")
