@@ -38,6 +38,7 @@ class SignatureCfg:
     min_ink_width: float = 2.0
     min_ink_pixels: float = 0.6
     min_component: float = 0.02
+    dark_seal_factor: float = 1.5
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,15 @@
 The zone is placed from the label's word boxes (and the «(подпись)» caption under the line,
 when found). Inside it, ink that is explained by something else is removed: printed words that
 Tesseract read, rules and underscores, table borders, and the seal's ink (by colour where
-there is colour; in grey only strokes darker than the seal's ink count inside its disc; in
-black-and-white nothing inside the disc counts). What is left must be large, connected,
-handwriting-sized ink. No zone means "not signed", never "signed".
+there is colour; in grey only strokes darker than the seal's ink count inside its disc; where
+the seal is as dark as the pen, only strokes shaped like pen strokes, and then more of them).
+Without a caption the zone ends with the signature rule. What is left must be large,
+connected, handwriting-sized ink. No zone means "not signed", never "signed".
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,6 +79,131 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     return (zx0, zy0, zx1, max(zy1, zy0 + 1)), caption
 
 
+def best_group(sel: np.ndarray, h: float) -> tuple[int, int, int]:
+    """Strokes of one signature lie close together: group them; the biggest group's ink
+    pixels, width and height."""
+    rx, ry = max(3, int(2.0 * h)), max(3, int(0.6 * h))
+    sel = sel.astype(np.uint8)
+    grouped = cv2.dilate(sel, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * rx + 1, 2 * ry + 1)))
+    gn, glab, gstats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    best = (0, 0, 0)
+    for g in range(1, gn):
+        pix = int(np.count_nonzero(sel[glab == g]))
+        gw = int(gstats[g, cv2.CC_STAT_WIDTH]) - 2 * rx
+        gh = int(gstats[g, cv2.CC_STAT_HEIGHT]) - 2 * ry
+        if pix > best[0]:
+            best = (pix, gw, gh)
+    return best
+
+
+def rule_span(grey: np.ndarray, ly0: int, ly1: int, h: float) -> tuple[int, int] | None:
+    """The x-extent of the signature rule (a drawn line or a row of underscores) in a zone.
+
+    Only rules on the label's row or just under it count: the longest straight one, with
+    pieces of it on the same row across small gaps. None when there is no rule at least four
+    letter heights long.
+    """
+    paper = float(np.percentile(grey, 90))
+    u8 = (grey.astype(np.int16) < paper - 60).astype(np.uint8)
+    top, bottom = max(0, int(ly0 - 0.5 * h)), min(u8.shape[0], int(ly1 + 2.5 * h))
+    if bottom <= top:
+        return None
+    band = u8[top:bottom]
+    lh = cv2.morphologyEx(band, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(2 * h)), 1)))
+    n, _lab, stats, _ = cv2.connectedComponentsWithStats(lh, connectivity=8)
+    segs = sorted(((int(stats[i, cv2.CC_STAT_LEFT]), int(stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH]),
+                    float(stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT] / 2))
+                   for i in range(1, n) if stats[i, cv2.CC_STAT_HEIGHT] <= 0.5 * h), key=lambda t: t[0] - t[1])
+    if not segs or segs[0][1] - segs[0][0] < 4 * h:
+        return None
+    sx0, sx1, sy = segs[0]
+    grew = True
+    while grew:  # pieces of the same rule: on its row, with small gaps between them
+        grew = False
+        for a, b, y in segs[1:]:
+            if abs(y - sy) <= 0.3 * h and (sx0 - 0.5 * h <= b < sx0 or sx1 < a <= sx1 + 0.5 * h):
+                sx0, sx1, grew = min(sx0, a), max(sx1, b), True
+    return sx0, sx1
+
+
+def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
+                box: tuple[int, int, int, int]) -> np.ndarray:
+    """Pen strokes inside a dark seal's disc, by stroke geometry (for the zone ``box``).
+
+    A seal as dark as the pen cannot be told from it by ink. Its parts have a shape, though:
+    rings are circles (ink at one radius all round), ring text is glyphs on a narrow band
+    of radii, the centre text is short straight rows of glyphs. Rings and rules are removed;
+    what remains is kept only where a component is longer than a glyph, spans a band of
+    radii wider than a line of seal text, and is either wide in every direction or one
+    running stroke (ink per length of a single pen line, not of a row of letters):
+    cursive strokes, loops, a flourish.
+    """
+    x0, y0, x1, y1 = box
+    H, W = grey.shape
+    R = seal.r * 1.08
+    bx0, by0 = max(0, int(seal.x - R) - 2), max(0, int(seal.y - R) - 2)
+    bx1, by1 = min(W, int(seal.x + R) + 3), min(H, int(seal.y + R) + 3)
+    out = np.zeros((y1 - y0, x1 - x0), bool)
+    if bx1 <= bx0 or by1 <= by0:
+        return out
+    g = grey[by0:by1, bx0:bx1]
+    paper = float(np.percentile(g, 95))
+    ink = g.astype(np.int16) < paper - 60
+    yy, xx = np.mgrid[by0:by1, bx0:bx1]
+    dist = np.hypot(xx - seal.x, yy - seal.y)
+    inside = dist <= R
+    ink &= inside
+    # rings: radii carrying ink over most of the circumference
+    rad = np.round(dist).astype(np.int32)
+    ang = ((np.arctan2(yy - seal.y, xx - seal.x) + np.pi) * (180 / np.pi)).astype(np.int32) % 360
+    nr = int(R) + 2
+    hit = np.zeros((nr, 360), bool)
+    sel = ink & (rad < nr)
+    hit[rad[sel], ang[sel]] = True
+    # a ring drawn a little off the found centre (or a little oval) spreads over a few radii
+    band = max(2, int(round(0.015 * seal.r)))
+    win = np.zeros_like(hit)
+    for dr in range(-band, band + 1):
+        win |= np.roll(hit, dr, axis=0)
+    ring = win.mean(axis=1) >= 0.5
+    grown = ring.copy()
+    for dr in range(-band, band + 1):
+        grown |= np.roll(ring, dr)
+    ring = grown
+    ink &= ~(ring[np.minimum(rad, nr - 1)] & inside)
+    # rules (the signature line itself) join seal glyphs into long shapes: take them out first
+    u8 = ink.astype(np.uint8)
+    lh = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(3 * h)), 1)))
+    u8 &= 1 - cv2.dilate(lh, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    # seal text is sized by the seal, not by the form's print
+    unit = max(h, 0.15 * seal.r)
+    dt = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        cw, ch, area = stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT], stats[i, cv2.CC_STAT_AREA]
+        if max(cw, ch) < 1.5 * unit or area < 0.1 * unit * unit:
+            continue
+        ys, xs = np.nonzero(lab[stats[i, cv2.CC_STAT_TOP]:stats[i, cv2.CC_STAT_TOP] + ch,
+                                stats[i, cv2.CC_STAT_LEFT]:stats[i, cv2.CC_STAT_LEFT] + cw] == i)
+        d = dist[ys + stats[i, cv2.CC_STAT_TOP], xs + stats[i, cv2.CC_STAT_LEFT]]
+        if float(d.max() - d.min()) < 1.2 * unit:  # an arc of ring text
+            continue
+        (_, _), (rw, rh), _ = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
+        # stroke width from the distance to the background (a band of width w averages w/4)
+        width = max(1.0, 4.0 * float(dt[ys + stats[i, cv2.CC_STAT_TOP], xs + stats[i, cv2.CC_STAT_LEFT]].mean()))
+        single = area <= 1.3 * width * max(rw, rh)  # one running stroke, not a row of letters
+        if min(rw, rh) < 1.4 * unit and not single:  # a straight row of glyphs
+            continue
+        keep[i] = True
+    pen = keep[lab]
+    # into the zone's frame
+    ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
+    if ix1 > ix0 and iy1 > iy0:
+        out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = pen[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
+    return out
+
+
 def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Label], words: Sequence[Word],
                captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
                deciphers: Sequence[Word] = ()) -> Zone:
@@ -85,7 +212,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     H, W = p.grey.shape
     good = [w for w in words if w.conf >= 30]
     right_edge = max((w.x1 for w in good), default=W)
-    box, _caption = zone_box(label, others, captions, W, right_edge, cfg, deciphers)
+    box, caption = zone_box(label, others, captions, W, right_edge, cfg, deciphers)
     x0, y0, x1, y1 = box
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
     if x1 - x0 < 10 or y1 - y0 < 10:
@@ -94,6 +221,11 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # (a label read in part, say «ец сертификата», must not make printed letters look like strokes)
     body = sorted(w.h for w in words if w.conf >= 80 and len(w.text) >= 4 and w.text.isalpha())
     h = max(label.height, float(body[len(body) // 2]) if body else 0.0)
+    if caption is None:  # no «(подпись)» to centre on: the signature goes on the rule, not beside it
+        span = rule_span(p.grey[y0:y1, x0:x1], label.box[1] - y0, label.box[3] - y0, h)
+        if span is not None:
+            x0, x1 = max(x0, x0 + span[0] - int(0.5 * h)), min(x1, x0 + span[1] + int(0.5 * h))
+            box = (x0, box[1], x1, box[3])
     grey = p.grey[y0:y1, x0:x1]
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - 60)
@@ -101,20 +233,33 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         values = [s.ink_value for s in seals if s.accepted and s.ink_value < 255]
         min_value = max(120.0, float(np.median(values)) - 25) if values else 200.0
         ink &= ~seal_colour_mask(p.colour[y0:y1, x0:x1], cfg.seal, min_value=min_value)
-    # the seal's disc: in grey keep only strokes darker than the seal's ink; in BW keep nothing
+    # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
+    # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
     yy, xx = np.mgrid[y0:y1, x0:x1]
-    for s in seals:
-        if not s.accepted:
-            continue
-        disc = (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * 1.08) ** 2
-        if not disc.any():
-            continue
-        if p.colour is not None:
-            continue  # colour already separated the seal's ink
-        if p.bw or s.ink_level < 110:  # the seal is as dark as a pen: nothing inside its disc counts
-            ink &= ~disc
-        else:
-            ink &= ~(disc & (grey.astype(np.float32) > s.ink_level - 35))
+    dark_disc = np.zeros(ink.shape, bool)
+    if p.colour is None:  # colour already separated the seal's ink
+        accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
+        groups: list[list[Seal]] = []  # concentric rings of one seal, outermost first
+        for s in accepted:
+            for g in groups:
+                if math.hypot(s.x - g[0].x, s.y - g[0].y) < 0.3 * g[0].r:
+                    g.append(s)
+                    break
+            else:
+                groups.append([s])
+        for g in groups:
+            o = g[0]
+            disc = (xx - o.x) ** 2 + (yy - o.y) ** 2 <= (o.r * 1.08) ** 2
+            if not disc.any():
+                continue
+            if p.bw or any(s.ink_level < 110 for s in g):
+                # the seal is as dark as a pen: inside its disc only pen-shaped strokes count
+                ink = (ink & ~disc) | (disc & pen_in_disc(p.grey, o, h, (x0, y0, x1, y1)))
+                dark_disc |= disc
+                continue
+            for s in g:  # in grey keep only strokes darker than the seal's ink
+                d = (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * 1.08) ** 2
+                ink &= ~(d & (grey.astype(np.float32) > s.ink_level - 35))
     # printed words that OCR read (handwriting comes out as tall low-confidence junk, or not at all)
     for w in words:
         text = w.text.strip("_-—=~.,:;|()[]{}«»\"'")
@@ -150,19 +295,18 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     if not keep.any():
         return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов")
     sel = keep[lab].astype(np.uint8)
-    # strokes of one signature lie close together: group them, judge the biggest group
-    rx, ry = max(3, int(2.0 * h)), max(3, int(0.6 * h))
-    grouped = cv2.dilate(sel, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * rx + 1, 2 * ry + 1)))
-    gn, glab, gstats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
-    best = (0, 0, 0)
-    for g in range(1, gn):
-        pix = int(np.count_nonzero(sel[glab == g]))
-        gw = int(gstats[g, cv2.CC_STAT_WIDTH]) - 2 * rx
-        gh = int(gstats[g, cv2.CC_STAT_HEIGHT]) - 2 * ry
-        if pix > best[0]:
-            best = (pix, gw, gh)
-    pix, iw, ih = best
+    sc = cfg.signature
+    pix, iw, ih = best_group(sel, h)
+    signed = ih >= sc.min_ink_height * h and iw >= sc.min_ink_width * h and pix >= sc.min_ink_pixels * h * h
+    if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
+        # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
+        # outside the disc make a signature by themselves, or all of them make a clearly bigger one
+        k = sc.dark_seal_factor
+        signed = (ih >= k * sc.min_ink_height * h and iw >= k * sc.min_ink_width * h
+                  and pix >= k * sc.min_ink_pixels * h * h)
+        if not signed:
+            pix, iw, ih = best_group(sel & ~dark_disc, h)
+            signed = ih >= sc.min_ink_height * h and iw >= sc.min_ink_width * h and pix >= sc.min_ink_pixels * h * h
     if os.environ.get("SCAN_DEBUG_DIR"):
         cv2.imwrite(str(Path(os.environ["SCAN_DEBUG_DIR"]) / f"zone-{kind}.png"), 255 - sel * 255)
-    signed = ih >= sc.min_ink_height * h and iw >= sc.min_ink_width * h and pix >= sc.min_ink_pixels * h * h
     return Zone(kind, box, bool(signed), pix, iw, ih, h, "" if signed else "штрихов слишком мало")

@@ -76,3 +76,43 @@ def test_round_seal_is_found_and_rectangle_is_not(with_text: bool) -> None:
 
     assert any(s.accepted for s in find_seals(_page(seal), cfg))
     assert not any(s.accepted for s in find_seals(_page(stamp), cfg))
+
+
+def _dark_seal(g: np.ndarray, cx: int, cy: int, r: int) -> None:
+    """A black seal: two rings, a band of glyph-sized marks on the ring, a short word in the middle."""
+    cv2.circle(g, (cx, cy), r, 0, 7)
+    cv2.circle(g, (cx, cy), int(r * 0.86), 0, 3)
+    for a in np.arange(0, 360, 9):
+        t = np.deg2rad(a)
+        rr = r * 0.72
+        cv2.putText(g, "O", (int(cx + rr * np.cos(t)) - 10, int(cy + rr * np.sin(t)) + 10),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 3)
+    cv2.putText(g, "INN", (cx - 60, cy + 15), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 4)
+
+
+def test_pen_strokes_are_told_from_a_dark_seal_by_shape() -> None:
+    from bot.scan.seal import Seal
+    from bot.scan.signature import pen_in_disc
+
+    def seal_obj(cx: int, cy: int, r: int) -> Seal:
+        return Seal(cx, cy, r, 1.0, 1.0, 0.0, False, True, 0.0)
+
+    g = np.full((700, 700), 255, np.uint8)
+    _dark_seal(g, 350, 350, 240)
+    box = (0, 0, 700, 700)
+    assert pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box).sum() == 0  # the seal alone: nothing
+    pts = np.array([(200, 330), (260, 250), (300, 380), (360, 240), (420, 400), (470, 280), (520, 330)], np.int32)
+    cv2.polylines(g, [pts.reshape(-1, 1, 2)], False, 0, 4)  # a cursive stroke across it
+    assert pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box).sum() > 500
+
+
+def test_rule_span_stops_the_zone_at_the_signature_line() -> None:
+    from bot.scan.signature import rule_span
+
+    g = np.full((200, 1400), 250, np.uint8)
+    cv2.putText(g, "Manager", (10, 90), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 0, 3)
+    cv2.line(g, (400, 100), (900, 100), 0, 3)  # the rule
+    cv2.line(g, (960, 70), (1250, 95), 0, 4)   # a long pen stroke beside it (the name written out)
+    span = rule_span(g, 50, 95, 40.0)
+    assert span is not None and abs(span[0] - 400) < 5 and abs(span[1] - 900) < 5
+    assert rule_span(np.full((200, 1400), 250, np.uint8), 50, 95, 40.0) is None
