@@ -15,6 +15,7 @@ from bot import DEFAULT_RULES_DIR
 from bot import config as config_mod
 from bot import rules as rules_mod
 from bot.clock import MOSCOW
+from bot.store import Store
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
 
@@ -85,6 +86,14 @@ def write_config(tmp_path: Path, registry_csv: Path, *, imap: dict | None = None
     path = tmp_path / "config.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty store in tmp_path/state (the state dir write_config points at)."""
+    s = Store(tmp_path / "state")
+    yield s
+    s.close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from bot import registry as registry_mod
 from bot import rules as rules_mod
 from bot.cases.policy import Policy, load_policy
 from bot.clock import MOSCOW
-from bot.store import Store
 
 BOT = "ib-bot@tfoms.example"
 HEAD = "ib-head@tfoms.example"
@@ -56,13 +54,6 @@ def registry_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def registry(registry_path: Path) -> registry_mod.Registry:
     return registry_mod.load(registry_path)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "state")
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot import registry as registry_mod
 from bot.registry import Registry
-from bot.store import Store
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -19,8 +17,3 @@ def registry(registry_csv: Path) -> Registry:
     return registry_mod.load(registry_csv)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "state")
-    yield s
-    s.close()
