@@ -57,7 +57,7 @@ def check_scan(files: tuple[Path, ...], as_json: bool, annotate: Path | None, co
         return
     click.echo(f"Итог: {VERDICT_TEXT[result.verdict]}" + (":" if result.verdict == "incomplete" else "."))
     if result.verdict == "incomplete":
-        for text in defect_texts(result, rules):
+        for text in defect_texts(result.defects, rules):
             click.echo(f"  - {text}")
     if result.verdict == "unreadable" and result.reason:
         click.echo(f"Причина: {result.reason}")

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from bot import logs
+from bot.rules import Rules
+from bot.scan.config import defect_texts
 
 
 @click.command("demo")
@@ -52,7 +54,6 @@ def demo(root: Path, config_path: Path | None) -> None:
     click.echo(header)
     click.echo("-" * 120)
     shown = set()
-    defect_text = rules.section("form").get("defect_text", {}) if "form" in rules.sections else {}
     for message_id, label in sorted(labels.items()):
         row = by_message_id.get(message_id)
         if row is None:
@@ -64,7 +65,7 @@ def demo(root: Path, config_path: Path | None) -> None:
             reply = out["subject"] if out else "—"
             scan = row.get("scan")
             if out and scan:
-                reply += " — " + _verdict_ru(scan, defect_text)
+                reply += " — " + _verdict_ru(scan, rules)
         click.echo(f"{label[:51]:<52} {decision[:41]:<42} {reply[:100]}")
     click.echo("")
     click.echo(f"Обработано писем: {len(results)}; все исходящие письма лежат в {cfg.pickup_dir} (.eml).")
@@ -130,9 +131,9 @@ VERDICTS_RU = {
 }
 
 
-def _verdict_ru(scan: dict, defect_text: dict) -> str:
+def _verdict_ru(scan: dict, rules: Rules) -> str:
     text = VERDICTS_RU.get(scan.get("verdict", ""), scan.get("verdict", ""))
-    defects = [defect_text.get(d, d) for d in scan.get("defects") or []]
+    defects = defect_texts(scan.get("defects") or [], rules)
     return text + (": " + "; ".join(defects) if defects else "")
 
 

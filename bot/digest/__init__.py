@@ -18,13 +18,9 @@ from typing import Any
 from bot.digest.compose import Digest, Section, State, compose
 from bot.registry import Registry
 from bot.rules import Rules
+from bot.scan import config as scan_config
 
 __all__ = ["Digest", "Section", "State", "build", "compose"]
-
-
-def defect_texts(rules: Rules) -> dict[str, str]:
-    """Defect code -> Russian sentence, from rules/form.toml [defect_text]."""
-    return {str(k): str(v) for k, v in rules.sections.get("form", {}).get("defect_text", {}).items()}
 
 
 def build(store: Any, rules: Rules, registry: Registry | None, *, now: datetime,
@@ -37,7 +33,7 @@ def build(store: Any, rules: Rules, registry: Registry | None, *, now: datetime,
     settings = load_digest(rules)
     values = state.read(store, registry)
     digest = compose(values, now=now, since=state.since_of(store, now, settings), policy=load_policy(rules),
-                     settings=settings, defect_text=defect_texts(rules))
+                     settings=settings, defect_text=scan_config.from_rules(rules).defect_text)
     pics: dict[str, bytes] = {}
     if with_pictures and digest.picture_keys:
         pics = pictures.for_rows(values.messages, digest.picture_keys, store.state_dir, rules,

@@ -9,14 +9,7 @@ itself works on pixel arrays and Tesseract word boxes (pure functions in the sub
 """
 
 from bot.scan.check import check_files
+from bot.scan.config import defect_texts
 from bot.scan.model import FIELD_NAMES, ScanResult
 
 __all__ = ["FIELD_NAMES", "ScanResult", "check_files", "defect_texts"]
-
-
-def defect_texts(result: ScanResult, rules: object | None = None) -> list[str]:
-    """The defects as Russian sentences from rules/form.toml [defect_text] (the code when unknown)."""
-    from bot.scan.config import from_rules
-
-    table = from_rules(rules).defect_text  # type: ignore[arg-type]
-    return [table.get(code, code) for code in result.defects]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -87,6 +88,12 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise RulesError(f"rules/form.toml: {where} должен быть списком строк")
     return tuple(v.lower() for v in value)
+
+
+def defect_texts(codes: Iterable[str], rules: Rules | None) -> list[str]:
+    """Defect codes as Russian sentences from rules/form.toml [defect_text] (the code when unknown)."""
+    table = from_rules(rules).defect_text
+    return [table.get(code, code) for code in codes]
 
 
 def from_rules(rules: Rules | None) -> ScanConfig:

@@ -41,7 +41,7 @@ def test_sample_verdicts(rules, sample, name: str) -> None:
 
 def test_defects_have_russian_texts(rules) -> None:
     r = ScanResult(verdict="incomplete", form=True, defects=["owner_signature_missing", "seal_missing"])
-    assert defect_texts(r, rules) == ["нет подписи владельца сертификата", "нет оттиска печати организации"]
+    assert defect_texts(r.defects, rules) == ["нет подписи владельца сертификата", "нет оттиска печати организации"]
     table = rules.value("form", "defect_text")
     for code in ("manager_signature_missing", "form_missing", "encrypted_pdf", "corrupt_file", "unsupported_type",
                  "too_many_pages", "too_large", "empty_file", "no_pages", "no_text", "timeout"):

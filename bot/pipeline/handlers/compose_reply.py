@@ -7,14 +7,10 @@ from email.utils import formataddr
 
 from bot import outbox
 from bot.pipeline.model import ACCEPT, Context, Letter, Outcome
+from bot.scan.config import defect_texts
 
 NAME = "compose_reply"
 _REPLY_PREFIX = re.compile(r"^(?:(?:re|ответ|отв)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+", re.IGNORECASE)
-
-
-def scan_defect_texts(scan: dict, ctx: Context) -> list[str]:
-    texts = ctx.rules.section("form").get("defect_text", {}) if "form" in ctx.rules.sections else {}
-    return [texts.get(code, code) for code in scan.get("defects") or []]
 
 
 def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
@@ -30,7 +26,7 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         organisation=outcome.organisation,
         files=[s.as_dict() for s in outcome.saved],
         scan=outcome.scan,
-        scan_defects=scan_defect_texts(outcome.scan, ctx) if outcome.scan else [],
+        scan_defects=defect_texts(outcome.scan.get("defects") or [], ctx.rules) if outcome.scan else [],
         case=case,
         case_template=case.get("template"),
     )
