@@ -19,7 +19,6 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from typing import Any
 
 from tinydb import Query
@@ -30,7 +29,7 @@ from bot.edge.mailbox import Mailbox, MailboxError, MessageRef
 from bot.mail.parse import parse, subject_of
 from bot.mail.subject import SubjectRule
 from bot.pipeline.chain import Chain
-from bot.pipeline.model import ACCEPT, FILE, LEAVE, REVIEW, Context, Hit, Letter, Outcome
+from bot.pipeline.model import LEAVE, REVIEW, Context, Hit, Letter, Outcome
 from bot.registry import Registry
 from bot.rules import Rules
 from bot.store import Store
@@ -218,10 +217,3 @@ class Intake:
         return {"key": ref.key, "decision": row.get("decision"), "subject": row.get("subject"),
                 "sender": row.get("sender"), "reply": row.get("reply_subject"),
                 "verdict": (row.get("scan") or {}).get("verdict"), "folder": row.get("folder")}
-
-
-def sender_of(letter_from: str) -> str:
-    return parseaddr(letter_from)[1].lower()
-
-
-__all__ = ["Intake", "ACCEPT", "FILE", "REVIEW", "LEAVE"]

@@ -56,7 +56,7 @@ class SmtpTransport:
             async with client:
                 if self.config.user:
                     await client.login(self.config.user, self.config.password.read() or "")
-                return str(client.esmtp_extensions and "ESMTP" or "SMTP")
+                return "ESMTP" if client.esmtp_extensions else "SMTP"
 
         try:
             return asyncio.run(_greet())

@@ -6,11 +6,11 @@ import hashlib
 import re
 import unicodedata
 from email import message_from_bytes
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.policy import Compat32
 from email.utils import parseaddr, parsedate_to_datetime
 
-from bot.mail.headers import decode, guess_cyrillic, undo_surrogates
+from bot.mail.headers import decode, undo_surrogates
 from bot.pipeline.model import Attachment, Letter
 
 # Magic numbers of the scan formats we accept. Four signatures do not justify libmagic.
@@ -175,7 +175,3 @@ def subject_of(raw_header: bytes) -> str:
     """The decoded Subject from a header block alone (the cheap first look at a letter)."""
     msg = message_from_bytes(raw_header, policy=RAW_HEADERS)
     return decode(msg.get("Subject"))
-
-
-__all__ = ["parse", "sniff", "safe_filename", "subject_of", "is_structurally_broken", "guess_cyrillic",
-           "EmailMessage"]

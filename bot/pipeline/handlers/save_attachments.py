@@ -11,10 +11,6 @@ NAME = "save_attachments"
 ATTACHMENTS_DIR = "attachments"
 
 
-def stored_path(state_dir: Path, relative: str) -> Path:
-    return state_dir / relative
-
-
 def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
     limits = ctx.rules.section("mail")["attachments"]
     kinds = set(limits["kinds"])
