@@ -11,6 +11,7 @@ plain `tesseract PAGE - -l rus` on the same page, and peak memory on a 20-page P
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -32,6 +33,30 @@ import scangen  # noqa: E402
 from bot import DEFAULT_RULES_DIR  # noqa: E402
 from bot.rules import load  # noqa: E402
 from bot.scan import check_files  # noqa: E402
+from bot.scan import ocr as ocr_mod  # noqa: E402
+
+
+def cache_ocr(cache: Path) -> None:
+    """Development aid: keep Tesseract's words per page image, so that a rerun after a change
+    to the mark analysis (seal, signatures) skips OCR. Never use it for the reported figures'
+    timings: cached pages take no OCR time."""
+    cache.mkdir(parents=True, exist_ok=True)
+    real = ocr_mod._run
+
+    def cached(image_path: str, lang: str, dpi: int, psm: int, timeout: float, dy: int, part: int,
+               extra: str = "") -> list[ocr_mod.Word]:
+        key = hashlib.sha256(Path(image_path).read_bytes() + f"|{lang}|{dpi}|{psm}|{extra}".encode()).hexdigest()
+        f = cache / f"{key}.json"
+        if f.exists():
+            rows = json.loads(f.read_text(encoding="utf-8"))
+        else:
+            words = real(image_path, lang, dpi, psm, timeout, 0, 0, extra)
+            rows = [[w.text, w.conf, w.x0, w.y0, w.x1, w.y1, list(w.line)] for w in words]
+            f.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        return [ocr_mod.Word(t, c, x0, y0 + dy, x1, y1 + dy, (part, *line[1:]))
+                for t, c, x0, y0, x1, y1, line in rows]
+
+    ocr_mod._run = cached  # type: ignore[assignment]
 
 
 def tree_rss(pid: int) -> int:
@@ -110,21 +135,44 @@ def main() -> int:
     ap.add_argument("--baseline-pages", type=int, default=12, help="pages timed against plain tesseract")
     ap.add_argument("--no-memory", action="store_true", help="skip the 20-page PDF memory run")
     ap.add_argument("--json", type=Path, help="also write the per-case results here")
+    ap.add_argument("--ocr-cache", type=Path, help="development: cache OCR words here (timings then mean nothing)")
+    ap.add_argument("--misses", type=Path, help="development: write each miss's file and annotated page here")
+    ap.add_argument("--keep-cases", type=Path, help="development: generate the cases here once and reuse them")
+    ap.add_argument("--force", action="append", default=[], metavar="KEY=VALUE",
+                    help="development: force a generator choice, e.g. mode=bw or kind=complete")
     args = ap.parse_args()
+    if args.ocr_cache:
+        cache_ocr(args.ocr_cache)
+    force: dict[str, object] = {}
+    for kv in args.force:
+        k, _, v = kv.partition("=")
+        force[k] = int(v) if v.lstrip("-").isdigit() else {"true": True, "false": False}.get(v, v)
     rules = load(DEFAULT_RULES_DIR)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     rows = []
     t_start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
-        d = Path(tmp)
-        print(f"generating {args.cases} cases, seeds {args.seed}..{args.seed + args.cases - 1}", flush=True)
-        truth = scangen.generate(d, args.cases, args.seed)
+        d = args.keep_cases or Path(tmp)
+        if args.keep_cases and (d / "truth.json").exists():
+            truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))
+        else:
+            print(f"generating {args.cases} cases, seeds {args.seed}..{args.seed + args.cases - 1}", flush=True)
+            truth = scangen.generate(d, args.cases, args.seed, force)
         for i, (name, t) in enumerate(truth.items()):
-            r = check_files([d / name], rules)
+            analyses: list | None = [] if args.misses else None
+            r = check_files([d / name], rules, annotate=analyses)
             rows.append({"name": name, "truth": t, "got": r.to_json()})
-            mark = "ok " if r.verdict == t["verdict"] else "BAD"
+            wrong = [k for k, g in (("manager", r.manager), ("owner", r.owner), ("seal", r.seal))
+                     if t["form"] and bool(g) != bool(t[k])]
+            mark = "ok " if r.verdict == t["verdict"] and not wrong else "BAD"
+            if args.misses and mark == "BAD" and analyses is not None:
+                from bot.scan import annotate as annotate_mod
+
+                args.misses.mkdir(parents=True, exist_ok=True)
+                (args.misses / name).write_bytes((d / name).read_bytes())
+                annotate_mod.write(analyses, args.misses / f"{name}.annotated.png")
             print(f"[{i + 1:3d}/{len(truth)}] {mark} {name} {t['verdict']:>10} -> {r.verdict:<10} "
-                  f"{t['mode']:5} {t['dpi']}dpi rot{t['rotation']:<3} {r.seconds:5.1f}s", flush=True)
+                  f"{t['mode']:5} {t['dpi']}dpi rot{t['rotation']:<3} {r.seconds:5.1f}s {' '.join(wrong)}", flush=True)
         # speed: single-page 300-dpi scans, against plain tesseract on the same page image
         single = [x for x in rows if x["truth"]["pages"] == 1 and x["truth"]["dpi"] == 300]
         ours = [x["got"]["seconds"] for x in single]

@@ -209,11 +209,13 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     captions = form_mod.captions_of(lines, cfg)
     left = min((ln.box[0] for ln in lines if len(ln.words) >= 3), default=0)
     deciphers = form_mod.decipher_captions(lines)
-    form_mod.infer_missing_label(labels, captions, cfg, deciphers, left)
+    unit = form_mod.text_height(words)
+    form_mod.infer_missing_label(labels, captions, cfg, deciphers, left, unit)
     out.labels = labels
     for kind in ("manager", "owner"):
         others = [lab for k, lab in labels.items() if k != kind]
-        out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg, deciphers)
+        out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg, deciphers,
+                                     unit)
     res.manager, res.owner = out.zones["manager"].signed, out.zones["owner"].signed
     out.fields = fields_mod.extract(lines, cfg.field_labels)
 

@@ -46,10 +46,27 @@ class Label:
 
     @property
     def height(self) -> float:
-        """Text height: of the confidently read words (a stroke read as a word is taller)."""
-        sure = [w.h for w in self.words if w.conf >= 50] or [w.h for w in self.words]
+        """Text height: of the confidently read words (a stroke or a seal's mark read as a word,
+        «|», is taller)."""
+        wordy = [w for w in self.words if sum(ch.isalpha() for ch in w.text) >= 2] or list(self.words)
+        sure = [w.h for w in wordy if w.conf >= 50] or [w.h for w in wordy]
         low = min(sure)
         return float(max(x for x in sure if x <= 1.6 * low))  # a word without ascenders is shorter
+
+    def unit(self, text_height: float) -> float:
+        """The label's height kept within reach of the page's print height: a label read with a
+        seal's ring text or a pen stroke in its box is taller than its print, a label read in
+        part («ец») shorter."""
+        if text_height <= 0:
+            return self.height
+        return min(max(self.height, text_height), 1.3 * text_height)
+
+
+def text_height(words: Sequence[Word]) -> float:
+    """The page's print height: the median height of confidently read words of four letters and
+    more (0 when there are none)."""
+    body = sorted(w.h for w in words if w.conf >= 80 and len(w.text) >= 4 and w.text.isalpha())
+    return float(body[len(body) // 2]) if body else 0.0
 
 
 def title_score(lines: Sequence[Line], cfg: ScanConfig) -> tuple[float, int]:
@@ -158,38 +175,67 @@ def decipher_captions(lines: Sequence[Line]) -> list[Word]:
     return out
 
 
-def infer_missing_label(labels: dict[str, Label], captions: Sequence[Word], cfg: ScanConfig,
-                        deciphers: Sequence[Word] = (), left: int = 0) -> None:
-    """One label lost under a signature: the other signature line's «(подпись)» caption stands in.
+def _stand_in(kind: str, captions: Sequence[Word], deciphers: Sequence[Word], h: float, left: int) -> Label | None:
+    """A label for a signature row whose label was not read: just above its «(подпись)», else
+    at the left margin above its «(расшифровка подписи)»."""
+    if captions:
+        c = captions[0]
+        word = Word(c.text, c.conf, c.x0, int(c.y0 - 1.6 * h), c.x1, int(c.y0 - 0.6 * h), c.line)
+    elif deciphers:
+        d = deciphers[0]
+        word = Word(d.text, d.conf, left, int(d.y0 - 1.6 * h), left + int(h), int(d.y0 - 0.6 * h), d.line)
+    else:
+        return None
+    return Label(kind, (word,), -1, 0.0)
 
-    Only a caption on the expected side of the found label (the manager's line above the owner's)
-    that is not the found label's own caption is used; the zone is then placed above it.
+
+def signature_rows(captions: Sequence[Word], deciphers: Sequence[Word], h: float) -> list[tuple[list[Word], list[Word]]]:
+    """The page's signature rows, top to bottom, each as its «(подпись)» and «(расшифровка
+    подписи)» captions (a row has one or both)."""
+    items = sorted([(c.cy, 0, c) for c in captions] + [(d.cy, 1, d) for d in deciphers], key=lambda t: t[0])
+    rows: list[tuple[float, list[Word], list[Word]]] = []
+    for cy, kind, w in items:
+        if not rows or cy - rows[-1][0] > 1.2 * h:
+            rows.append((cy, [], []))
+        rows[-1][1 + kind].append(w)
+    return [(caps, decs) for _, caps, decs in rows]
+
+
+def infer_missing_label(labels: dict[str, Label], captions: Sequence[Word], cfg: ScanConfig,
+                        deciphers: Sequence[Word] = (), left: int = 0, page_text_height: float = 0.0) -> None:
+    """Labels lost under a signature or a seal: the signature rows' captions stand in.
+
+    With one label found, the nearest other row on the expected side (the manager's line above
+    the owner's) stands in for the other. With none, a page with exactly two signature rows has
+    the manager's above the owner's; with more rows it is not guessed.
     """
-    if len(labels) != 1:
+    if len(labels) > 1:
+        return
+    if not labels:
+        if page_text_height <= 0:
+            return
+        rows = signature_rows(captions, deciphers, page_text_height)
+        if len(rows) != 2:
+            return
+        for kind, (caps, decs) in zip(("manager", "owner"), rows, strict=True):
+            lab = _stand_in(kind, caps, decs, page_text_height, left)
+            if lab is not None:
+                labels[kind] = lab
         return
     kind, lab = next(iter(labels.items()))
     missing = "owner" if kind == "manager" else "manager"
     x0, y0, x1, y1 = lab.box
-    h = lab.height
-    own = [c for c in captions if y0 - 0.3 * h <= c.y0 <= y1 + 4.5 * h]
-    others = [c for c in captions if c not in own and abs(c.cy - (y0 + y1) / 2) < 14 * h]
-    if missing == "manager":
-        others = [c for c in others if c.y1 < y0]
-        pick = max(others, key=lambda c: c.y0, default=None)
-    else:
-        others = [c for c in others if c.y0 > y1]
-        pick = min(others, key=lambda c: c.y0, default=None)
-    if pick is not None:
-        stand_in = Word(pick.text, pick.conf, pick.x0, int(pick.y0 - 1.6 * h), pick.x1,
-                        int(pick.y0 - 0.6 * h), pick.line)
-        labels[missing] = Label(missing, (stand_in,), -1, 0.0)
-        return
-    # no «(подпись)» either: the row's «(расшифровка подписи)» caption marks where the line was
-    own_d = [d for d in deciphers if y0 - 0.3 * h <= d.y0 <= y1 + 4.5 * h]
-    rows = [d for d in deciphers if d not in own_d and abs(d.cy - (y0 + y1) / 2) < 14 * h]
-    rows = [d for d in rows if (d.y1 < y0 if missing == "manager" else d.y0 > y1)]
-    if not rows:
-        return
-    d = max(rows, key=lambda d: d.y0) if missing == "manager" else min(rows, key=lambda d: d.y0)
-    stand_in = Word(d.text, d.conf, left, int(d.y0 - 1.6 * h), left + int(h), int(d.y0 - 0.6 * h), d.line)
-    labels[missing] = Label(missing, (stand_in,), -1, 0.0)
+    h = lab.unit(page_text_height)
+    near = []
+    for caps, decs in signature_rows(captions, deciphers, h):
+        row = caps + decs
+        cy = sum(w.cy for w in row) / len(row)
+        if y0 - 0.3 * h <= min(w.y0 for w in row) <= y1 + 4.5 * h:  # the found label's own row
+            continue
+        if abs(cy - (y0 + y1) / 2) < 14 * h and ((cy < y0) if missing == "manager" else (cy > y1)):
+            near.append((abs(cy - (y0 + y1) / 2), caps, decs))
+    if near:
+        _, caps, decs = min(near, key=lambda t: t[0])
+        stand_in = _stand_in(missing, caps, decs, h, left)
+        if stand_in is not None:
+            labels[missing] = stand_in

@@ -110,11 +110,15 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             sources.append((img, cmask, True))
     gmask = ink_mask(grey_s, 35)
     sources.append((grey_s, gmask, False))
+    # binarisation breaks a light seal's rings into dashes: a last search with a wider blur
+    # joins them again, and allows a less perfect circle (ring coverage still decides)
+    sources.append((grey_s, gmask, False))
     found: list[Seal] = []
-    for img, mask, coloured in sources:
-        blur = cv2.GaussianBlur(img, (0, 0), 1.2)
+    for k, (img, mask, coloured) in enumerate(sources):
+        dashed = k == len(sources) - 1
+        blur = cv2.GaussianBlur(img, (0, 0), 2.2 if dashed else 1.2)
         circles = cv2.HoughCircles(blur, cv2.HOUGH_GRADIENT_ALT, dp=1.5, minDist=rmin,
-                                   param1=cfg.hough_param1, param2=cfg.hough_param2,
+                                   param1=cfg.hough_param1, param2=cfg.hough_param2 - (0.15 if dashed else 0.0),
                                    minRadius=rmin, maxRadius=rmax)
         if circles is None:
             continue
@@ -125,7 +129,10 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             # the seal's ink level at full resolution (to tell pen strokes from seal strokes in grey)
             level = _ink_level(p.grey, cx / scale, cy / scale, r / scale)
             value = _ink_value(p.colour, cx / scale, cy / scale, r / scale, cfg) if p.colour is not None else 255.0
-            need = cfg.min_ring_coverage if coloured else min(0.95, cfg.min_ring_coverage + 0.1)
+            # grey ink masks catch faint marks, so a grey circle must be inked more fully; black-and-
+            # white (a seal as dark as print) keeps only the seal's darker ink: its rings come out dashed
+            dark = p.bw or level < 110
+            need = cfg.min_ring_coverage if (coloured or dark) else min(0.95, cfg.min_ring_coverage + 0.1)
             ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= 0.2
             found.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, coloured, ok, level, value))
         if any(s.accepted for s in found):

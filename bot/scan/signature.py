@@ -1,12 +1,14 @@
 """Is a handwritten signature in a signature line's zone?
 
 The zone is placed from the label's word boxes (and the «(подпись)» caption under the line,
-when found). Inside it, ink that is explained by something else is removed: printed words that
-Tesseract read, rules and underscores, table borders, and the seal's ink (by colour where
-there is colour; in grey only strokes darker than the seal's ink count inside its disc; where
-the seal is as dark as the pen, only strokes shaped like pen strokes, and then more of them).
-Without a caption the zone ends with the signature rule. What is left must be large,
-connected, handwriting-sized ink. No zone means "not signed", never "signed".
+when found), sized by the page's print height. Inside it, ink that is explained by something
+else is removed: rules and underscores, table borders (found while whole), the glyphs of
+printed words that Tesseract read (a stroke through a word runs out of its box and stays),
+pieces of the seal's rings (ink at one distance from its centre), and the seal's ink (by
+colour where there is colour; in grey only strokes darker than the seal's ink count inside
+its disc; where the seal is as dark as the pen, only strokes shaped like pen strokes, and
+then more of them). Without a caption the zone ends with the signature rule. What is left
+must be large, connected, handwriting-sized ink. No zone means "not signed", never "signed".
 """
 
 from __future__ import annotations
@@ -40,10 +42,10 @@ class Zone:
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
-             right_edge: int, cfg: ScanConfig,
-             deciphers: Sequence[Word] = ()) -> tuple[tuple[int, int, int, int], Word | None]:
+             right_edge: int, cfg: ScanConfig, deciphers: Sequence[Word] = (),
+             h: float = 0.0) -> tuple[tuple[int, int, int, int], Word | None]:
     x0, y0, x1, y1 = label.box
-    h = label.height
+    h = h or label.height
     sc = cfg.signature
     caption = None
     below = [c for c in captions if y0 - 0.3 * h <= c.y0 <= y1 + 4.5 * h and c.x0 > x0 - h]
@@ -126,39 +128,29 @@ def rule_span(grey: np.ndarray, ly0: int, ly1: int, h: float) -> tuple[int, int]
     return sx0, sx1
 
 
-def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
-                box: tuple[int, int, int, int]) -> np.ndarray:
-    """Pen strokes inside a dark seal's disc, by stroke geometry (for the zone ``box``).
-
-    A seal as dark as the pen cannot be told from it by ink. Its parts have a shape, though:
-    rings are circles (ink at one radius all round), ring text is glyphs on a narrow band
-    of radii, the centre text is short straight rows of glyphs. Rings and rules are removed;
-    what remains is kept only where a component is longer than a glyph, spans a band of
-    radii wider than a line of seal text, and is either wide in every direction or one
-    running stroke (ink per length of a single pen line, not of a row of letters):
-    cursive strokes, loops, a flourish.
-    """
-    x0, y0, x1, y1 = box
-    H, W = grey.shape
+def _disc_geometry(shape: tuple[int, ...], seal: Seal) -> tuple[int, int, int, int, np.ndarray, np.ndarray] | None:
+    """The seal's bounding box on the page, and each pixel's distance from its centre and angle."""
+    H, W = shape[:2]
     R = seal.r * 1.08
     bx0, by0 = max(0, int(seal.x - R) - 2), max(0, int(seal.y - R) - 2)
     bx1, by1 = min(W, int(seal.x + R) + 3), min(H, int(seal.y + R) + 3)
-    out = np.zeros((y1 - y0, x1 - x0), bool)
     if bx1 <= bx0 or by1 <= by0:
-        return out
-    g = grey[by0:by1, bx0:bx1]
-    paper = float(np.percentile(g, 95))
-    ink = g.astype(np.int16) < paper - 60
+        return None
     yy, xx = np.mgrid[by0:by1, bx0:bx1]
     dist = np.hypot(xx - seal.x, yy - seal.y)
-    inside = dist <= R
-    ink &= inside
-    # rings: radii carrying ink over most of the circumference
-    rad = np.round(dist).astype(np.int32)
     ang = ((np.arctan2(yy - seal.y, xx - seal.x) + np.pi) * (180 / np.pi)).astype(np.int32) % 360
+    return bx0, by0, bx1, by1, dist, ang
+
+
+def rings_of(ink: np.ndarray, dist: np.ndarray, ang: np.ndarray, seal: Seal) -> np.ndarray:
+    """The pixels of the seal's rings, and of its ring text: the radii that carry ink over
+    half the circumference or more (a pen stroke never goes half way round)."""
+    R = seal.r * 1.08
+    inside = dist <= R
+    rad = np.round(dist).astype(np.int32)
     nr = int(R) + 2
     hit = np.zeros((nr, 360), bool)
-    sel = ink & (rad < nr)
+    sel = ink & inside & (rad < nr)
     hit[rad[sel], ang[sel]] = True
     # a ring drawn a little off the found centre (or a little oval) spreads over a few radii
     band = max(2, int(round(0.015 * seal.r)))
@@ -169,14 +161,38 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
     grown = ring.copy()
     for dr in range(-band, band + 1):
         grown |= np.roll(ring, dr)
-    ring = grown
-    ink &= ~(ring[np.minimum(rad, nr - 1)] & inside)
+    return grown[np.minimum(rad, nr - 1)] & inside
+
+
+def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
+                box: tuple[int, int, int, int]) -> np.ndarray:
+    """Pen strokes inside a dark seal's disc, by stroke geometry (for the zone ``box``).
+
+    A seal as dark as the pen cannot be told from it by ink. Its parts have a shape, though:
+    rings are circles (ink at one radius all round), ring text is glyphs on a narrow band
+    of radii, the centre text is short straight rows of glyphs. Two kinds of evidence are
+    kept: long runs of ink across the seal's circles (long_strokes), and, once rings and rules
+    are removed, components longer than a glyph that span a band of radii wider than a line
+    of seal text and are either wide in every direction or one running stroke (ink per length
+    of a single pen line, not of a row of letters): cursive strokes, loops, a flourish.
+    """
+    x0, y0, x1, y1 = box
+    out = np.zeros((y1 - y0, x1 - x0), bool)
+    geo = _disc_geometry(grey.shape, seal)
+    if geo is None:
+        return out
+    bx0, by0, bx1, by1, dist, ang = geo
+    g = grey[by0:by1, bx0:bx1]
+    paper = float(np.percentile(g, 95))
+    ink = (g.astype(np.int16) < paper - 60) & (dist <= seal.r * 1.08)
     # rules (the signature line itself) join seal glyphs into long shapes: take them out first
     u8 = ink.astype(np.uint8)
     lh = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(3 * h)), 1)))
     u8 &= 1 - cv2.dilate(lh, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     # seal text is sized by the seal, not by the form's print
     unit = max(h, 0.15 * seal.r)
+    long = long_strokes(u8, dist, seal, h, unit)
+    u8 &= ~rings_of(ink, dist, ang, seal)
     dt = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
     n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
     keep = np.zeros(n, bool)
@@ -196,7 +212,7 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
         if min(rw, rh) < 1.4 * unit and not single:  # a straight row of glyphs
             continue
         keep[i] = True
-    pen = keep[lab]
+    pen = keep[lab] | long
     # into the zone's frame
     ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
     if ix1 > ix0 and iy1 > iy0:
@@ -204,23 +220,112 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
     return out
 
 
+def long_strokes(u8: np.ndarray, dist: np.ndarray, seal: Seal, h: float, unit: float) -> np.ndarray:
+    """Long pen strokes through a dark seal: ink that holds a straight run longer than the seal's
+    letters in a direction across the seal's circles.
+
+    A seal is made of rings and ring text (runs along its circles) and letters (runs no longer
+    than a letter is tall). A pen stroke runs on, in any direction. Runs of the length of
+    1.3 seal letters are looked for in 15 directions; those along the circle at their place
+    (tangent within 25°) are the seal's. What is found must spread in two directions (a
+    signature is not one straight line), else nothing is returned.
+    """
+    length = int(1.3 * unit) | 1
+    H, W = u8.shape
+    ys, xs = np.mgrid[0:H, 0:W]
+    # the direction of the circle through each pixel (tangent), in degrees modulo 180
+    cy, cx = np.unravel_index(int(np.argmin(dist)), dist.shape)
+    tangent = (np.degrees(np.arctan2(ys - cy, xs - cx)) + 90.0) % 180.0
+    found = np.zeros(u8.shape, bool)
+    c = length // 2
+    for a in range(0, 180, 12):
+        k = np.zeros((length, length), np.uint8)
+        dx, dy = np.cos(np.radians(a)) * c, np.sin(np.radians(a)) * c
+        cv2.line(k, (int(round(c - dx)), int(round(c - dy))), (int(round(c + dx)), int(round(c + dy))), 1, 1)
+        runs = cv2.morphologyEx(u8, cv2.MORPH_OPEN, k).astype(bool)
+        if not runs.any():
+            continue
+        off = np.abs((a - tangent + 90.0) % 180.0 - 90.0)
+        found |= runs & (off > 25)
+    if np.count_nonzero(found) < 0.2 * h * h:
+        return np.zeros(u8.shape, bool)
+    fy, fx = np.nonzero(found)
+    (_, _), (rw, rh), _ = cv2.minAreaRect(np.column_stack([fx, fy]).astype(np.float32))
+    if min(rw, rh) < 0.5 * h:  # one straight line (a rule, a bar of the seal's design)
+        return np.zeros(u8.shape, bool)
+    return found
+
+
+def ring_arcs(lab: np.ndarray, n: int, seals: Sequence[Seal], origin: tuple[int, int]) -> np.ndarray:
+    """Which components are pieces of a seal's rings: all their ink at one distance from the
+    seal's centre (a pen stroke does not follow a circle)."""
+    out = np.zeros(n, bool)
+    if n <= 1 or not seals:
+        return out
+    yy, xx = np.mgrid[origin[1]:origin[1] + lab.shape[0], origin[0]:origin[0] + lab.shape[1]]
+    fg = lab > 0
+    labels = lab[fg]
+    for s in seals:
+        d = np.hypot(xx[fg] - s.x, yy[fg] - s.y)
+        lo = np.full(n, np.inf)
+        hi = np.full(n, -np.inf)
+        np.minimum.at(lo, labels, d)
+        np.maximum.at(hi, labels, d)
+        out |= (hi - lo <= max(6.0, 0.06 * s.r)) & (lo >= 0.3 * s.r) & (hi <= 1.12 * s.r)
+    out[0] = False
+    return out
+
+
+def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float) -> np.ndarray:
+    """Where the zone holds words that OCR read as print (a mask in the zone's frame).
+
+    Handwriting comes out as tall, low-confidence junk, or not at all; print of this size,
+    read with confidence, is printed. The boxes get a margin for the glyphs' soft edges.
+    """
+    x0, y0, x1, y1 = box
+    out = np.zeros((y1 - y0, x1 - x0), bool)
+    m = max(2, int(0.12 * h))
+    for w in words:
+        text = w.text.strip("_-—=~.,:;|()[]{}«»\"'")
+        if not text and w.text.strip() not in ("/", "\\", "|"):
+            continue
+        letters = sum(ch.isalnum() for ch in text)
+        # taller than print of this size: may be a stroke read as junk, unless read with certainty
+        if w.h > 1.25 * h and not (w.conf >= 90 and letters >= 3):
+            continue
+        if not (w.conf >= 60 or (w.conf >= 35 and letters >= 4)):  # junk read from strokes stays
+            continue
+        if w.w > 0.85 * h * len(w.text) + 0.5 * h:  # a word box that swallowed pen strokes: keep its ink
+            continue
+        ax0, ay0, ax1, ay1 = w.x0 - x0 - m, w.y0 - y0 - m, w.x1 - x0 + m, w.y1 - y0 + m
+        if ax1 <= 0 or ay1 <= 0 or ax0 >= out.shape[1] or ay0 >= out.shape[0]:
+            continue
+        out[max(0, ay0):max(0, ay1), max(0, ax0):max(0, ax1)] = True
+    return out
+
+
+def _dbg(kind: str, stage: str, mask: np.ndarray) -> None:
+    """With SCAN_DEBUG_DIR set, each stage of a zone's ink is written there (a development aid)."""
+    if os.environ.get("SCAN_DEBUG_DIR"):
+        cv2.imwrite(str(Path(os.environ["SCAN_DEBUG_DIR"]) / f"zone-{kind}-{stage}.png"), 255 - mask.astype(np.uint8) * 255)
+
+
 def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Label], words: Sequence[Word],
                captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
-               deciphers: Sequence[Word] = ()) -> Zone:
+               deciphers: Sequence[Word] = (), page_text_height: float = 0.0) -> Zone:
     if label is None:
         return Zone(kind, None, False, reason="строка подписи не найдена")
     H, W = p.grey.shape
     good = [w for w in words if w.conf >= 30]
     right_edge = max((w.x1 for w in good), default=W)
-    box, caption = zone_box(label, others, captions, W, right_edge, cfg, deciphers)
+    # the unit of size: the label's print height, kept near the page's print height (a label read
+    # with seal marks in its box is taller, one read in part shorter)
+    h = label.unit(page_text_height)
+    box, caption = zone_box(label, others, captions, W, right_edge, cfg, deciphers, h)
     x0, y0, x1, y1 = box
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
     if x1 - x0 < 10 or y1 - y0 < 10:
         return Zone(kind, None, False, reason="зона подписи пуста")
-    # the unit of size: the label's text height, but never below the page's typical word height
-    # (a label read in part, say «ец сертификата», must not make printed letters look like strokes)
-    body = sorted(w.h for w in words if w.conf >= 80 and len(w.text) >= 4 and w.text.isalpha())
-    h = max(label.height, float(body[len(body) // 2]) if body else 0.0)
     if caption is None:  # no «(подпись)» to centre on: the signature goes on the rule, not beside it
         span = rule_span(p.grey[y0:y1, x0:x1], label.box[1] - y0, label.box[3] - y0, h)
         if span is not None:
@@ -229,16 +334,22 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     grey = p.grey[y0:y1, x0:x1]
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - 60)
+    accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
     if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke
-        values = [s.ink_value for s in seals if s.accepted and s.ink_value < 255]
+        values = [s.ink_value for s in accepted if s.ink_value < 255]
         min_value = max(120.0, float(np.median(values)) - 25) if values else 200.0
         ink &= ~seal_colour_mask(p.colour[y0:y1, x0:x1], cfg.seal, min_value=min_value)
+    _dbg(kind, "1-ink", ink)
+    # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
+    u8 = ink.astype(np.uint8)
+    lh = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(3 * h)), 1)))
+    lv = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(2.5 * h)))))
+    lines = cv2.dilate(lh | lv, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
     yy, xx = np.mgrid[y0:y1, x0:x1]
     dark_disc = np.zeros(ink.shape, bool)
     if p.colour is None:  # colour already separated the seal's ink
-        accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
         groups: list[list[Seal]] = []  # concentric rings of one seal, outermost first
         for s in accepted:
             for g in groups:
@@ -260,34 +371,22 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             for s in g:  # in grey keep only strokes darker than the seal's ink
                 d = (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * 1.08) ** 2
                 ink &= ~(d & (grey.astype(np.float32) > s.ink_level - 35))
-    # printed words that OCR read (handwriting comes out as tall low-confidence junk, or not at all)
-    for w in words:
-        text = w.text.strip("_-—=~.,:;|()[]{}«»\"'")
-        if not text and w.text.strip() not in ("/", "\\", "|"):
-            continue
-        if w.h > 1.25 * h:  # taller than print of this size: may be a stroke read as junk
-            continue
-        letters = sum(ch.isalnum() for ch in text)
-        if not (w.conf >= 60 or (w.conf >= 35 and letters >= 4)):  # junk read from strokes stays
-            continue
-        if w.w > 0.85 * h * len(w.text) + 0.5 * h:  # a word box that swallowed pen strokes: keep its ink
-            continue
-        ax0, ay0, ax1, ay1 = w.x0 - x0 - 3, w.y0 - y0 - 3, w.x1 - x0 + 3, w.y1 - y0 + 3
-        if ax1 <= 0 or ay1 <= 0 or ax0 >= ink.shape[1] or ay0 >= ink.shape[0]:
-            continue
-        ink[max(0, ay0):max(0, ay1), max(0, ax0):max(0, ax1)] = False
-    u8 = ink.astype(np.uint8)
-    # rules, underscores, table borders
-    lh = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(3 * h)), 1)))
-    lv = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(2.5 * h)))))
-    lines = cv2.dilate(lh | lv, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-    u8 &= 1 - lines
+    _dbg(kind, "2-seal", ink)
+    u8 = ink.astype(np.uint8) & (1 - lines)
+    _dbg(kind, "3-lines", u8)
     n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
+    # printed words that OCR read: their glyphs lie within the word's box. A pen stroke through
+    # a word (or read as one) runs out of the box, and stays.
+    printed = print_boxes(words, (x0, y0, x1, y1), h)
+    inside = np.bincount(lab[printed], minlength=n)
+    arcs = ring_arcs(lab, n, accepted, (x0, y0))
     sc = cfg.signature
     keep = np.zeros(n, bool)
     for i in range(1, n):
         cw, ch, area = stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT], stats[i, cv2.CC_STAT_AREA]
         if area < sc.min_component * h * h:
+            continue
+        if inside[i] >= 0.9 * area or arcs[i]:
             continue
         if ch < 1.0 * h and cw < 1.3 * h:  # character-sized: print that OCR missed, not a stroke
             continue
@@ -307,6 +406,5 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         if not signed:
             pix, iw, ih = best_group(sel & ~dark_disc, h)
             signed = ih >= sc.min_ink_height * h and iw >= sc.min_ink_width * h and pix >= sc.min_ink_pixels * h * h
-    if os.environ.get("SCAN_DEBUG_DIR"):
-        cv2.imwrite(str(Path(os.environ["SCAN_DEBUG_DIR"]) / f"zone-{kind}.png"), 255 - sel * 255)
+    _dbg(kind, "4-kept", sel)
     return Zone(kind, box, bool(signed), pix, iw, ih, h, "" if signed else "штрихов слишком мало")
