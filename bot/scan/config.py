@@ -40,6 +40,9 @@ class SignatureCfg:
     min_ink_pixels: float = 0.6
     min_component: float = 0.02
     dark_seal_factor: float = 1.5
+    flat_min_height: float = 0.6
+    flat_min_width: float = 4.0
+    flat_min_pixels: float = 1.0
 
 
 @dataclass(frozen=True)

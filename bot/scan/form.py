@@ -166,11 +166,19 @@ def seal_place(lines: Sequence[Line], cfg: ScanConfig) -> list[Word]:
 
 def decipher_captions(lines: Sequence[Line]) -> list[Word]:
     """«(расшифровка подписи)» / «(Ф.И.О.)» captions: they sit on a signature row, right of the line."""
+    def head(text: str) -> bool:
+        c = cyr(text)
+        return bool(c) and fuzz.partial_ratio("расшифр", c) >= 85 and len(c) >= 6
+
     out = []
     for ln in lines:
-        for w in ln.words:
-            c = cyr(w.text)
-            if c and (fuzz.partial_ratio("расшифр", c) >= 85 and len(c) >= 6):
+        for i, w in enumerate(ln.words):
+            if head(w.text):
+                out.append(w)
+            elif (w.text.endswith(")") and i > 0 and fuzz.ratio(cyr(w.text), "подписи") >= 85
+                  and fuzz.ratio(cyr(w.text), "подписи") > fuzz.ratio(cyr(w.text), "подпись")
+                  and not any(head(x.text) for x in ln.words[:i])):
+                # «(расшифровка» lost under a seal or a stroke: «подписи)» closes the caption
                 out.append(w)
     return out
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bot.scan.config import ScanConfig
+from bot.scan.config import ScanConfig, SignatureCfg
 from bot.scan.form import Label
 from bot.scan.ocr import Word
 from bot.scan.page import Prepared, seal_colour_mask
@@ -96,6 +96,17 @@ def best_group(sel: np.ndarray, h: float) -> tuple[int, int, int]:
         if pix > best[0]:
             best = (pix, gw, gh)
     return best
+
+
+def enough(pix: int, width: int, height: int, h: float, sc: SignatureCfg, k: float = 1.0) -> bool:
+    """Is a group of strokes (ink pixels, width, height) a signature, in units of the print
+    height h (all minima multiplied by k)? Tall enough, or a long, well-inked flat flourish."""
+    if pix < k * sc.min_ink_pixels * h * h or width < k * sc.min_ink_width * h:
+        return False
+    if height >= k * sc.min_ink_height * h:
+        return True
+    return (height >= k * sc.flat_min_height * h and width >= k * sc.flat_min_width * h
+            and pix >= k * sc.flat_min_pixels * h * h)
 
 
 def rule_span(grey: np.ndarray, ly0: int, ly1: int, h: float) -> tuple[int, int] | None:
@@ -209,6 +220,8 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
         # stroke width from the distance to the background (a band of width w averages w/4)
         width = max(1.0, 4.0 * float(dt[ys + stats[i, cv2.CC_STAT_TOP], xs + stats[i, cv2.CC_STAT_LEFT]].mean()))
         single = area <= 1.3 * width * max(rw, rh)  # one running stroke, not a row of letters
+        if min(rw, rh) < 0.5 * h:  # one straight line: a rule, or a bar of the seal's design
+            continue
         if min(rw, rh) < 1.4 * unit and not single:  # a straight row of glyphs
             continue
         keep[i] = True
@@ -342,14 +355,21 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
     u8 = ink.astype(np.uint8)
-    lh = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(3 * h)), 1)))
-    lv = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(2.5 * h)))))
+    lh = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(5 * h)), 1)))
+    lv = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(3.5 * h)))))
     lines = cv2.dilate(lh | lv, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
     yy, xx = np.mgrid[y0:y1, x0:x1]
     dark_disc = np.zeros(ink.shape, bool)
-    if p.colour is None:  # colour already separated the seal's ink
+    if p.colour is not None:
+        # colour separated most of the seal's ink; its thin lines, blurred and paled by a low
+        # resolution or JPEG, lose their hue: in the disc keep only strokes darker than its ink
+        for s in accepted:
+            if s.ink_level >= 110:
+                d = (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * 1.08) ** 2
+                ink &= ~(d & (grey.astype(np.float32) > s.ink_level - 35))
+    else:
         groups: list[list[Seal]] = []  # concentric rings of one seal, outermost first
         for s in accepted:
             for g in groups:
@@ -396,15 +416,13 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     sel = keep[lab].astype(np.uint8)
     sc = cfg.signature
     pix, iw, ih = best_group(sel, h)
-    signed = ih >= sc.min_ink_height * h and iw >= sc.min_ink_width * h and pix >= sc.min_ink_pixels * h * h
+    signed = enough(pix, iw, ih, h, sc)
     if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
         # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
         # outside the disc make a signature by themselves, or all of them make a clearly bigger one
-        k = sc.dark_seal_factor
-        signed = (ih >= k * sc.min_ink_height * h and iw >= k * sc.min_ink_width * h
-                  and pix >= k * sc.min_ink_pixels * h * h)
+        signed = enough(pix, iw, ih, h, sc, sc.dark_seal_factor)
         if not signed:
             pix, iw, ih = best_group(sel & ~dark_disc, h)
-            signed = ih >= sc.min_ink_height * h and iw >= sc.min_ink_width * h and pix >= sc.min_ink_pixels * h * h
+            signed = enough(pix, iw, ih, h, sc)
     _dbg(kind, "4-kept", sel)
     return Zone(kind, box, bool(signed), pix, iw, ih, h, "" if signed else "штрихов слишком мало")

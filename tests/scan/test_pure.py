@@ -116,3 +116,59 @@ def test_rule_span_stops_the_zone_at_the_signature_line() -> None:
     span = rule_span(g, 50, 95, 40.0)
     assert span is not None and abs(span[0] - 400) < 5 and abs(span[1] - 900) < 5
     assert rule_span(np.full((200, 1400), 250, np.uint8), 50, 95, 40.0) is None
+
+
+def test_a_straight_bar_in_a_dark_seal_is_not_a_signature() -> None:
+    """long_strokes: a straight line of the seal's design is one direction only, not a signature."""
+    from bot.scan.seal import Seal
+    from bot.scan.signature import pen_in_disc
+
+    g = np.full((700, 700), 255, np.uint8)
+    _dark_seal(g, 350, 350, 240)
+    cv2.line(g, (230, 420), (470, 300), 0, 4)  # a bar across the centre, at an angle
+    seal = Seal(350, 350, 240, 1.0, 1.0, 0.0, False, True, 0.0)
+    assert pen_in_disc(g, seal, 40.0, (0, 0, 700, 700)).sum() < 200
+
+
+def test_ring_pieces_are_not_strokes() -> None:
+    from bot.scan.seal import Seal
+    from bot.scan.signature import ring_arcs
+
+    img = np.zeros((600, 600), np.uint8)
+    cv2.ellipse(img, (300, 300), (200, 200), 0, 200, 300, 1, 4)        # a piece of a ring
+    cv2.polylines(img, [np.array([(120, 420), (200, 360), (260, 450), (330, 380)], np.int32).reshape(-1, 1, 2)],
+                  False, 1, 4)                                          # a pen stroke
+    n, lab = cv2.connectedComponents(img, connectivity=8)
+    arcs = ring_arcs(lab, n, [Seal(300, 300, 200, 1.0, 1.0, 0.0, False, True, 0.0)], (0, 0))
+    ring_label = lab[300 + int(200 * np.sin(np.deg2rad(250))), 300 + int(200 * np.cos(np.deg2rad(250)))]
+    stroke_label = lab[360, 200]
+    assert arcs[ring_label] and not arcs[stroke_label]
+
+
+def test_labels_lost_under_a_seal_come_from_the_two_signature_rows() -> None:
+    from bot.scan.form import captions_of, decipher_captions, infer_missing_label
+
+    cfg = ScanConfig()
+    lines = [
+        _line("Настоящим подтверждаю достоверность сведений", 1500),
+        _line("ифровка подписи)", 1900),               # «(рас-» under the seal: the row still shows
+        _line("(подпись) (расшифровка подписи)", 2300),
+    ]
+    labels: dict = {}
+    deciphers = decipher_captions(lines)
+    assert len(deciphers) == 2
+    infer_missing_label(labels, captions_of(lines, cfg), cfg, deciphers, left=100, page_text_height=40.0)
+    assert set(labels) == {"manager", "owner"}
+    assert labels["manager"].box[3] < 1900 < labels["owner"].box[1] < 2300
+    # three rows: which two are the manager's and the owner's is not guessed
+    labels = {}
+    three = [*lines, _line("(расшифровка подписи)", 2700)]
+    infer_missing_label(labels, captions_of(three, cfg), cfg, decipher_captions(three), 100, 40.0)
+    assert labels == {}
+
+
+def test_the_signature_caption_is_not_the_name_caption() -> None:
+    from bot.scan.form import decipher_captions
+
+    assert decipher_captions([_line("____ (подпись) Иванов", 100)]) == []
+    assert len(decipher_captions([_line("И.И. ифровка подписи)", 100)])) == 1
