@@ -266,7 +266,13 @@ def long_strokes(u8: np.ndarray, dist: np.ndarray, seal: Seal, h: float, unit: f
     (_, _), (rw, rh), _ = cv2.minAreaRect(np.column_stack([fx, fy]).astype(np.float32))
     if min(rw, rh) < 0.5 * h:  # one straight line (a rule, a bar of the seal's design)
         return np.zeros(u8.shape, bool)
-    return found
+    # the runs are the straight parts of the strokes: grow them a little along the ink to
+    # take in the bends between them (not so far as to take in the seal they cross)
+    grown = found.astype(np.uint8)
+    step = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    for _ in range(max(2, int(0.4 * unit))):
+        grown = cv2.dilate(grown, step) & u8
+    return grown.astype(bool)
 
 
 def ring_arcs(lab: np.ndarray, n: int, seals: Sequence[Seal], origin: tuple[int, int]) -> np.ndarray:
@@ -287,6 +293,28 @@ def ring_arcs(lab: np.ndarray, n: int, seals: Sequence[Seal], origin: tuple[int,
         out |= (hi - lo <= max(6.0, 0.06 * s.r)) & (lo >= 0.3 * s.r) & (hi <= 1.12 * s.r)
     out[0] = False
     return out
+
+
+def seal_arc(lab: np.ndarray, i: int, stat: np.ndarray, h: float) -> bool:
+    """Is component i a piece of a circle of a seal's size (a ring of a seal that was not found,
+    or not found whole)? Its ink lies on one circle of radius 3-8 print heights; a pen's loops
+    are smaller, and its strokes are not circles."""
+    x, y, w, ht = (int(v) for v in stat[:4])
+    if max(w, ht) < 1.5 * h:
+        return False
+    ys, xs = np.nonzero(lab[y:y + ht, x:x + w] == i)
+    if xs.size < 20:
+        return False
+    xs, ys = xs.astype(np.float64), ys.astype(np.float64)
+    a = np.column_stack([xs, ys, np.ones_like(xs)])
+    sol, *_ = np.linalg.lstsq(a, -(xs * xs + ys * ys), rcond=None)
+    cx, cy = -sol[0] / 2, -sol[1] / 2
+    r2 = cx * cx + cy * cy - sol[2]
+    if r2 <= 0:
+        return False
+    r = float(np.sqrt(r2))
+    rms = float(np.sqrt(np.mean((np.hypot(xs - cx, ys - cy) - r) ** 2)))
+    return 3 * h <= r <= 8 * h and rms <= max(2.5, 0.06 * h)
 
 
 def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float) -> np.ndarray:
@@ -409,6 +437,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         if inside[i] >= 0.9 * area or arcs[i]:
             continue
         if ch < 1.0 * h and cw < 1.3 * h:  # character-sized: print that OCR missed, not a stroke
+            continue
+        if seal_arc(lab, i, stats[i], h):
             continue
         keep[i] = True
     if not keep.any():

@@ -172,3 +172,16 @@ def test_the_signature_caption_is_not_the_name_caption() -> None:
 
     assert decipher_captions([_line("____ (подпись) Иванов", 100)]) == []
     assert len(decipher_captions([_line("И.И. ифровка подписи)", 100)])) == 1
+
+
+def test_an_arc_of_a_seal_that_was_not_found_is_not_a_stroke() -> None:
+    from bot.scan.signature import seal_arc
+
+    img = np.zeros((400, 700), np.uint8)
+    cv2.ellipse(img, (350, -20), (230, 230), 0, 40, 140, 1, 6)   # the bottom of a seal's ring
+    cv2.polylines(img, [np.array([(60, 300), (120, 360), (180, 280), (240, 380), (300, 300)], np.int32)
+                        .reshape(-1, 1, 2)], False, 1, 4)         # a pen stroke
+    cv2.circle(img, (500, 330), 30, 1, 4)                         # a pen's loop: too small for a seal
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(img, connectivity=8)
+    arcs = [i for i in range(1, n) if seal_arc(lab, i, stats[i], 50.0)]
+    assert len(arcs) == 1 and stats[arcs[0], cv2.CC_STAT_WIDTH] > 300
