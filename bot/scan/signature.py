@@ -390,35 +390,30 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
     yy, xx = np.mgrid[y0:y1, x0:x1]
     dark_disc = np.zeros(ink.shape, bool)
-    if p.colour is not None:
-        # colour separated most of the seal's ink; its thin lines, blurred and paled by a low
-        # resolution or JPEG, lose their hue: in the disc keep only strokes darker than its ink
-        for s in accepted:
-            if s.ink_level >= 110:
-                d = (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * 1.08) ** 2
-                ink &= ~(d & (grey.astype(np.float32) > s.ink_level - 35))
-    else:
-        groups: list[list[Seal]] = []  # concentric rings of one seal, outermost first
-        for s in accepted:
-            for g in groups:
-                if math.hypot(s.x - g[0].x, s.y - g[0].y) < 0.3 * g[0].r:
-                    g.append(s)
-                    break
-            else:
-                groups.append([s])
+    # colour has separated most of the seal's ink already; its thin lines, blurred and paled by
+    # a low resolution or JPEG, lose their hue, and a black seal has none: the disc is judged
+    # like a grey one's
+    groups: list[list[Seal]] = []  # concentric rings of one seal, outermost first
+    for s in accepted:
         for g in groups:
-            o = g[0]
-            disc = (xx - o.x) ** 2 + (yy - o.y) ** 2 <= (o.r * 1.08) ** 2
-            if not disc.any():
-                continue
-            if p.bw or any(s.ink_level < 110 for s in g):
-                # the seal is as dark as a pen: inside its disc only pen-shaped strokes count
-                ink = (ink & ~disc) | (disc & pen_in_disc(p.grey, o, h, (x0, y0, x1, y1)))
-                dark_disc |= disc
-                continue
-            for s in g:  # in grey keep only strokes darker than the seal's ink
-                d = (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * 1.08) ** 2
-                ink &= ~(d & (grey.astype(np.float32) > s.ink_level - 35))
+            if math.hypot(s.x - g[0].x, s.y - g[0].y) < 0.3 * g[0].r:
+                g.append(s)
+                break
+        else:
+            groups.append([s])
+    for g in groups:
+        o = g[0]
+        disc = (xx - o.x) ** 2 + (yy - o.y) ** 2 <= (o.r * 1.08) ** 2
+        if not disc.any():
+            continue
+        if p.bw or any(s.ink_level < 110 for s in g):
+            # the seal is as dark as a pen: inside its disc only pen-shaped strokes count
+            ink = (ink & ~disc) | (disc & pen_in_disc(p.grey, o, h, (x0, y0, x1, y1)))
+            dark_disc |= disc
+            continue
+        for s in g:  # keep only strokes darker than the seal's ink
+            d = (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * 1.08) ** 2
+            ink &= ~(d & (grey.astype(np.float32) > s.ink_level - 35))
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
     _dbg(kind, "3-lines", u8)
