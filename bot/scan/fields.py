@@ -37,29 +37,34 @@ def _digit_runs(text: str) -> list[str]:
 
 
 def _after_label(lines: Sequence[Line], labels: Sequence[str]) -> list[str]:
-    """Text that follows a label: the rest of its line, then the next line."""
+    """Text that follows a label: the rest of its line, then the next line.
+
+    Labels are tried in their order (the most specific first), each over all the lines: a
+    sentence that happens to start with a short label's word («организации для работы…»)
+    must not win over the field's own line («Полное наименование организации: …»).
+    """
     out: list[str] = []
-    for i, ln in enumerate(lines):
-        norm = clean(ln.text)
-        for lab in labels:
+    taken: set[int] = set()
+    for lab in labels:
+        for i, ln in enumerate(lines):
+            if i in taken:
+                continue
+            norm = clean(ln.text)
             m = re.search(r"(?<!\w)" + re.escape(lab) + r"(?!\w)", norm)
-            pos = m.start() if m else -1
-            if pos < 0:
+            if m:
+                n_before = len(norm[:m.start()].split())
+                rest_words = ln.words[n_before + len(lab.split()):]
+            else:
                 # fuzzy: the label at the line's start
                 k = len(lab.split())
                 head = " ".join(norm.split()[:k])
                 if not head or fuzz.ratio(head, lab) < 85:
                     continue
-                pos = 0
                 rest_words = ln.words[k:]
-            else:
-                n_before = len(norm[:pos].split())
-                rest_words = ln.words[n_before + len(lab.split()):]
-            rest = " ".join(w.text for w in rest_words).strip(" :—-–")
-            out.append(rest)
+            taken.add(i)
+            out.append(" ".join(w.text for w in rest_words).strip(" :—-–"))
             if i + 1 < len(lines):
                 out.append(lines[i + 1].text)
-            break
     return out
 
 

@@ -185,3 +185,12 @@ def test_an_arc_of_a_seal_that_was_not_found_is_not_a_stroke() -> None:
     n, lab, stats, _ = cv2.connectedComponentsWithStats(img, connectivity=8)
     arcs = [i for i in range(1, n) if seal_arc(lab, i, stats[i], 50.0)]
     assert len(arcs) == 1 and stats[arcs[0], cv2.CC_STAT_WIDTH] > 300
+
+
+def test_a_sentence_starting_with_a_label_word_is_not_the_field() -> None:
+    lines = [
+        _line("Прошу изготовить сертификат уполномоченного лица", 100),
+        _line("организации для работы в защищённой сети ViPNet", 160),
+        _line("Полное наименование организации: ГБУЗ АО «Вельская ЦРБ»", 220),
+    ]
+    assert fields.extract(lines, {})["organisation"] == "ГБУЗ АО «Вельская ЦРБ»"
