@@ -75,16 +75,30 @@ class PageAnalysis:
 _HEAVY = threading.Lock()
 
 
-def _discs(p: Prepared, cfg: ScanConfig) -> list[tuple[float, float, float, float]]:
-    """Accepted seals of a grey page, to lift their ink off before OCR (colour pages use hue)."""
-    if p.colour is not None or p.bw:
-        return []
-    return [(s.x, s.y, s.r, s.ink_level) for s in find_seals(p, cfg.seal) if s.accepted]
+class _PageSeals:
+    """find_seals once per prepared page: the OCR view, the sparse re-read and the marks all
+    want the same seals of the same page."""
+
+    def __init__(self, cfg: ScanConfig) -> None:
+        self._cfg = cfg
+        self._page: Prepared | None = None
+        self._seals: list[Seal] = []
+
+    def of(self, p: Prepared) -> list[Seal]:
+        if p is not self._page:
+            self._page, self._seals = p, find_seals(p, self._cfg.seal)
+        return self._seals
+
+    def discs(self, p: Prepared) -> list[tuple[float, float, float, float]]:
+        """Accepted seals of a grey page, to lift their ink off before OCR (colour pages use hue)."""
+        if p.colour is not None or p.bw:
+            return []
+        return [(s.x, s.y, s.r, s.ink_level) for s in self.of(p) if s.accepted]
 
 
-def _ocr(p: Prepared, cfg: ScanConfig, parts: int) -> list[ocr_mod.Word]:
+def _ocr(p: Prepared, cfg: ScanConfig, parts: int, seals: _PageSeals) -> list[ocr_mod.Word]:
     with _HEAVY:
-        view = ocr_view(p, cfg.seal, _discs(p, cfg))
+        view = ocr_view(p, cfg.seal, seals.discs(p))
         bands = ocr_mod.split_rows(view, parts)
         jobs = [(np.ascontiguousarray(view[a:b]), a) for a, b in bands]
         del view
@@ -101,7 +115,7 @@ def _turn(p: Prepared, degrees: int) -> Prepared:
 
 
 def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Label],
-                   lines: list[ocr_mod.Line], parts: int = 1) -> list[ocr_mod.Word]:
+                   lines: list[ocr_mod.Line], parts: int, seals: _PageSeals) -> list[ocr_mod.Word]:
     """Sparse-text OCR (psm 11) of the part of the page where the signature block should be."""
     H = p.grey.shape[0]
     if labels:
@@ -114,7 +128,7 @@ def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Labe
     if y1 - y0 < 50:
         return []
     with _HEAVY:
-        view = np.ascontiguousarray(ocr_view(p, cfg.seal, _discs(p, cfg))[y0:y1])
+        view = np.ascontiguousarray(ocr_view(p, cfg.seal, seals.discs(p))[y0:y1])
         jobs = [(np.ascontiguousarray(view[a:b]), y0 + a) for a, b in ocr_mod.split_rows(view, parts)]
         del view
     words = [w for band in ocr_mod.ocr_bands(jobs, cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, psm=11,
@@ -137,6 +151,7 @@ def _text_layer_words(ref: PageRef, cfg: ScanConfig) -> list[ocr_mod.Word]:
 def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_image: bool) -> PageAnalysis:
     t0 = time.monotonic()
     res = PageResult(index=index, file=ref.file_index, page=ref.page_index, form=False, seconds=0.0)
+    seals = _PageSeals(cfg)
     with _HEAVY:
         raw = ref.load()
         grey_raw = raw if raw.ndim == 2 else cv2.cvtColor(raw, cv2.COLOR_RGB2GRAY)
@@ -157,7 +172,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
         words = [ocr_mod.Word(w.text, w.conf, int(w.x0 * f), int(w.y0 * f), int(w.x1 * f), int(w.y1 * f), w.line)
                  for w in layer]
     else:
-        words = _ocr(p, cfg, parts)
+        words = _ocr(p, cfg, parts, seals)
     good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
 
     def upright(g: int, ws: list[ocr_mod.Word]) -> bool:
@@ -168,7 +183,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
         base = p
         for turn in (180, 90, 270):
             q = _turn(base, turn)
-            w2 = _ocr(q, cfg, parts)
+            w2 = _ocr(q, cfg, parts, seals)
             g2 = ocr_mod.good_words(w2, cfg.ocr.min_word_conf)
             if g2 > good:
                 p, words, good = q, w2, g2
@@ -183,7 +198,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     out.labels = labels
     res.form = score >= cfg.title_min_score or ("manager" in labels and "owner" in labels)
     if res.form and len(labels) < 2:  # a signature over a label can break the line: re-read sparse text
-        extra = _reread_labels(p, cfg, labels, lines, parts)
+        extra = _reread_labels(p, cfg, labels, lines, parts, seals)
         if extra:
             words = words + extra
             lines = lines + ocr_mod.lines_of(extra)
@@ -195,7 +210,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
             out.words, out.lines = words, lines
     if res.form:
         with _HEAVY:
-            _judge_marks(p, cfg, out, labels, lines, words)
+            _judge_marks(p, cfg, out, labels, lines, words, seals.of(p))
     if keep_image:
         out.image = p.colour if p.colour is not None else p.grey
     res.seconds = time.monotonic() - t0
@@ -203,10 +218,9 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
 
 
 def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[str, form_mod.Label],
-                 lines: list[ocr_mod.Line], words: list[ocr_mod.Word]) -> None:
+                 lines: list[ocr_mod.Line], words: list[ocr_mod.Word], seals: list[Seal]) -> None:
     """Seal, signature zones and fields of a form page."""
     res = out.result
-    seals = find_seals(p, cfg.seal)
     out.seals = seals
     res.seal = any(s.accepted for s in seals)
     captions = form_mod.captions_of(lines, cfg)
