@@ -139,6 +139,15 @@ def rule_span(grey: np.ndarray, ly0: int, ly1: int, h: float) -> tuple[int, int]
     return sx0, sx1
 
 
+def rules_mask(u8: np.ndarray, horizontal: int, vertical: int | None = None) -> np.ndarray:
+    """Rules, underscores and table borders: straight ink at least ``horizontal`` (or
+    ``vertical``) pixels long, grown by a pixel for their soft edges (uint8 0/1)."""
+    lines = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, horizontal), 1)))
+    if vertical is not None:
+        lines |= cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, vertical))))
+    return cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+
+
 def _disc_geometry(shape: tuple[int, ...], seal: Seal) -> tuple[int, int, int, int, np.ndarray, np.ndarray] | None:
     """The seal's bounding box on the page, and each pixel's distance from its centre and angle."""
     H, W = shape[:2]
@@ -198,8 +207,7 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
     ink = (g.astype(np.int16) < paper - 60) & (dist <= seal.r * 1.08)
     # rules (the signature line itself) join seal glyphs into long shapes: take them out first
     u8 = ink.astype(np.uint8)
-    lh = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(3 * h)), 1)))
-    u8 &= 1 - cv2.dilate(lh, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    u8 &= 1 - rules_mask(u8, int(3 * h))
     # seal text is sized by the seal, not by the form's print
     unit = max(h, 0.15 * seal.r)
     long = long_strokes(u8, dist, seal, h, unit)
@@ -382,13 +390,15 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         ink &= ~seal_colour_mask(p.colour[y0:y1, x0:x1], cfg.seal, min_value=min_value)
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
-    u8 = ink.astype(np.uint8)
-    lh = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, int(5 * h)), 1)))
-    lv = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, int(3.5 * h)))))
-    lines = cv2.dilate(lh | lv, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    lines = rules_mask(ink.astype(np.uint8), int(5 * h), int(3.5 * h))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
     yy, xx = np.mgrid[y0:y1, x0:x1]
+    grey_f = grey.astype(np.float32)
+
+    def disc_of(s: Seal) -> np.ndarray:
+        return (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * 1.08) ** 2
+
     dark_disc = np.zeros(ink.shape, bool)
     # colour has separated most of the seal's ink already; its thin lines, blurred and paled by
     # a low resolution or JPEG, lose their hue, and a black seal has none: the disc is judged
@@ -403,7 +413,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             groups.append([s])
     for g in groups:
         o = g[0]
-        disc = (xx - o.x) ** 2 + (yy - o.y) ** 2 <= (o.r * 1.08) ** 2
+        disc = disc_of(o)
         if not disc.any():
             continue
         if p.bw or any(s.ink_level < 110 for s in g):
@@ -412,8 +422,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             dark_disc |= disc
             continue
         for s in g:  # keep only strokes darker than the seal's ink
-            d = (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * 1.08) ** 2
-            ink &= ~(d & (grey.astype(np.float32) > s.ink_level - 35))
+            d = disc if s is o else disc_of(s)
+            ink &= ~(d & (grey_f > s.ink_level - 35))
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
     _dbg(kind, "3-lines", u8)
@@ -439,7 +449,6 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     if not keep.any():
         return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов")
     sel = keep[lab].astype(np.uint8)
-    sc = cfg.signature
     pix, iw, ih = best_group(sel, h)
     signed = enough(pix, iw, ih, h, sc)
     if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
