@@ -170,13 +170,16 @@ def decipher_captions(lines: Sequence[Line]) -> list[Word]:
         c = cyr(text)
         return bool(c) and fuzz.partial_ratio("расшифр", c) >= 85 and len(c) >= 6
 
+    def closes(c: str) -> bool:  # «подписи)», not «(подпись)»
+        s_gen = fuzz.ratio(c, "подписи")
+        return s_gen >= 85 and s_gen > fuzz.ratio(c, "подпись")
+
     out = []
     for ln in lines:
         for i, w in enumerate(ln.words):
             if head(w.text):
                 out.append(w)
-            elif (w.text.endswith(")") and i > 0 and fuzz.ratio(cyr(w.text), "подписи") >= 85
-                  and fuzz.ratio(cyr(w.text), "подписи") > fuzz.ratio(cyr(w.text), "подпись")
+            elif (w.text.endswith(")") and i > 0 and closes(cyr(w.text))
                   and not any(head(x.text) for x in ln.words[:i])):
                 # «(расшифровка» lost under a seal or a stroke: «подписи)» closes the caption
                 out.append(w)

@@ -101,24 +101,25 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
     grey_s = cv2.resize(p.grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     px_per_mm = cfg.dpi / 25.4
     rmin, rmax = int(cfg.min_radius_mm * px_per_mm), int(cfg.max_radius_mm * px_per_mm)
-    sources: list[tuple[np.ndarray, np.ndarray, bool]] = []
+    # each search: the image, its ink mask, whether it is the seal-coloured ink, the blur and how
+    # perfect a circle it asks for
+    sources: list[tuple[np.ndarray, np.ndarray, bool, float, float]] = []
     if p.colour is not None:
         col_s = cv2.resize(p.colour, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         cmask = seal_colour_mask(col_s, cfg, light_only=False)
         if cmask.sum() > 50:
             img = np.where(cmask, grey_s, 255).astype(np.uint8)
-            sources.append((img, cmask, True))
+            sources.append((img, cmask, True, 1.2, cfg.hough_param2))
     gmask = ink_mask(grey_s, 35)
-    sources.append((grey_s, gmask, False))
+    sources.append((grey_s, gmask, False, 1.2, cfg.hough_param2))
     # binarisation breaks a light seal's rings into dashes: a last search with a wider blur
     # joins them again, and allows a less perfect circle (ring coverage still decides)
-    sources.append((grey_s, gmask, False))
+    sources.append((grey_s, gmask, False, 2.2, cfg.hough_param2 - 0.15))
     found: list[Seal] = []
-    for k, (img, mask, coloured) in enumerate(sources):
-        dashed = k == len(sources) - 1
-        blur = cv2.GaussianBlur(img, (0, 0), 2.2 if dashed else 1.2)
+    for img, mask, coloured, sigma, perfect in sources:
+        blur = cv2.GaussianBlur(img, (0, 0), sigma)
         circles = cv2.HoughCircles(blur, cv2.HOUGH_GRADIENT_ALT, dp=1.5, minDist=rmin,
-                                   param1=cfg.hough_param1, param2=cfg.hough_param2 - (0.15 if dashed else 0.0),
+                                   param1=cfg.hough_param1, param2=perfect,
                                    minRadius=rmin, maxRadius=rmax)
         if circles is None:
             continue
