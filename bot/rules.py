@@ -65,6 +65,8 @@ def load(rules_dir: Path) -> Rules:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # rules/letters.toml (the signature block) is read by every letter's template
+    env.globals["letters"] = sections.get("letters", {})
     return Rules(dir=rules_dir, sections=sections, templates=env)
 
 
