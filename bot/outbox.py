@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from typing import Any
 
 from tinydb import Query
@@ -51,7 +51,8 @@ def make_message(
 
 def queue(store: Store, message: EmailMessage, *, kind: str, ref: str | None, now: datetime) -> int:
     """Store a letter to send. Call inside store.transaction()."""
-    recipients = [parseaddr(a)[1] for a in message.get_all("To", [])]
+    # one To header may name several addresses (every address of an organisation)
+    recipients = [addr for _, addr in getaddresses(message.get_all("To", [])) if addr]
     return store.outbox.insert({
         "kind": kind,
         "ref": ref,

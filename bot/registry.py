@@ -1,5 +1,8 @@
 """The organisations registry: a CSV (inn,ogrn,name,email,vipnet_node, extra columns allowed).
 
+`email` and `vipnet_node` may hold several values separated by `;` (an organisation
+with several addresses and several ViPNet nodes); letters go to every address.
+
 A sender is known when its address, or the ViPNet node name in its display name,
 is in the registry.
 """
@@ -31,12 +34,18 @@ class Organisation:
     ogrn: str
     name: str
     emails: tuple[str, ...]
-    vipnet_node: str
+    vipnet_node: str                     # the first of `nodes` ("" when none)
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    nodes: tuple[str, ...] = ()          # every ViPNet node of the organisation
 
     @property
     def email(self) -> str:
         return self.emails[0] if self.emails else ""
+
+    @property
+    def email_to(self) -> str:
+        """Every address, for a To header ("" when none): letters go to all of them."""
+        return ", ".join(self.emails)
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,10 @@ class Registry:
         if not shown:
             return None
         for org in self.organisations:
-            node = normalise_node(org.vipnet_node)
-            # the registry may hold the full node name or just its «29(Организация)» head
-            if node and (shown == node or shown.startswith(node + " ")):
-                return org
+            for node in map(normalise_node, org.nodes or (org.vipnet_node,)):
+                # the registry may hold the full node name or just its «29(Организация)» head
+                if node and (shown == node or shown.startswith(node + " ")):
+                    return org
         return None
 
     def by_inn(self, inn: str) -> Organisation | None:
@@ -88,12 +97,19 @@ def load(path: Path) -> Registry:
     for row in reader:
         clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         emails = tuple(e.strip().lower() for e in re.split(r"[;,\s]+", clean["email"]) if e.strip())
+        nodes = split_nodes(clean["vipnet_node"])
         orgs.append(Organisation(
             inn=clean["inn"], ogrn=clean["ogrn"], name=clean["name"], emails=emails,
-            vipnet_node=clean["vipnet_node"],
+            vipnet_node=nodes[0] if nodes else "",
             extra={k: v for k, v in clean.items() if k not in REQUIRED_COLUMNS},
+            nodes=nodes,
         ))
     return Registry(tuple(orgs))
+
+
+def split_nodes(value: str) -> tuple[str, ...]:
+    """The `vipnet_node` cell: node names (or «29(Организация)» heads) separated by `;`."""
+    return tuple(n.strip() for n in value.split(";") if n.strip())
 
 
 def _sniff(text: str) -> type[csv.Dialect]:

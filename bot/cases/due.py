@@ -32,7 +32,7 @@ class DueLetter:
     key: str                 # unique within the case; recorded on the timeline
     kind: str                # outbox kind: notice, reminder, warning, alert
     recipient: str           # ORGANISATION or INFOSEC_HEAD
-    to: str                  # the organisation's address ("" when unknown); "" for the InfoSec head
+    to: str                  # the organisation's addresses, comma-separated ("" when none); "" for the InfoSec head
     subject: str
     body: str
     event: str               # timeline event to record once queued
@@ -68,7 +68,7 @@ def _letter(rules: Rules, policy: Policy, case: dict[str, Any], view: dict[str, 
     subject = policy.subjects[subject_key]
     if view.get("owner"):
         subject = f"{subject}: {view['owner']}"
-    to = org.email if (org and recipient == ORGANISATION) else ""
+    to = org.email_to if (org and recipient == ORGANISATION) else ""
     data = {k: v for k, v in extra.items() if isinstance(v, str | int | float | bool) or v is None}
     return DueLetter(case_id=case["id"], key=key, kind=kind, recipient=recipient, to=to,
                      subject=subject, body=body, event=event, data=data)

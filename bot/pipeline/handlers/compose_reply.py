@@ -32,10 +32,13 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
     )
     # One "Re: " in front, not "Re: RE: …": the letter's own reply prefix is dropped first.
     subject = _REPLY_PREFIX.sub("", letter.subject.strip()) or ctx.rules.value("mail", "subject.expected")
+    # The sender, and every other address of its organisation (all of them get the answer).
+    others = [a for a in (outcome.organisation.emails if outcome.organisation else ())
+              if a != letter.from_address.strip().lower()]
     message = outbox.make_message(
         sender=ctx.bot_address,
         # formataddr quotes/encodes the name: ViPNet node names carry brackets.
-        to=formataddr((letter.from_name, letter.from_address), charset="utf-8"),
+        to=", ".join([formataddr((letter.from_name, letter.from_address), charset="utf-8"), *others]),
         subject=f"{replies['subject_prefix']}{subject}",
         body=body,
         kind="reply",
