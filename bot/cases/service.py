@@ -7,6 +7,7 @@ same transaction.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -206,3 +207,58 @@ def resume(store: Any, policy: Policy, case_id: str, *, on: date, now: datetime)
     case["events"].append(m.make_event(m.RESUMED, on=on, at=now, missing=list(st.missing) or None))
     _commit(store, case, False, policy, on, now)
     return Recorded(case, False, tuple(case["events"][before:]))
+
+
+# --- certificates issued before the bot (ops branch; the cases branch has its own version) ---
+
+def normalise_serial(serial: str) -> str:
+    """A serial number as the CA software and certificate viewers show it: hex, any spacing."""
+    text = re.sub(r"[\s:]", "", serial or "").upper()
+    if text.startswith("0X"):
+        text = text[2:]
+    return text.lstrip("0") or ("0" if text else "")
+
+
+def find_serial(store: Any, serial: str) -> dict[str, Any] | None:
+    """The case holding a certificate with this serial number, if any."""
+    wanted = normalise_serial(serial)
+    for case in all_cases(store):
+        for ev in case.get("events", []):
+            if ev["kind"] == m.CERTIFICATE_MADE and normalise_serial(str(ev.get("serial", ""))) == wanted:
+                return case
+    return None
+
+
+def register_existing_certificate(
+    store: Any, policy: Policy, registry: Registry, *, inn: str, owner: str, serial: str, not_after: date,
+    on: date, now: datetime, by: str, node: str = "",
+) -> Recorded:
+    """Register a certificate made before the bot: a case for rotation reminders and the expiry views.
+
+    The timeline: `certificate_made` (source "import"), then the two paper documents
+    recorded on the same day with `not_expected` (nothing is owed for them), so derive()
+    finds nothing missing, no paper reminder goes, and settle() closes the case. A closed
+    case keeps its `not_after`: the rotation reminders and the digest's expiry list see it.
+    """
+    org = organisation_for_inn(registry, inn)
+    if not m.name_tokens_present(owner):
+        raise CaseError("не указано ФИО владельца сертификата")
+    clean = normalise_serial(serial)
+    if not re.fullmatch(r"[0-9A-F]+", clean):
+        raise CaseError(f"неверный серийный номер «{serial}»: нужны шестнадцатеричные цифры")
+    if not_after <= on:
+        raise CaseError("срок действия сертификата должен быть позже даты изготовления")
+    if on > today_of(now):
+        raise CaseError(f"дата изготовления ({m.ru_date(on)}) ещё не наступила")
+    existing = find_serial(store, clean)
+    if existing is not None:
+        raise CaseError(f"сертификат {clean} уже учтён в деле {existing['id']}")
+    case = new_case(store, org, owner=owner, node=node, now=now)
+    case["events"].append(m.make_event(m.CERTIFICATE_MADE, on=on, at=now, serial=clean,
+                                       not_after=not_after.isoformat(), source="import", by=by,
+                                       node=node.strip() or None))
+    for document in (m.ORIGINAL, m.PAPER_CERTIFICATE):
+        case["events"].append(m.make_event(m.DOCUMENTS[document][0], on=on, at=now, source="import",
+                                           not_expected=True, by=by))
+    _commit(store, case, True, policy, on, now)
+    return Recorded(case, True, tuple(case["events"]))

@@ -83,6 +83,9 @@ def event_line(ev: dict[str, Any]) -> str:
     if ev["kind"] == m.CERTIFICATE_MADE:
         extra.append(f"серийный номер {ev.get('serial')}, действует до "
                      f"{m.ru_date(date.fromisoformat(ev['not_after']))}")
+    if ev.get("source") == "import":
+        extra.append("не ожидается: сертификат изготовлен до начала работы бота" if ev.get("not_expected")
+                     else "учтён при переносе выданных сертификатов")
     if ev["kind"] in m.LETTER_EVENTS:
         extra.append(f"{ev.get('key')} → {ev.get('to')}")
     if ev.get("late"):

@@ -20,8 +20,7 @@ from bot.cases import model as m
 from bot.cases import service
 from bot.cases.due import certificate_notice
 from bot.cases.duties import queue_letter
-from bot.cases.matching import pick_case
-from bot.cases.pkix import PkixError, read_certificate, read_request
+from bot.cases.pkix import PkixError, read_request
 from bot.cases.policy import Policy, load_policy
 from bot.cases.repo import CaseError, all_cases, get_case
 from bot.cases.views import case_view, event_line, timeline
@@ -212,38 +211,6 @@ def cert_issued(ctx: Context, case_id: str, serial: str, not_after: str, date_: 
     with _Run(ctx) as store:
         case = _issue(ctx, store, policy, registry, case_id, serial=serial, not_after=until, on=on, now=now,
                       source="operator")
-    _print_issued(case, policy, now.date())
-
-
-@cert_group.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--date", "date_", default=None,
-              help="Дата изготовления (ГГГГ-ММ-ДД), по умолчанию дата начала действия сертификата.")
-@with_context
-def cert_import(ctx: Context, file: Path, date_: str | None) -> None:
-    """Загрузить изготовленный сертификат X.509 (DER или PEM): дело находится по владельцу."""
-    now = _now(ctx)
-    policy, registry = _policy(ctx), _registry(ctx)
-    try:
-        info = read_certificate(_read_file(file))
-    except PkixError as exc:
-        raise click.ClickException(f"{file}: {exc}") from exc
-    if date_ is not None:
-        on = parse_date(date_, "--date", now.date())
-    else:
-        on = min(info.not_before.astimezone(MOSCOW).date(), now.date())
-    subject = info.subject
-    with _Run(ctx) as store:
-        org = service.organisation_for_inn(registry, subject.inn or "")
-        waiting = service.open_cases(store, policy, org.inn, now.date(), states=(m.FULL_SET_STATE,))
-        match = pick_case(waiting, subject.owner, None, accept=policy.match_accept, reject=policy.match_reject)
-        if match.kind != "case" or match.case_id is None:
-            raise CaseError(
-                f"{file}: не найдено дело с полным набором документов для владельца «{subject.owner}» "
-                f"({org.name})" + (f": {match.reason}" if match.reason else "")
-                + "; укажите дело вручную: vipnet-cert-bot cert issued ДЕЛО --serial … --not-after …")
-        case = _issue(ctx, store, policy, registry, match.case_id, serial=info.serial,
-                      not_after=info.not_after.astimezone(MOSCOW).date(), on=on, now=now, source="file")
     _print_issued(case, policy, now.date())
 
 

@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.rules import Rules
 from bot.store import Store
 from tests.cases import gostfiles as g
-from tests.cases.conftest import INN_A, INN_B, INN_UNKNOWN, OGRN_A, at
+from tests.cases.conftest import INN_A, INN_UNKNOWN, OGRN_A, at
 
 
 class Bot:
@@ -137,7 +137,7 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
         "cert_unknown": g.certificate_der(g.subject_attrs(cn="Иванов Иван", inn_le=INN_UNKNOWN), serial=1,
                                           not_before=datetime(2026, 1, 1, tzinfo=UTC),
                                           not_after=datetime(2027, 1, 1, tzinfo=UTC)),
-        "cert_nocase": g.certificate_der(g.subject_attrs(cn="Сидоров Сидор", inn_le=INN_B), serial=2,
+        "cert_open": g.certificate_der(g.subject_attrs(cn="Петров Пётр Петрович", inn_le=INN_A), serial=2,
                                          not_before=datetime(2026, 1, 1, tzinfo=UTC),
                                          not_after=datetime(2027, 1, 1, tzinfo=UTC)),
     }
@@ -168,7 +168,8 @@ BAD = [
     (("cert", "import", "{cert_corrupt}"), "повреждён"),
     (("cert", "import", "{corrupt}"), "повреждён"),
     (("cert", "import", "{cert_unknown}"), "нет в реестре"),
-    (("cert", "import", "{cert_nocase}"), "не найдено дело"),
+    (("cert", "import", "{cert_open}"), "открыто дело"),   # the owner's case waits for a scan, not for this
+    (("cert", "import", "/nonexistent.cer"), "не найдены"),
     (("paper", "original", "2099-0001"), "не найдено"),
     (("paper", "original", "{case}", "--date", "2026/04/01"), "неверная дата"),
     (("paper", "original", "{case}"), "ещё не изготовлен"),
