@@ -83,9 +83,11 @@ def event_line(ev: dict[str, Any]) -> str:
     if ev["kind"] == m.CERTIFICATE_MADE:
         extra.append(f"серийный номер {ev.get('serial')}, действует до "
                      f"{m.ru_date(date.fromisoformat(ev['not_after']))}")
-    if ev.get("source") == "import":
-        extra.append("не ожидается: сертификат изготовлен до начала работы бота" if ev.get("not_expected")
-                     else "учтён при переносе выданных сертификатов")
+    if ev.get("not_expected"):  # a certificate issued before the bot: no paper is owed
+        name = next(f"{what}: не ожидается" for kind, what in m.DOCUMENTS.values() if kind == ev["kind"])
+        extra.append("сертификат изготовлен до начала работы бота")
+    elif ev.get("source") == "import":
+        extra.append("учтён при переносе выданных ранее сертификатов")
     if ev["kind"] in m.LETTER_EVENTS:
         extra.append(f"{ev.get('key')} → {ev.get('to')}")
     if ev.get("late"):

@@ -84,7 +84,7 @@ def test_a_certificate_without_a_case_is_registered_as_issued_before(
     assert (letter.key, letter.to) == ("rotation:A1B2C:30", "mo-a@a.example")
     # the timeline says what happened
     text = ok(bot("case", "2026-0001"))
-    assert "не ожидается: сертификат изготовлен до начала работы бота" in text
+    assert "оригинал заявки: не ожидается (сертификат изготовлен до начала работы бота)" in text
     # importing it again changes nothing
     before = bot.snapshot()
     assert "уже учтён в деле 2026-0001 — пропущен" in ok(bot("cert", "import", str(cer)))

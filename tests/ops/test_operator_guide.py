@@ -1,0 +1,164 @@
+"""The operator's guide (docs/OPERATOR.md) is run: its ```console blocks, in order.
+
+Each `$ vipnet-cert-bot …` line runs against a fresh state dir and the guide's own little
+world (registry, mailbox with one scan, certificate and request files, an address book),
+with the clock pinned by `$ export VIPNET_CERT_BOT_NOW=…` lines. Lines under a command
+are its expected output: each must be found in what the command printed («…» stands
+for anything; lines starting with «# » are comments). A shown «Error: …» means the
+command must fail. ```console-pending blocks name commands that other branches add: they
+are checked for their names only, and are switched on after the merge.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot import DEFAULT_RULES_DIR
+from bot.cli import main
+from bot.clock import MOSCOW
+from bot.letters import Draft
+from tests.cases import gostfiles as g
+from tests.ops.nodenames import Entry, nodename_doc
+
+pytestmark = [pytest.mark.ocr]   # one scan letter goes through the real check
+
+PROJECT = DEFAULT_RULES_DIR.parent
+GUIDE = PROJECT / "docs" / "OPERATOR.md"
+SAMPLE_SCAN = PROJECT / "fixtures" / "scans" / "sample" / "complete-colour.jpg"   # ИНН 2915021105
+BLOCK = re.compile(r"^```(console|console-pending)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
+PENDING_NAMES = {
+    ("letters",), ("letter", "retry"), ("letter", "resend"), ("outbox",), ("scan", "accept"),
+    ("scan", "reject"), ("scan", "add"), ("paper", "sent"), ("case", "extend"), ("case", "close"),
+    ("case", "cancel"), ("case", "merge"), ("request", "add"), ("suspend",), ("resume",),
+}
+
+REGISTRY = """inn,ogrn,name,email,vipnet_node
+2915021105,1728567220732,ГБУЗ АО «Няндомская ЦРБ»,crb@nyandoma.example; it@nyandoma.example,29(НЦРБ) Канцелярия
+2901001236,1022900000012,ГБУЗ АО «Первая больница»,mo-a@a.example,29(Первая больница)
+2902004568,1022900000023,ГБУЗ АО «Вторая больница»,mo-b@b.example,29(Вторая больница) Канцелярия
+"""
+
+OLD_CERTIFICATES = """inn;owner;serial;not_after;made_on;node
+2901001236;Смирнова Ольга Петровна;01 A2 B3;15.05.2026;15.05.2025;0x1A0E000B
+2902004568;Кузнецов Пётр Ильич;C0FFEE;20.11.2026;20.11.2025;
+"""
+
+BOOK = [
+    Entry("29(АрхТФОМС) Координатор", 0x1A0E0001, type="S"),
+    Entry("29(АрхТФОМС) ИБ Нач. отдела Пришва А.А.", 0x1A0E0002),
+    Entry("29(НЦРБ) Канцелярия", 0x1AC666F3),
+    Entry("29(Первая больница) Секретарь", 0x1A0E000B),
+    Entry("29(Первая больница) Бухгалтерия", 0x1A0E000C),
+    Entry("29(Вторая больница) Канцелярия", 0x1A0E0010),
+    Entry("29(Новая клиника) Регистратура", 0x1A0E0020),
+    Entry("Все медицинские организации", 0x1A0E0100, type="G"),
+]
+
+
+def build_world(root: Path) -> Path:
+    """The files the guide's examples name, and a config; returns the config path."""
+    (root / "outgoing").mkdir()
+    for sub in ("new", "cur", "tmp"):
+        (root / "mailbox" / sub).mkdir(parents=True)
+    (root / "organisations.csv").write_text(REGISTRY, encoding="utf-8")
+    config = root / "config.toml"
+    config.write_text(
+        "[bot]\n"
+        'address = "29(АрхТФОМС) УЦ бот <uc-bot@tfoms29.example>"\n'
+        'infosec_head = "ib-head@tfoms29.example"\n'
+        f'state_dir = "{root / "state"}"\n'
+        f'organisations = "{root / "organisations.csv"}"\n'
+        f'rules_dir = "{DEFAULT_RULES_DIR}"\n'
+        f'[maildir]\npath = "{root / "mailbox"}"\n'
+        f'[pickup]\ndir = "{root / "outgoing"}"\n', encoding="utf-8")
+    (root / "nodename.doc").write_bytes(nodename_doc(BOOK))
+    (root / "старые-сертификаты.csv").write_bytes(OLD_CERTIFICATES.encode("cp1251"))
+    (root / "из-УЦ").mkdir()
+    (root / "из-УЦ" / "петрова.cer").write_bytes(g.certificate_der(
+        g.subject_attrs(cn="Петрова Анна Сергеевна", o="ГБУЗ АО «Вторая больница»", inn_le="2902004568"),
+        serial=0x5A5A, not_before=datetime(2025, 9, 1, 8, tzinfo=UTC), not_after=datetime(2026, 9, 1, 8, tzinfo=UTC)))
+    (root / "смирнова.req").write_bytes(g.pem(g.request_der(
+        g.subject_attrs(cn="Смирнова Ольга Петровна", o="ГБУЗ АО «Первая больница»", inn="002901001236")),
+        "CERTIFICATE REQUEST"))
+    shutil.copy(SAMPLE_SCAN, root / "заявка.jpg")
+    letter = Draft(sender="29(НЦРБ) Канцелярия <crb@nyandoma.example>", to="ib-head@tfoms29.example",
+                   attachments=[("Заявка НЦРБ.jpg", SAMPLE_SCAN.read_bytes())],
+                   date=datetime(2026, 4, 28, 10, 30, tzinfo=MOSCOW), message_id="<guide-1@nyandoma.example>")
+    (root / "mailbox" / "new" / "1777000000.guide1.localhost").write_bytes(letter.build())
+    return config
+
+
+@dataclass
+class Step:
+    line: int
+    env: dict[str, str]
+    argv: list[str]
+    expected: list[str] = field(default_factory=list)
+
+
+def parse_guide(text: str) -> tuple[list[Step], list[tuple[int, list[str]]]]:
+    """Run steps from the console blocks; (line, argv) of the pending ones."""
+    steps: list[Step] = []
+    pending: list[tuple[int, list[str]]] = []
+    env: dict[str, str] = {}
+    for block in BLOCK.finditer(text):
+        kind, body = block.group(1), block.group(2)
+        first = text.count("\n", 0, block.start(2)) + 1
+        for offset, raw in enumerate(body.splitlines()):
+            number = first + offset
+            if not raw.startswith("$ "):
+                if kind == "console" and steps and raw.strip() and not raw.lstrip().startswith("# "):
+                    steps[-1].expected.append(raw.strip())
+                continue
+            words = shlex.split(raw[2:], comments=True)
+            if words[:1] == ["export"]:
+                for assignment in words[1:]:
+                    key, _, value = assignment.partition("=")
+                    env[key] = value
+                continue
+            local = dict(env)
+            while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
+                key, _, value = words.pop(0).partition("=")
+                local[key] = value
+            assert words[:1] == ["vipnet-cert-bot"], f"OPERATOR.md:{number}: not a vipnet-cert-bot command"
+            if kind == "console":
+                steps.append(Step(number, local, words[1:]))
+            else:
+                pending.append((number, words[1:]))
+    return steps, pending
+
+
+def test_the_pending_examples_name_the_announced_commands() -> None:
+    _, pending = parse_guide(GUIDE.read_text(encoding="utf-8"))
+    assert pending
+    for number, argv in pending:
+        assert tuple(argv[:2]) in PENDING_NAMES or tuple(argv[:1]) in PENDING_NAMES, f"OPERATOR.md:{number}"
+
+
+def test_the_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    steps, _ = parse_guide(GUIDE.read_text(encoding="utf-8"))
+    assert len(steps) > 20
+    config = build_world(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
+    runner = CliRunner()
+    for step in steps:
+        env = {**step.env, "VIPNET_CERT_BOT_CONFIG": str(config)}
+        result = runner.invoke(main, step.argv, env=env, catch_exceptions=True)
+        where = f"OPERATOR.md:{step.line}: {' '.join(step.argv)}\n{result.output}"
+        assert result.exception is None or isinstance(result.exception, SystemExit), where
+        fails = any(line.startswith("Error:") for line in step.expected)
+        assert (result.exit_code != 0) == fails, where
+        for line in step.expected:
+            if line == "…":
+                continue
+            for part in (p.strip() for p in line.split("…")):
+                assert part in result.output, f"{where}\nnot found: {part!r}"
