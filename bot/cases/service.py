@@ -254,6 +254,8 @@ def register_existing_certificate(
     if existing is not None:
         raise CaseError(f"сертификат {clean} уже учтён в деле {existing['id']}")
     case = new_case(store, org, owner=owner, node=node, now=now)
+    # opened when its certificate was made: a renewal opened before this import still supersedes it
+    case["opened_at"] = datetime.combine(on, datetime.min.time(), now.tzinfo).isoformat()
     case["events"].append(m.make_event(m.CERTIFICATE_MADE, on=on, at=now, serial=clean,
                                        not_after=not_after.isoformat(), source="import", by=by,
                                        node=node.strip() or None))

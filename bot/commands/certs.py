@@ -23,7 +23,7 @@ from bot.cases import service
 from bot.cases.matching import name_score, pick_case
 from bot.cases.pkix import CertificateInfo, PkixError, read_certificate
 from bot.cases.policy import Policy
-from bot.cases.repo import CaseError
+from bot.cases.repo import CaseError, save_case
 from bot.clock import MOSCOW
 from bot.commands import Context, with_context
 from bot.commands.cases import (
@@ -152,8 +152,11 @@ def cert_import(ctx: Context, paths: tuple[Path, ...], existing: bool, date_: st
             match = pick_case(waiting, subject.owner, None, accept=policy.match_accept,
                               reject=policy.match_reject)
             if match.kind == "case" and match.case_id is not None:
-                _issue(ctx, store, policy, registry, match.case_id, serial=serial, not_after=not_after, on=on,
-                       now=now, source="file")
+                case = _issue(ctx, store, policy, registry, match.case_id, serial=serial, not_after=not_after,
+                              on=on, now=now, source="file")
+                made = [ev for ev in case["events"] if ev["kind"] == m.CERTIFICATE_MADE][-1]
+                made["by"] = operator           # who loaded the file
+                save_case(store, case)
                 issued.append(match.case_id)
                 continue
             if match.kind != "new":

@@ -171,3 +171,33 @@ def test_a_bad_csv_is_refused_and_changes_nothing(bot: Bot, tmp_path: Path, text
     assert result.exit_code != 0 and message in result.output, result.output
     assert "Traceback" not in result.output
     assert bot.snapshot() == before
+
+
+def test_a_renewal_opened_before_the_import_stops_the_rotation_reminders(
+        bot: Bot, tmp_path: Path, rules: Rules, registry: Registry) -> None:
+    ok(bot("request", "add", "--inn", INN_A, "--owner", "Иванов Иван Иванович", now="2026-04-27T10:00"))
+    cer = _cert(tmp_path / "old.cer", cn="Иванов Иван Иванович", serial=0x0A1B2C,
+                made=datetime(2025, 6, 2, 8, tzinfo=UTC), until=datetime(2026, 6, 2, 8, tzinfo=UTC))
+    ok(bot("cert", "import", "--existing", str(cer), now="2026-04-28T10:00"))
+    old = next(c for c in bot.cases() if c["id"] == "2026-0002")
+    assert old["opened_at"].startswith("2025-06-02T00:00")
+    assert due_letters(bot.cases(), at("2026-05-04 10:00"), rules, registry) == []
+
+
+def test_cert_import_into_a_waiting_case_records_who(bot: Bot, tmp_path: Path, rules: Rules,
+                                                     registry: Registry) -> None:
+    ok(bot("request", "add", "--inn", INN_A, "--owner", "Иванов Иван Иванович", now="2026-04-27T10:00"))
+    store = Store(bot.state)
+    try:
+        with store.transaction():
+            service.record_scan(store, load_policy(rules), service.get_case(store, "2026-0001"),
+                                registry.by_inn(INN_A), verdict="complete", fields={}, on=date(2026, 4, 27),
+                                now=at("2026-04-27 11:00"), letter={})
+    finally:
+        store.close()
+    cer = _cert(tmp_path / "new.cer", cn="Иванов Иван Иванович", serial=0xBEEF,
+                made=datetime(2026, 4, 28, 8, tzinfo=UTC), until=datetime(2027, 4, 28, 8, tzinfo=UTC))
+    ok(bot("cert", "import", str(cer), "--by", "petrova", now="2026-04-28T15:00"))
+    [case] = bot.cases()
+    made = next(ev for ev in case["events"] if ev["kind"] == "certificate_made")
+    assert (made["serial"], made["source"], made["by"]) == ("BEEF", "file", "petrova")
