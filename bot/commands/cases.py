@@ -26,6 +26,7 @@ from bot.cases.repo import CaseError, all_cases, get_case
 from bot.cases.views import case_view, event_line, timeline
 from bot.clock import MOSCOW
 from bot.commands import Context, with_context
+from bot.commands.files import read_input
 from bot.rules import RulesError
 
 MAX_FILE = 1 << 20  # requests and certificates are a few kilobytes
@@ -71,12 +72,7 @@ def _registry(ctx: Context) -> registry_mod.Registry:
 
 
 def _read_file(path: Path) -> bytes:
-    try:
-        if path.stat().st_size > MAX_FILE:
-            raise click.ClickException(f"{path}: файл слишком большой для запроса или сертификата")
-        return path.read_bytes()
-    except OSError as exc:
-        raise click.ClickException(f"не удалось прочитать {path}: {exc.strerror}") from exc
+    return read_input(path, MAX_FILE, "запроса или сертификата")
 
 
 def _summary(case: dict[str, Any], policy: Policy, today: date) -> str:

@@ -37,6 +37,7 @@ from bot.commands.cases import (
     cert_group,
     parse_date,
 )
+from bot.commands.files import read_input
 from bot.commands.identity import by_option, who
 
 CERT_SUFFIXES = (".cer", ".crt", ".pem", ".der")
@@ -179,12 +180,7 @@ def cert_import(ctx: Context, paths: tuple[Path, ...], existing: bool, date_: st
 # --- a list of certificates issued before the bot ----------------------------------
 
 def _read_csv(path: Path, today: date) -> list[Existing]:
-    try:
-        if path.stat().st_size > MAX_CSV:
-            raise click.ClickException(f"{path}: файл слишком большой")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise click.ClickException(f"не удалось прочитать {path}: {exc.strerror}") from exc
+    raw = read_input(path, MAX_CSV, "списка сертификатов")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

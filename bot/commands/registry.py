@@ -12,6 +12,7 @@ from bot import registry_sync as sync
 from bot.cases.policy import load_policy
 from bot.commands import Context, with_context
 from bot.commands.cases import _now
+from bot.commands.files import read_input
 from bot.commands.identity import by_option, who
 from bot.nodename import Node, NodenameError, node_head, parse
 from bot.rules import RulesError
@@ -22,12 +23,7 @@ CHANGES_TABLE = "registry_changes"
 
 
 def _book(path: Path) -> list[Node]:
-    try:
-        if path.stat().st_size > MAX_BOOK:
-            raise click.ClickException(f"{path}: файл слишком большой для адресной книги ViPNet")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise click.ClickException(f"не удалось прочитать {path}: {exc.strerror}") from exc
+    data = read_input(path, MAX_BOOK, "адресной книги ViPNet")
     try:
         return parse(data)
     except NodenameError as exc:

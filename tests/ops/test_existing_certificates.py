@@ -10,50 +10,31 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from bot.cases import model as m
 from bot.cases import service
 from bot.cases.due import due_letters
 from bot.cases.policy import load_policy
-from bot.cli import main
 from bot.registry import Registry
 from bot.rules import Rules
 from bot.store import Store
 from tests.cases import gostfiles as g
 from tests.cases.conftest import INN_A, INN_B, INN_UNKNOWN, OGRN_A, at
+from tests.cases.test_cli import Bot, ok
 
 
-class Bot:
-    def __init__(self, config: Path, tmp_path: Path) -> None:
-        self.config, self.state = config, tmp_path / "state"
-
-    def __call__(self, *args: str, now: str = "2026-04-29T10:00:00") -> Result:
-        group = 2 if args[0] in ("request", "cert", "paper") else 1
-        argv = [*args[:group], "--config", str(self.config), *args[group:]]
-        return CliRunner().invoke(main, argv, env={"VIPNET_CERT_BOT_NOW": now}, catch_exceptions=False)
-
-    def snapshot(self) -> bytes | None:
-        path = self.state / "store.json"
-        return path.read_bytes() if path.exists() else None
-
-    def cases(self) -> list[dict]:
-        store = Store(self.state)
-        try:
-            with store.transaction():
-                return service.all_cases(store)
-        finally:
-            store.close()
+def cases_of(bot: Bot) -> list[dict]:
+    store = Store(bot.state)
+    try:
+        with store.transaction():
+            return service.all_cases(store)
+    finally:
+        store.close()
 
 
 @pytest.fixture
 def bot(config_path: Path, tmp_path: Path) -> Bot:
     return Bot(config_path, tmp_path)
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def _cert(path: Path, *, cn: str, inn: str = INN_A, serial: int, made: datetime, until: datetime,
@@ -70,7 +51,7 @@ def test_a_certificate_without_a_case_is_registered_as_issued_before(
                 made=datetime(2025, 6, 2, 8, tzinfo=UTC), until=datetime(2026, 6, 2, 8, tzinfo=UTC))
     out = ok(bot("cert", "import", str(cer), "--by", "petrova", now="2026-04-29T10:00"))
     assert "A1B2C учтён как выданный ранее: дело 2026-0001" in out
-    [case] = bot.cases()
+    [case] = cases_of(bot)
     st = m.derive(case, load_policy(rules), date(2026, 4, 29))
     assert (st.state, st.serial, st.not_after, st.made_on) == ("closed", "A1B2C", date(2026, 6, 2), date(2025, 6, 2))
     assert st.missing == ()
@@ -79,8 +60,8 @@ def test_a_certificate_without_a_case_is_registered_as_issued_before(
     assert [(e["kind"], e.get("not_expected")) for e in case["events"][1:]] == [
         ("original_received", True), ("certificate_received", True), ("closed", None)]
     # no paper letter ever; the rotation reminder 30 days before the end goes to the organisation
-    assert due_letters(bot.cases(), at("2026-04-29 10:00"), rules, registry) == []
-    [letter] = due_letters(bot.cases(), at("2026-05-04 10:00"), rules, registry)
+    assert due_letters(cases_of(bot), at("2026-04-29 10:00"), rules, registry) == []
+    [letter] = due_letters(cases_of(bot), at("2026-05-04 10:00"), rules, registry)
     assert (letter.key, letter.to) == ("rotation:A1B2C:30", "mo-a@a.example")
     # the timeline says what happened
     text = ok(bot("case", "2026-0001"))
@@ -94,14 +75,7 @@ def test_a_certificate_without_a_case_is_registered_as_issued_before(
 def test_a_folder_of_certificates_and_a_waiting_case(bot: Bot, tmp_path: Path, rules: Rules,
                                                      registry: Registry) -> None:
     ok(bot("request", "add", "--inn", INN_A, "--owner", "Смирнова Ольга Петровна", now="2026-04-27T10:00"))
-    store = Store(bot.state)
-    try:
-        with store.transaction():
-            case = service.get_case(store, "2026-0001")
-            service.record_scan(store, load_policy(rules), case, registry.by_inn(INN_A), verdict="complete",
-                                fields={}, on=date(2026, 4, 27), now=at("2026-04-27 11:00"), letter={})
-    finally:
-        store.close()
+    bot.scan(rules, registry, "2026-0001", "2026-04-27 11:00")
     folder = tmp_path / "ca-export"
     folder.mkdir()
     _cert(folder / "new.cer", cn="Смирнова Ольга Петровна", serial=0xBEEF,
@@ -112,7 +86,7 @@ def test_a_folder_of_certificates_and_a_waiting_case(bot: Bot, tmp_path: Path, r
     out = ok(bot("cert", "import", str(folder), now="2026-04-28T15:00"))
     assert "C0FFEE учтён как выданный ранее: дело 2026-0002" in out
     assert "Сертификат BEEF отмечен изготовленным 28.04.2026: дело 2026-0001" in out
-    states = {c["id"]: m.derive(c, load_policy(rules), date(2026, 4, 28)).state for c in bot.cases()}
+    states = {c["id"]: m.derive(c, load_policy(rules), date(2026, 4, 28)).state for c in cases_of(bot)}
     assert states == {"2026-0001": "certificate_made", "2026-0002": "closed"}
 
 
@@ -179,25 +153,18 @@ def test_a_renewal_opened_before_the_import_stops_the_rotation_reminders(
     cer = _cert(tmp_path / "old.cer", cn="Иванов Иван Иванович", serial=0x0A1B2C,
                 made=datetime(2025, 6, 2, 8, tzinfo=UTC), until=datetime(2026, 6, 2, 8, tzinfo=UTC))
     ok(bot("cert", "import", "--existing", str(cer), now="2026-04-28T10:00"))
-    old = next(c for c in bot.cases() if c["id"] == "2026-0002")
+    old = next(c for c in cases_of(bot) if c["id"] == "2026-0002")
     assert old["opened_at"].startswith("2025-06-02T00:00")
-    assert due_letters(bot.cases(), at("2026-05-04 10:00"), rules, registry) == []
+    assert due_letters(cases_of(bot), at("2026-05-04 10:00"), rules, registry) == []
 
 
 def test_cert_import_into_a_waiting_case_records_who(bot: Bot, tmp_path: Path, rules: Rules,
                                                      registry: Registry) -> None:
     ok(bot("request", "add", "--inn", INN_A, "--owner", "Иванов Иван Иванович", now="2026-04-27T10:00"))
-    store = Store(bot.state)
-    try:
-        with store.transaction():
-            service.record_scan(store, load_policy(rules), service.get_case(store, "2026-0001"),
-                                registry.by_inn(INN_A), verdict="complete", fields={}, on=date(2026, 4, 27),
-                                now=at("2026-04-27 11:00"), letter={})
-    finally:
-        store.close()
+    bot.scan(rules, registry, "2026-0001", "2026-04-27 11:00")
     cer = _cert(tmp_path / "new.cer", cn="Иванов Иван Иванович", serial=0xBEEF,
                 made=datetime(2026, 4, 28, 8, tzinfo=UTC), until=datetime(2027, 4, 28, 8, tzinfo=UTC))
     ok(bot("cert", "import", str(cer), "--by", "petrova", now="2026-04-28T15:00"))
-    [case] = bot.cases()
+    [case] = cases_of(bot)
     made = next(ev for ev in case["events"] if ev["kind"] == "certificate_made")
     assert (made["serial"], made["source"], made["by"]) == ("BEEF", "file", "petrova")
