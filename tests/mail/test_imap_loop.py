@@ -135,7 +135,9 @@ def test_known_by_vipnet_node_name_in_display_name(imap_setup, dovecot, smtp_ser
     append(dovecot, user, Draft(sender="29(КЦГБ) Канцелярия <relay@vipnet-gateway.example>"))
     results = run_once(config, rules)
     assert results[0]["decision"] == "accept"
-    assert smtp_server.wait_for(1)[0].recipients == ["relay@vipnet-gateway.example"]
+    # the sender, and every address of the organisation in the registry
+    assert smtp_server.wait_for(1)[0].recipients == [
+        "relay@vipnet-gateway.example", "mo2@kotlas-crb.example", "secretary@kotlas-crb.example"]
 
 
 def test_reply_cap_stops_a_loop(imap_setup, dovecot, smtp_server, rules):
