@@ -193,7 +193,8 @@ def render(table: Table, diff: Diff) -> str:
             if not ch.added and not ch.removed:
                 out.append(f"    идентификаторы: {'; '.join(ch.before_ids) or 'нет'} → {'; '.join(ch.after_ids)}")
     if diff.new:
-        out.append("Новые в адресной книге (в реестре нет; добавьте строку с ИНН, ОГРН и адресом):")
+        out.append("Новые в адресной книге (ни одна строка реестра их не называет: допишите узел в vipnet_node "
+                   "организации или новую строку с ИНН, ОГРН и адресом):")
         for org in diff.new:
             out.append(f"  {org.head}: " + "; ".join(f"{n.name} [{n.id}]" for n in org.nodes))
     if diff.gone:
