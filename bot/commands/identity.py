@@ -23,5 +23,5 @@ def by_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def who(by: str | None) -> str:
-    name = (by or "").strip() or login_user()
-    return name
+    """The operator: --by as given, else the login user."""
+    return (by or "").strip() or login_user()
