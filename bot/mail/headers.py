@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import contextlib
 import quopri
 import re
 from email import policy
@@ -80,8 +81,7 @@ def decode(value: object) -> str:
     text = undo_surrogates(_FOLD.sub("", str(value)))
     if "=?" in text:
         text = _ENCODED_WORD.sub(_repair_word, text)
-        try:
+        # the parser must never sink a letter: on any error the raw text is kept
+        with contextlib.suppress(Exception):
             text = str(policy.default.header_factory(_UNSTRUCTURED, text))
-        except Exception:  # noqa: BLE001 - the parser must never sink a letter; keep the raw text
-            pass
     return re.sub(r"[\r\n\t]+", " ", text).strip()
