@@ -62,7 +62,8 @@ class Registry:
         for org in self.organisations:
             node = normalise_node(org.vipnet_node)
             # the registry may hold the full node name or just its «29(Организация)» head
-            if node and (shown == node or shown.startswith(node + " ")):
+            # (brackets lose their spaces in normalise_node: «29(кцгб) канцелярия» is «29(кцгб)канцелярия»)
+            if node and (shown == node or shown.startswith(node if node.endswith(")") else node + " ")):
                 return org
         return None
 
