@@ -113,9 +113,10 @@ def build(root: Path) -> Path:
         ("Нет подписи владельца; тема в cp1251 с «RE:»", Draft(
             sender=f"{b.node} <{b.email}>", subject="RE: заявка на сертификат VIPNET", subject_encoding="cp1251",
             filename_encoding="cp1251", attachments=[(f"скан заявки.{incomplete[1]}", incomplete[0])])),
-        ("Узнан по имени узла ViPNet, тема в koi8-r, без вложения", Draft(
-            sender=f"{c.node} <relay@vipnet-gate.example>", subject="Заявка на сертификат ViPNet",
-            subject_encoding="koi8-r")),
+        ("Тема в koi8-r, без вложения", Draft(
+            sender=f"{c.node} <{c.email}>", subject="Заявка на сертификат ViPNet", subject_encoding="koi8-r")),
+        ("Имя узла ViPNet с чужого адреса", Draft(
+            sender=f"{c.node} <relay@vipnet-gate.example>", subject="Заявка на сертификат ViPNet")),
         ("Автоответ (Auto-Submitted)", Draft(
             sender=f"{a.node} <{a.email}>", subject="Автоответ: Re: Заявка на сертификат ViPNet",
             extra_headers={"Auto-Submitted": "auto-replied"})),

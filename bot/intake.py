@@ -77,7 +77,7 @@ class Intake:
                 break
             progress()
             subject = subject_of(ref.subject_header)
-            if not subject_rule.matches(subject):
+            if subject_rule.classify(subject) is None:  # a near miss goes on: the chain looks closer
                 self.left.add(ref.key)
                 log.debug("letter left", key=ref.key, decision="leave:not_application_subject")
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from email import policy
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from typing import Any
@@ -34,7 +35,14 @@ def make_message(
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     msg["To"] = to
-    msg["Subject"] = subject
+    if subject.isascii():
+        msg["Subject"] = subject
+    else:
+        # CPython 3.11's folder can drop the space between two encoded words of a long
+        # subject («документы по» arrives as «документыпо»); the email package's Header
+        # encoder keeps every space inside its encoded words, folded within 78 columns,
+        # so readers (RFC 2047 §6.2) get the text back exactly. tests/mail/test_outgoing_headers.py
+        msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\n"))
     msg["Date"] = format_datetime(now)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "vipnet-cert-bot.local"
     msg["Message-ID"] = make_msgid("vipnet-cert-bot", domain=domain)

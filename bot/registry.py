@@ -3,8 +3,10 @@
 `email` and `vipnet_node` may hold several values separated by `;` (an organisation
 with several addresses and several ViPNet nodes); letters go to every address.
 
-A sender is known when its address, or the ViPNet node name in its display name,
-is in the registry.
+A sender is an organisation when its address (exact, case-insensitive) is in the
+registry. A display name proves nothing: anyone can write «29(АГКП1) Секретарь» in
+front of any address; `claimed_node` tells when a name claims a registered node, so
+that such a letter from an unregistered address can be flagged as a possible spoof.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import lookalikes
+
 REQUIRED_COLUMNS = ("inn", "ogrn", "name", "email", "vipnet_node")
 
 
@@ -22,8 +26,8 @@ class RegistryError(Exception):
 
 
 def normalise_node(name: str) -> str:
-    """ViPNet node names compared without case, ё/е and spacing differences."""
-    text = name.casefold().replace("ё", "е")
+    """ViPNet node names compared without case, ё/е, look-alike letters and spacing differences."""
+    text = lookalikes.fold(name)
     text = re.sub(r"\s*([()])\s*", r"\1", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -60,13 +64,15 @@ class Registry:
         return None
 
     def by_node(self, display_name: str) -> Organisation | None:
-        shown = normalise_node(display_name)
+        """The organisation whose ViPNet node name a display name shows (or starts with)."""
+        shown = normalise_node(display_name.strip().strip('"').strip())
         if not shown:
             return None
         for org in self.organisations:
             for node in map(normalise_node, org.nodes or (org.vipnet_node,)):
                 # the registry may hold the full node name or just its «29(Организация)» head
-                if node and (shown == node or shown.startswith(node + " ")):
+                # (brackets lose their spaces in normalise_node: «29(кцгб) канцелярия» is «29(кцгб)канцелярия»)
+                if node and (shown == node or shown.startswith(node if node.endswith(")") else node + " ")):
                     return org
         return None
 
@@ -76,9 +82,18 @@ class Registry:
                 return org
         return None
 
-    def identify(self, address: str, display_name: str = "") -> Organisation | None:
-        """The sender's organisation: by address, else by the ViPNet node name shown as its name."""
-        return self.by_address(address) or self.by_node(display_name)
+    def identify(self, address: str) -> Organisation | None:
+        """The sender's organisation: by its address only, never by its display name."""
+        return self.by_address(address)
+
+    def claimed_node(self, address: str, display_name: str) -> Organisation | None:
+        """The organisation a display name claims (its ViPNet node name) when the address is
+        not one of that organisation's: a possible spoof. None when nothing is claimed or
+        the address is the organisation's own."""
+        org = self.by_node(display_name)
+        if org is None or address.strip().lower() in org.emails:
+            return None
+        return org
 
 
 def load(path: Path) -> Registry:

@@ -19,7 +19,8 @@ def test_demo_table(tmp_path: Path) -> None:
     lines = {line[:52].strip(): line for line in result.output.splitlines()}
     assert "скан принят" in lines["Скан с подписями и печатью (запрос уже есть)"]
     assert "нет подписи владельца" in lines["Нет подписи владельца; тема в cp1251 с «RE:»"]
-    assert "принято, ответ отправлен" in lines["Узнан по имени узла ViPNet, тема в koi8-r, без влож"]
+    assert "принято, ответ отправлен" in lines["Тема в koi8-r, без вложения"]
+    assert "sender_spoof" in lines["Имя узла ViPNet с чужого адреса"]  # a display name proves nothing
     assert "auto_submitted" in lines["Автоответ (Auto-Submitted)"]
     assert "unknown_sender" in lines["Неизвестный отправитель"]
     assert "mailing_list" in lines["Рассылка (List-Id)"]

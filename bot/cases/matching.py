@@ -15,15 +15,13 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from bot import lookalikes
 from bot.ids import digits, normalise_inn, valid_inn, valid_ogrn
 from bot.registry import normalise_node
 
-# Latin letters OCR often puts in Cyrillic words.
-_LOOKALIKE = str.maketrans("aeopcxykmthbAEOPCXYKMTHB", "аеорсхукмтнвАЕОРСХУКМТНВ")
-
 
 def name_tokens(name: str | None) -> list[str]:
-    text = (name or "").translate(_LOOKALIKE).casefold().replace("ё", "е")
+    text = lookalikes.fold(name or "")  # Latin letters OCR puts in Cyrillic words
     # «Иванов И.И.» -> иванов и и ; hyphenated surnames stay one token
     return [t for t in re.split(r"[^\w-]+|_", text) if t and t != "-"]
 

@@ -38,6 +38,8 @@ ACTION_NAMES = {
 }
 REVIEW_REASON_NAMES = {
     "unknown_sender": "неизвестный отправитель",
+    "sender_spoof": "возможная подмена отправителя",
+    "near_subject": "тема похожа на заявку, но не совпадает",
     "processing_failed": "ошибка обработки",
     "malformed": "повреждённое письмо",
     "reply_cap": "слишком много писем подряд",

@@ -10,7 +10,8 @@ from bot.rules import Rules, RulesError, read_int, read_str, read_time
 
 DIGEST_FILE = "digest.toml"
 RETENTION_FILE = "retention.toml"
-REVIEW_REASONS = ("unknown_sender", "processing_failed", "malformed", "reply_cap", "ambiguous", "inn_mismatch")
+REVIEW_REASONS = ("unknown_sender", "sender_spoof", "near_subject", "processing_failed", "malformed", "reply_cap",
+                  "ambiguous", "inn_mismatch")
 
 
 def _int(sec: dict[str, Any], key: str, default: int, where: str, file: str = DIGEST_FILE) -> int:
@@ -38,7 +39,7 @@ class DigestSettings:
     subject_down: str = "Бот заявок ViPNet: нет связи с почтовым сервером"
     subject_up: str = "Бот заявок ViPNet: связь с почтовым сервером восстановлена"
     # review alerts
-    review_reasons: tuple[str, ...] = ("unknown_sender", "processing_failed", "ambiguous", "inn_mismatch")
+    review_reasons: tuple[str, ...] = ("unknown_sender", "sender_spoof", "processing_failed", "ambiguous", "inn_mismatch")
     per_sender_per_day: int = 1
     daily_cap: int = 10
     review_subject: str = "Бот заявок ViPNet: письмо требует внимания"

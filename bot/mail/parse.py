@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.policy import Compat32
 from email.utils import parseaddr, parsedate_to_datetime
 
@@ -31,6 +33,7 @@ _STRUCTURAL_DEFECTS = {
     "InvalidBase64CharactersDefect",
     "InvalidBase64LengthDefect",
     "MissingHeaderBodySeparatorDefect",
+    "MimeNestingTooDeepDefect",
 }
 
 
@@ -101,9 +104,30 @@ def display_and_address(raw_from: str) -> tuple[str, str]:
     return decode(name), address
 
 
+def _walk(msg: Message) -> Iterator[tuple[Message, int]]:
+    """Every part with its nesting depth, depth first, without recursion: Message.walk()
+    recurses once per level and a hostile letter nests a thousand levels deep."""
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        yield part, depth
+        if part.is_multipart():
+            children = part.get_payload()
+            if isinstance(children, list):
+                stack.extend((child, depth + 1) for child in reversed(children))
+
+
 def parse(raw: bytes, key: str) -> Letter:
-    msg = message_from_bytes(raw, policy=RAW_HEADERS)
-    defects: list[str] = [type(d).__name__ for d in msg.defects]
+    defects: list[str] = []
+    try:
+        msg = message_from_bytes(raw, policy=RAW_HEADERS)
+    except RecursionError:
+        # CPython's parser recurses per nested multipart (or attached message) and gives up
+        # near a thousand levels: keep the headers, and call the structure broken.
+        msg = BytesHeaderParser(policy=RAW_HEADERS).parsebytes(raw)
+        msg.set_payload("")
+        defects.append("MimeNestingTooDeepDefect")
+    defects.extend(type(d).__name__ for d in msg.defects)
 
     def header(name: str) -> str:
         return decode(msg.get(name)) if msg.get(name) is not None else ""
@@ -128,8 +152,12 @@ def parse(raw: bytes, key: str) -> Letter:
             defects.append("InvalidDateDefect")
 
     attachments: list[Attachment] = []
+    part_types: list[str] = []
+    mime_depth = 0
     index = 0
-    for part in msg.walk():
+    for part, depth in _walk(msg):
+        mime_depth = max(mime_depth, depth)
+        part_types.append(part.get_content_type())
         if part.is_multipart():
             continue
         filename = _filename(part, index + 1)
@@ -164,6 +192,9 @@ def parse(raw: bytes, key: str) -> Letter:
         defects=tuple(defects),
         size=len(raw),
         sha256=hashlib.sha256(raw).hexdigest(),
+        content_type=msg.get_content_type(),
+        part_types=tuple(part_types),
+        mime_depth=mime_depth,
     )
 
 

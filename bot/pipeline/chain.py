@@ -41,7 +41,7 @@ class Chain:
             hits.append(Hit(link.decision.NAME, reason))
             if action == "leave":
                 break  # not our letter: nothing more to learn about it
-        organisation = ctx.registry.identify(letter.from_address, letter.from_name)
+        organisation = ctx.registry.identify(letter.from_address)
         return Outcome(action=action, hits=tuple(hits), organisation=organisation)
 
     def run_prepare(self, letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:

@@ -51,6 +51,9 @@ class Letter:
     defects: tuple[str, ...]       # MIME defects the parser found
     size: int
     sha256: str                    # of the raw bytes: identity when UIDVALIDITY changes
+    content_type: str = ""         # of the whole letter, e.g. multipart/report
+    part_types: tuple[str, ...] = ()   # content types of every part, in order
+    mime_depth: int = 0            # how deep multiparts and attached messages nest (0: a single part)
 
 
 @dataclass(frozen=True)

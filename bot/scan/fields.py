@@ -7,17 +7,14 @@ from collections.abc import Callable, Sequence
 
 from rapidfuzz import fuzz
 
+from bot import lookalikes
 from bot.ids import valid_inn, valid_ogrn, valid_snils
 from bot.scan.form import clean
 from bot.scan.ocr import Line
 
-# OCR look-alikes of digits (Cyrillic and Latin letters read in a digit field)
-_DIGIT_FIX = str.maketrans({"О": "0", "о": "0", "O": "0", "o": "0", "D": "0", "З": "3", "з": "3", "б": "6",
-                            "l": "1", "I": "1", "|": "1", "i": "1", "!": "1", "S": "5", "B": "8", "В": "8",
-                            "Б": "6", "Ч": "4", "ч": "4", "g": "9", "q": "9", "Z": "2", "z": "2", "T": "7"})
-_HEX_FIX = str.maketrans({"О": "0", "о": "0", "O": "0", "o": "0", "А": "A", "а": "A", "В": "B", "С": "C",
-                          "с": "C", "Е": "E", "е": "E", "Д": "D", "х": "x", "Х": "x", "X": "x", "З": "3",
-                          "l": "1", "I": "1", "|": "1", "б": "6", "Ч": "4"})
+# OCR look-alikes of digits and hex letters: rules/lookalikes.toml
+_DIGIT_FIX = lookalikes.TO_DIGITS
+_HEX_FIX = lookalikes.TO_HEX
 _NODE_HEX = re.compile(r"0x([0-9A-Fa-f]{8})\b")
 
 

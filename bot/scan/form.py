@@ -8,15 +8,11 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from bot import lookalikes
 from bot.scan.config import ScanConfig
 from bot.scan.ocr import Line, Word
 
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
-# Latin (and digit) look-alikes that Tesseract's rus+eng puts into Russian words: «(nognuct)»
-_TO_CYR = str.maketrans({"a": "а", "b": "ь", "c": "с", "e": "е", "g": "д", "h": "н", "k": "к", "m": "т",
-                         "n": "п", "o": "о", "p": "р", "r": "г", "t": "т", "u": "и", "x": "х", "y": "у",
-                         "3": "з", "0": "о", "6": "б"})
-_LATIN = re.compile(r"[a-z]")
 
 
 def clean(text: str) -> str:
@@ -26,10 +22,7 @@ def clean(text: str) -> str:
 
 def cyr(text: str) -> str:
     """A word cleaned, with Latin letters and look-alike digits folded to Cyrillic."""
-    c = clean(text)
-    if _LATIN.search(c) or any(ch in "306" for ch in c):
-        c = c.translate(_TO_CYR)
-    return c
+    return lookalikes.cyrillic(clean(text))  # «(nognuct)» is «(подпись)»: rules/lookalikes.toml
 
 
 @dataclass(frozen=True)

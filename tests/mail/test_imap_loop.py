@@ -88,8 +88,9 @@ def test_subject_variants_and_encodings_are_answered(imap_setup, dovecot, smtp_s
 def test_other_subjects_stay_untouched(imap_setup, dovecot, smtp_server, rules):
     config, user = imap_setup
     append(dovecot, user, Draft(sender=KNOWN, subject="Реестр счетов за октябрь"),
-           Draft(sender=KNOWN, subject="Заявка на сертификат"))
-    assert run_once(config, rules) == []
+           Draft(sender=KNOWN, subject="Заявка на сертификат"))  # a near miss, but no scan
+    # the near miss is read (without \\Seen) and left; the unrelated letter is not even read
+    assert [r["decision"] for r in run_once(config, rules)] == ["leave:not_application_subject"]
     assert smtp_server.replies == []
     assert len(folder_subjects(dovecot, user, "INBOX")) == 2
     with dovecot.client(user) as client:
@@ -130,14 +131,41 @@ def test_never_answer(imap_setup, dovecot, smtp_server, rules, case):
     assert folder_subjects(dovecot, user, "INBOX") == []
 
 
-def test_known_by_vipnet_node_name_in_display_name(imap_setup, dovecot, smtp_server, rules):
+@pytest.mark.parametrize("sender", [
+    "29(КЦГБ) Канцелярия <relay@vipnet-gateway.example>",
+    '"29(КЦГБ) Канцелярия" <attacker@elsewhere.example>',
+    "29(KЦГБ)  канцелярия <attacker@elsewhere.example>",       # Latin K, other case and spacing
+    "29(AГKП1) Ceкpeтapь <x@elsewhere.example>",               # Latin A, K, C, e, p, a
+])
+def test_display_name_claiming_a_node_proves_nothing(imap_setup, dovecot, smtp_server, rules, sender):
+    """A display name is not an identity: a letter claiming a registered node from another address
+    is parked with an alert to the InfoSec head, and nobody gets a reply or the case's data."""
     config, user = imap_setup
-    append(dovecot, user, Draft(sender="29(КЦГБ) Канцелярия <relay@vipnet-gateway.example>"))
+    append(dovecot, user, Draft(sender=sender, attachments=[("скан.pdf", b"%PDF-1.4\n%%EOF\n")]))
     results = run_once(config, rules)
-    assert results[0]["decision"] == "accept"
-    # the sender, and every address of the organisation in the registry
-    assert smtp_server.wait_for(1)[0].recipients == [
-        "relay@vipnet-gateway.example", "mo2@kotlas-crb.example", "secretary@kotlas-crb.example"]
+    assert results[0]["decision"] == "review:sender_spoof"
+    assert results[0]["reply"] is None
+    time.sleep(0.3)
+    alerts = smtp_server.to_head
+    assert smtp_server.replies == []
+    assert [r.recipients for r in smtp_server.received] == [[INFOSEC_HEAD]]
+    assert "возможная подмена отправителя" in str(alerts[0].message["Subject"])
+    assert "Возможная подмена отправителя" in alerts[0].text
+    store = Store(config.bot.state_dir)
+    (row,) = store.messages.all()
+    assert row["case"] is None and row["organisation_inn"] is None and row["attachments"] == []
+    store.close()
+    assert len(folder_subjects(dovecot, user, REVIEW)) == 1
+
+
+def test_registered_address_is_known_whatever_its_name(imap_setup, dovecot, smtp_server, rules):
+    config, user = imap_setup
+    append(dovecot, user, Draft(sender="29(АГКП1) Секретарь <MO1@Poliklinika1.example>"),
+           Draft(sender="Someone Else <secretary@kotlas-crb.example>"))
+    results = run_once(config, rules)
+    assert [r["decision"] for r in results] == ["accept", "accept"]
+    received = smtp_server.wait_for(2)
+    assert sorted(r.recipients[0] for r in received) == ["mo1@poliklinika1.example", "secretary@kotlas-crb.example"]
 
 
 def test_reply_cap_stops_a_loop(imap_setup, dovecot, smtp_server, rules):

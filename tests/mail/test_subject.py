@@ -28,8 +28,10 @@ def rule(rules) -> SubjectRule:
     "  Заявка   на\tсертификат  ViPNet  ",
     "Заявка на сертификат ViPNet.",
     "Заявкa нa сертификат ViPNet",          # Latin a
-    "3аявка на сертификат ViPNet".replace("3", "З"),
-    "Заявка на сеpтификат VіPNet".replace("і", "i"),  # Latin p
+    "3аявка на сертификат ViPNet",          # digit 3 for З
+    "Заявка на сеpтификат VіPNet",          # Latin p, Ukrainian і
+    "ЗАЯВКА НА СЕРТИФИКАТ VІPNET",          # Ukrainian capital І
+    "ЗАЯВКA HA CEPTИФИКAT VIPNET",          # Latin A, H, C, E, P, T in Russian words
     "Заявка на сертификат ViРNet",          # Cyrillic Р in ViPNet
     "Заявка на сертификат ViPNеt",          # Cyrillic е
     "Автоответ: Re: Заявка на сертификат ViPNet",

@@ -102,7 +102,7 @@ def test_import_writes_the_nodes_with_a_backup(setup: tuple[Path, Path, Path], t
     assert a.extra == {"note": "основная", "vipnet_id": "0x1A0E000B; 0x1A0E000C"}
     assert b.nodes == ("29(Вторая больница) Канцелярия",) and b.emails == ("mo-b@b.example", "it@b.example")
     assert c.nodes == ("29(Третья больница) Приёмная",)          # gone from the book: left as it was
-    assert reg.identify("x@elsewhere.example", "29(Первая больница) Бухгалтерия") is a
+    assert reg.by_node("29(Первая больница) Бухгалтерия") is a
     store = Store(tmp_path / "state")
     try:
         with store.transaction():

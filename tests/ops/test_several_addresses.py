@@ -35,7 +35,7 @@ def test_several_nodes_and_addresses_are_read(tmp_path: Path) -> None:
     assert org.vipnet_node == "29(Первая больница) Секретарь"
     assert org.extra == {"short_name": "ПБ"}
     # a letter from the second node is known by its display name
-    assert reg.identify("someone@elsewhere.example", "29(Первая больница) Бухгалтерия") is org
+    assert reg.by_node("29(Первая больница) Бухгалтерия") is org
     assert reg.identify("it@a.example") is org
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from bot.pipeline.model import Context, Letter
 
 NAME = "unknown_sender"
-DESCRIPTION = "Neither the address nor the ViPNet node name of the sender is in the organisations registry."
+DESCRIPTION = "The sender's address is not in the organisations registry (a display name proves nothing)."
 
 
 def check(letter: Letter, ctx: Context) -> str | None:
-    if ctx.registry.identify(letter.from_address, letter.from_name) is not None:
+    if ctx.registry.identify(letter.from_address) is not None:
         return None
-    return f"sender {letter.from_address or letter.from_name!r} is not in the registry"
+    return f"sender {letter.from_address or '(no address)'} is not in the registry"

@@ -60,9 +60,15 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         return outcome
     detail = "; ".join([h.reason for h in outcome.hits if h.reason] + list(outcome.notes))
     shown = f"{letter.from_name} <{sender}>" if letter.from_name and letter.from_name != sender else sender
-    body = ctx.rules.render("alert_review.txt.j2", reason=REVIEW_REASON_NAMES[code], reason_code=code,
-                            sender=shown, subject=letter.subject or "(без темы)",
-                            received=ru_dt(letter.date or ctx.now), detail=detail, folder=folder)
+    common = {"sender": shown, "subject": letter.subject or "(без темы)", "received": ru_dt(letter.date or ctx.now),
+              "folder": folder}
+    if code == "sender_spoof":  # its own text: whom the name claims, and what to check
+        body = ctx.rules.render("alert_sender_spoof.txt.j2", **common,
+                                claimed=ctx.registry.claimed_node(letter.from_address, letter.from_name),
+                                vipnet_header=ctx.rules.section("mail").get("sender", {}).get("vipnet_header", ""))
+    else:
+        body = ctx.rules.render("alert_review.txt.j2", reason=REVIEW_REASON_NAMES[code], reason_code=code,
+                                detail=detail, **common)
     subject = f"{settings.review_subject}: {REVIEW_REASON_NAMES[code]}"
     outbox_id = _queue(ctx, subject, body, f"review:{letter.key}")
     table.insert({**record, "outbox_id": outbox_id})

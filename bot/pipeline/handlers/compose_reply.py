@@ -16,6 +16,8 @@ _REPLY_PREFIX = re.compile(r"^(?:(?:re|ответ|отв)\s*(?:\[\d+\]|\(\d+\))?
 def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
     if outcome.action != ACCEPT:
         return outcome
+    if outcome.organisation is None or letter.from_address not in outcome.organisation.emails:
+        return outcome  # answers go only to an address in the registry (the chain sees to it too)
     replies = ctx.rules.section("mail")["replies"]
     received = (letter.date or ctx.now).astimezone(ctx.now.tzinfo).strftime("%d.%m.%Y %H:%M")
     case = outcome.case or {}
