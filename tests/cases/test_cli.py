@@ -171,7 +171,6 @@ BAD = [
     (("cert", "import", "{cert_nocase}"), "не найдено дело"),
     (("paper", "original", "2099-0001"), "не найдено"),
     (("paper", "original", "{case}", "--date", "2026/04/01"), "неверная дата"),
-    (("paper", "original", "{case}"), "ещё не изготовлен"),
     (("paper", "certificate", "2099-0001"), "не найдено"),
     (("paper", "certificate", "{case}"), "ещё не изготовлен"),
     (("suspend", "2099-0001"), "не найдено"),
