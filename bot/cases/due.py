@@ -249,7 +249,8 @@ def change_letters(case: dict[str, Any], before: m.Status, added: tuple[dict[str
                    rules: Rules, registry: Registry) -> list[DueLetter]:
     """The letters that follow from events just recorded by an operation (any hour, like the notice).
 
-    - the full set completed by the electronic request (the scan's reply could not say so);
+    - the full set completed by the electronic request, a merge or an operator's scan (a scan by mail
+      is answered by its own reply);
     - the certificate suspended / resumed;
     - a paper document received (also an original handed in before the certificate);
     - to the InfoSec head: resume now, when the overdue document arrived and nothing else is overdue.
@@ -269,7 +270,9 @@ def change_letters(case: dict[str, Any], before: m.Status, added: tuple[dict[str
                                subject_key=subject_key, template=template, event=event,
                                now_display=_now_display(now), **extra))
 
-    if kinds and kinds[0] == m.REQUEST_RECEIVED and m.FULL_SET in kinds:
+    # a scan by mail completing the set is answered by its reply; anything else is told here
+    by_mail_scan = bool(kinds) and kinds[0] == m.SCAN_RECEIVED and added[0].get("source") != "operator"
+    if m.FULL_SET in kinds and not by_mail_scan:
         letter("fullset", "full_set", "case_full_set_notice.txt.j2")
     if m.SUSPENDED in kinds:
         letter(f"suspended:{_count(case, m.SUSPENDED)}", "suspended", "case_suspended.txt.j2")

@@ -99,9 +99,17 @@ def test_a_whole_renewal_from_the_command_line(bot: Bot, rules: Rules, registry,
     assert "закрыто" in out
     data = json.loads(ok(bot("case", "2026-0001", "--json", now="2026-06-03T12:00")))
     assert data["state"] == "closed"
-    assert [e["kind"] for e in data["events"]] == [
-        "request_received", "scan_received", "full_set", "certificate_made", "notice_sent",
-        "original_received", "suspended", "certificate_received", "resumed", "closed"]
+    # each paper document, the suspension and the resumption are now told to the organisation, and
+    # the InfoSec head is advised to resume once the overdue document is in (issue 12)
+    assert [(e["kind"], e.get("key")) for e in data["events"]] == [
+        ("request_received", None), ("scan_received", None), ("full_set", None), ("certificate_made", None),
+        ("notice_sent", "made:7F01"), ("original_received", None), ("notice_sent", "received:original"),
+        ("suspended", None), ("notice_sent", "suspended:1"), ("certificate_received", None),
+        ("notice_sent", "received:certificate"), ("alert_sent", "resume:1"), ("resumed", None),
+        ("closed", None), ("notice_sent", "resumed:1")]
+    assert all(e.get("by") for e in data["events"] if e["kind"] in (
+        "request_received", "certificate_made", "original_received", "suspended", "certificate_received",
+        "resumed"))
     text = ok(bot("case", "2026-0001", now="2026-06-03T12:00"))
     assert "сертификат приостановлен" in text and "03.06.2026" in text
     # the view at an earlier simulated date tells that day's truth
