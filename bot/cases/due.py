@@ -106,6 +106,9 @@ def certificate_notice(case: dict[str, Any], rules: Rules, registry: Registry, n
     policy = load_policy(rules)
     today = now.astimezone(MOSCOW).date()
     view = case_view(case, policy, today)
+    st = m.derive(case, policy, today)
+    if st.reissued_on is not None:  # the notice of a re-issued certificate dates it by the re-issue
+        view = {**view, "made_on_display": m.ru_date(st.reissued_on)}
     return _letter(rules, policy, case, view, _org(registry, case), key=f"made:{view['serial']}",
                    kind="notice", recipient=ORGANISATION, subject_key="certificate_made",
                    template="case_certificate_made.txt.j2", event=m.NOTICE_SENT)

@@ -259,7 +259,9 @@ def _print_issued(case: dict[str, Any], policy: Policy, today: date) -> None:
     v = case_view(case, policy, today)
     click.echo(f"Сертификат {v['serial']} отмечен изготовленным {v['made_on_display']}: "
                f"дело {v['id']}, {v['organisation']}, владелец {v['owner']}.")
-    click.echo(f"Организации отправлено уведомление. Оригинал заявки — до {v['original_due_display']}, "
+    original = (f"оригинал заявки получен {v['original_on_display']}" if v["original_on"]
+                else f"Оригинал заявки — до {v['original_due_display']}")
+    click.echo(f"Организации отправлено уведомление. {original[0].upper()}{original[1:]}, "
                f"подписанный сертификат — до {v['paper_due_display']}.")
 
 
