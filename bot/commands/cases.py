@@ -510,6 +510,10 @@ class _CaseGroup(click.Group):
             else:
                 args.insert(0, "show")
             break
+        else:  # no command (`case --help`): the group itself takes no --config
+            if "--config" in args:
+                at = args.index("--config")
+                del args[at:at + 2]
         return super().parse_args(ctx, args)
 
 

@@ -41,7 +41,7 @@ def at(day: str, hhmm: str = "10:00") -> datetime:
 
 def test_stalled_renewal_suspension_and_early_original(tmp_path: Path, dovecot, smtp_server, rules) -> None:
     good, ext, truth = generated_scan("complete")
-    bad, bad_ext, _ = generated_scan("incomplete", owner_signed=False, seed=11)
+    bad, bad_ext, _ = generated_scan("incomplete", owner_signed=False, seed=7)
     registry_path = tmp_path / "organisations.csv"
     registry_path.write_text("inn,ogrn,name,email,vipnet_node\n"
                              f'{truth["inn"]},{truth["ogrn"]},"ГБУЗ АО «АГКП № 1»",{ORG_EMAIL},29(АГКП1) Секретарь\n',
@@ -100,7 +100,9 @@ def test_stalled_renewal_suspension_and_early_original(tmp_path: Path, dovecot, 
     new_id = out.split("дело ")[1].split(":")[0]
     mail(bad, bad_ext)
     clock.set(at("2026-10-05", "10:00"))
-    replies = [r for r in bot_round() if r.recipients == [ORG_EMAIL]]
+    first = bot_round()
+    replies = [r for r in first if r.recipients == [ORG_EMAIL]]
+    assert replies, [(r.recipients, str(r.message["Subject"]), r.text[:600]) for r in first]
     assert len(replies) == 1 and "не принят" in replies[0].text.lower()
     assert case(new_id)["state"] == "scan_defective"
 
@@ -153,7 +155,7 @@ def test_stalled_renewal_suspension_and_early_original(tmp_path: Path, dovecot, 
     # 25 November: the certificate is made; the notice does not ask for the original.
     clock.set(at("2026-11-25", "11:00"))
     out = cli("cert", "issued", new_id, "--serial", "0B22", "--not-after", "2027-11-25")
-    assert "оригинал заявки получен 24.11.2026" in out
+    assert "Оригинал заявки получен 24.11.2026" in out
     (notice,) = [r for r in bot_round() if r.recipients == [ORG_EMAIL]]
     assert "получен 24.11.2026" in notice.text and "25.12.2026" in notice.text
 
