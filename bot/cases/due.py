@@ -213,7 +213,7 @@ def _stalled_letters(st: m.Status, today: date, now: datetime, cases: list[dict[
 def _suspended_letters(st: m.Status, today: date, now: datetime, *, rules: Rules, policy: Policy, case: dict[str, Any],
                        view: dict[str, Any], org: Organisation | None) -> list[DueLetter]:
     """While the certificate is suspended: remind the organisation what is missing (exchange is blocked)."""
-    if not st.suspended or st.closed or st.suspended_on is None or not st.missing:
+    if not st.suspended or st.closed or st.suspended_on is None or not st.overdue:
         return []
     stage = _stalled_stage(today, st.suspended_on, policy.stalled_offsets(m.SUSPENDED_STATE), policy)
     prefix = f"blocked:{st.suspended_on.isoformat()}:"
