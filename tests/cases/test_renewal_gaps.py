@@ -339,3 +339,57 @@ def test_the_full_set_by_the_request_is_told(store: Store, rules: Rules, policy:
     assert [x.key for x in letters] == ["fullset"]
     body = letters[0].body
     assert body.startswith("Уважаемые коллеги!") and "не позднее 04.05.2026" in body and "Номер обращения" in body
+
+
+ORG_TEMPLATES = ["case_full_set_notice.txt.j2", "case_suspended.txt.j2", "case_reminder_suspended.txt.j2",
+                 "case_resumed.txt.j2", "case_received.txt.j2", "case_reminder_stalled.txt.j2"]
+
+
+def _ev(kind: str, on: str, **data: object) -> dict:
+    return {"kind": kind, "on": on, "at": f"{on}T10:00:00+03:00", **data}
+
+
+MADE = [_ev("request_received", "2026-04-28"), _ev("scan_received", "2026-04-28", verdict="complete"),
+        _ev("full_set", "2026-04-28"), _ev("certificate_made", "2026-04-28", serial="7F01", not_after="2027-04-28")]
+TIMELINES = {
+    "waiting_for_scan": [_ev("request_received", "2026-04-28")],
+    "scan_defective": [_ev("scan_received", "2026-04-28", verdict="incomplete")],
+    "waiting_for_request": [_ev("scan_received", "2026-04-28", verdict="complete")],
+    "full_set": [_ev("scan_received", "2026-04-28", verdict="complete"), _ev("request_received", "2026-04-29"),
+                 _ev("full_set", "2026-04-29")],
+    "early_original": [_ev("request_received", "2026-04-28"), _ev("original_received", "2026-04-28")],
+    "suspended": [*MADE, _ev("suspended", "2026-05-06")],
+    "suspended_one_in": [*MADE, _ev("suspended", "2026-05-06"), _ev("original_received", "2026-05-07")],
+    "resumed": [*MADE, _ev("original_received", "2026-05-04"), _ev("suspended", "2026-06-01"),
+                _ev("certificate_received", "2026-06-02"), _ev("resumed", "2026-06-02")],
+}
+
+
+@pytest.mark.parametrize("template", ORG_TEMPLATES)
+@pytest.mark.parametrize("timeline", list(TIMELINES))
+def test_new_letters_follow_the_style(rules: Rules, policy: Policy, registry: Registry, template: str,
+                                      timeline: str) -> None:
+    from bot.cases.views import case_view
+
+    case = {"id": "2026-0001", "inn": INN_A, "organisation": "ГБУЗ АО «Первая больница»", "owner": OWNER,
+            "events": TIMELINES[timeline]}
+    view = case_view(case, policy, date(2026, 6, 2))
+    fits = {"case_full_set_notice.txt.j2": bool(view["certificate_due"]),
+            "case_reminder_stalled.txt.j2": view["state"] in m.STALLED,
+            "case_suspended.txt.j2": view["suspended"], "case_reminder_suspended.txt.j2": view["suspended"],
+            "case_resumed.txt.j2": view["made_on"] is not None}
+    if not fits.get(template, True):
+        pytest.skip("this letter is not sent in this state")
+    for org in (registry.by_inn(INN_A), None):
+        text = rules.render(template, case=view, organisation=org, since_display="28.04.2026",
+                            now_display="30.04.2026 09:00", scan_to=policy.scan_to, old_serial=None,
+                            old_expires_display=None, old_expired=False, suspended_display="06.05.2026",
+                            resumed_display="02.06.2026", received_display="02.06.2026", document="original",
+                            document_name="оригинал заявки", early=False)
+        assert text.startswith("Уважаемые коллеги!\n")
+        assert "Письмо сформировано автоматически." in text and "Номер обращения: 2026-0001." in text
+        assert " дн." not in text and "\n\n\n" not in text
+        for state in m.STATES + ("ждём", "записан в дело"):
+            assert state not in text, state
+        for found in re.findall(r"не позднее (\S+)", text):
+            assert re.fullmatch(r"\d\d\.\d\d\.\d{4}[.,;:]?", found), found
