@@ -340,29 +340,30 @@ def resume(store: Any, policy: Policy, case_id: str, *, on: date, now: datetime,
                                                      by=by), on, now)
 
 
-def close(store: Any, policy: Policy, case_id: str, *, reason: str, on: date, now: datetime,
-          by: str | None = None) -> Recorded:
-    """The operator closes the case (nothing more is expected); a valid certificate keeps its rotation."""
+def _end(store: Any, policy: Policy, case_id: str, kind: str, *, reason: str, on: date, now: datetime,
+         by: str | None, **data: Any) -> Recorded:
     case, st = _open(store, policy, case_id, now)
     if not reason.strip():
         raise CaseError("не указана причина (--reason)")
-    if st.closed:
+    if kind == m.CLOSED and st.closed:
         raise CaseError(f"дело {case['id']} уже закрыто")
-    if st.suspended:
+    if kind == m.CLOSED and st.suspended:
         raise CaseError(f"по делу {case['id']} сертификат приостановлен: сначала возобновите его "
                         f"(vipnet-cert-bot resume {case['id']}) или отмените дело (case cancel)")
-    return _append(store, policy, case, m.make_event(m.CLOSED, on=on, at=now, reason=reason.strip(), by=by,
-                                                     manual=True), on, now)
+    return _append(store, policy, case, m.make_event(kind, on=on, at=now, reason=reason.strip(), by=by, **data),
+                   on, now)
+
+
+def close(store: Any, policy: Policy, case_id: str, *, reason: str, on: date, now: datetime,
+          by: str | None = None) -> Recorded:
+    """The operator closes the case (nothing more is expected); a valid certificate keeps its rotation."""
+    return _end(store, policy, case_id, m.CLOSED, reason=reason, on=on, now=now, by=by, manual=True)
 
 
 def cancel(store: Any, policy: Policy, case_id: str, *, reason: str, on: date, now: datetime,
            by: str | None = None) -> Recorded:
     """The operator cancels the case: no letters, no rotation reminders, out of the digest."""
-    case, _st = _open(store, policy, case_id, now)
-    if not reason.strip():
-        raise CaseError("не указана причина (--reason)")
-    return _append(store, policy, case, m.make_event(m.CANCELLED, on=on, at=now, reason=reason.strip(), by=by),
-                   on, now)
+    return _end(store, policy, case_id, m.CANCELLED, reason=reason, on=on, now=now, by=by)
 
 
 def merge(store: Any, policy: Policy, keep_id: str, other_id: str, *, on: date, now: datetime,

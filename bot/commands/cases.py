@@ -566,38 +566,37 @@ def _reason(value: str) -> str:
     return value.strip()
 
 
-@case_group.command("close")
-@click.argument("case_id", metavar="ДЕЛО")
-@click.option("--reason", required=True, help="Почему дело закрывается (записывается в дело).")
-@click.option("--date", "date_", default=None, help="Дата (ГГГГ-ММ-ДД), по умолчанию сегодня.")
-@by_option
-@with_context
-def case_close(ctx: Context, case_id: str, reason: str, date_: str | None, by: str | None) -> None:
-    """Закрыть дело: больше ничего не ожидается (напоминания о плановой смене сертификата остаются)."""
+def _end(ctx: Context, case_id: str, reason: str, date_: str | None, by: str | None, op: Any, done: str) -> None:
     now = _now(ctx)
     policy = _policy(ctx)
     on = parse_date(date_, "--date", now.date())
     text, who = _reason(reason), _by(by)
     with _Run(ctx) as store:
-        rec = service.close(store, policy, case_id, reason=text, on=on, now=now, by=who)
-    click.echo(f"Дело {rec.case['id']} закрыто {m.ru_date(on)}: {text}.")
+        rec = op(store, policy, case_id, reason=text, on=on, now=now, by=who)
+    click.echo(f"Дело {rec.case['id']} {done} {m.ru_date(on)}: {text}.")
 
 
-@case_group.command("cancel")
-@click.argument("case_id", metavar="ДЕЛО")
-@click.option("--reason", required=True, help="Почему дело отменяется (записывается в дело).")
-@click.option("--date", "date_", default=None, help="Дата (ГГГГ-ММ-ДД), по умолчанию сегодня.")
-@by_option
-@with_context
-def case_cancel(ctx: Context, case_id: str, reason: str, date_: str | None, by: str | None) -> None:
-    """Отменить дело: никаких писем по нему, в сводке его нет, напоминаний о смене сертификата нет."""
-    now = _now(ctx)
-    policy = _policy(ctx)
-    on = parse_date(date_, "--date", now.date())
-    text, who = _reason(reason), _by(by)
-    with _Run(ctx) as store:
-        rec = service.cancel(store, policy, case_id, reason=text, on=on, now=now, by=who)
-    click.echo(f"Дело {rec.case['id']} отменено {m.ru_date(on)}: {text}.")
+def _ending_command(name: str, op: Any, done: str, reason_help: str, summary: str) -> click.Command:
+    """`case close` and `case cancel`: the same arguments, another service operation."""
+
+    @case_group.command(name, help=summary)
+    @click.argument("case_id", metavar="ДЕЛО")
+    @click.option("--reason", required=True, help=reason_help)
+    @click.option("--date", "date_", default=None, help="Дата (ГГГГ-ММ-ДД), по умолчанию сегодня.")
+    @by_option
+    @with_context
+    def command(ctx: Context, case_id: str, reason: str, date_: str | None, by: str | None) -> None:
+        _end(ctx, case_id, reason, date_, by, op, done)
+
+    return command
+
+
+case_close = _ending_command(
+    "close", service.close, "закрыто", "Почему дело закрывается (записывается в дело).",
+    "Закрыть дело: больше ничего не ожидается (напоминания о плановой смене сертификата остаются).")
+case_cancel = _ending_command(
+    "cancel", service.cancel, "отменено", "Почему дело отменяется (записывается в дело).",
+    "Отменить дело: никаких писем по нему, в сводке его нет, напоминаний о смене сертификата нет.")
 
 
 @case_group.command("extend")
