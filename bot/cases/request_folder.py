@@ -15,7 +15,6 @@ from datetime import datetime
 from pathlib import Path
 
 from bot import logs, outbox
-from bot.cases import model as m
 from bot.cases import service
 from bot.cases.due import change_letters
 from bot.cases.duties import queue_letter
@@ -75,8 +74,7 @@ def import_folder(store: Store, rules: Rules, registry: Registry, folder: Path, 
             with store.transaction():
                 rec = service.add_request(store, policy, registry, inn=inn, owner=owner, on=on, now=now,
                                           source="folder", details=details)
-                before = m.derive({**rec.case, "events": rec.case["events"][:-len(rec.added)]}, policy, on)
-                for letter in change_letters(rec.case, before, rec.added, now, rules, registry):
+                for letter in change_letters(rec.case, rec.before(policy, on), rec.added, now, rules, registry):
                     queue_letter(store, letter, bot_address=bot_address, infosec_head=infosec_head, now=now)
             _move(path, IMPORTED)
             results.append(Imported(path.name, rec.case["id"], None))

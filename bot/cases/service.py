@@ -65,6 +65,11 @@ class Recorded:
     created: bool
     added: tuple[dict[str, Any], ...]   # events appended (the main one first)
 
+    def before(self, policy: Policy, today: date) -> m.Status:
+        """The case's status without the events just added (what changed is told by the letters)."""
+        kept = self.case["events"][:len(self.case["events"]) - len(self.added)]
+        return m.derive({**self.case, "events": kept}, policy, today)
+
 
 def add_request(
     store: Any, policy: Policy, registry: Registry, *, inn: str, owner: str, node: str = "",

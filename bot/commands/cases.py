@@ -118,15 +118,12 @@ def _queue(ctx: Context, store: Any, letters: list[DueLetter], now: datetime) ->
     return letters
 
 
-def _after(ctx: Context, store: Any, before: m.Status, rec: Recorded, now: datetime,
+def _after(ctx: Context, store: Any, rec: Recorded, now: datetime,
            registry: registry_mod.Registry | None = None) -> list[DueLetter]:
     """Queue the letters that follow from what `rec` recorded (state changes)."""
+    before = rec.before(_policy(ctx), now.date())
     letters = change_letters(rec.case, before, rec.added, now, ctx.rules, registry or _registry(ctx))
     return _queue(ctx, store, letters, now)
-
-
-def _status(store: Any, policy: Policy, case_id: str, now: datetime) -> m.Status:
-    return m.derive(get_case(store, case_id), policy, now.date())
 
 
 def _told(letters: list[DueLetter]) -> None:
@@ -185,9 +182,7 @@ def request_add(ctx: Context, inn: str, owner: str, node: str, date_: str | None
     with _Run(ctx) as store:
         rec = service.add_request(store, policy, registry, inn=inn, owner=owner, node=node, on=on, now=now,
                                   case_id=case_id, by=who, replaces=replaces)
-        before = m.derive({**rec.case, "events": rec.case["events"][:len(rec.case["events"]) - len(rec.added)]},
-                          policy, now.date())
-        letters = _after(ctx, store, before, rec, now, registry)
+        letters = _after(ctx, store, rec, now, registry)
     click.echo(("Открыто новое " if rec.created else "Запрос записан в ") + _summary(rec.case, policy, now.date()))
     if rec.case.get("replaces"):
         click.echo(f"Заменяет сертификат {rec.case['replaces']['serial']} (дело {rec.case['replaces']['case']}): "
@@ -228,9 +223,7 @@ def request_import(ctx: Context, files: tuple[Path, ...], date_: str | None, by:
                                           on=on, now=now, source="file", details=details, by=who)
             except CaseError as exc:
                 raise CaseError(f"{path}: {exc}") from exc
-            before = m.derive({**rec.case, "events": rec.case["events"][:len(rec.case["events"]) - len(rec.added)]},
-                              policy, now.date())
-            results.append((path, rec, _after(ctx, store, before, rec, now, registry)))
+            results.append((path, rec, _after(ctx, store, rec, now, registry)))
     for path, rec, letters in results:
         click.echo(f"{path.name}: " + ("открыто новое " if rec.created else "записан в ")
                    + _summary(rec.case, policy, now.date()))
@@ -338,9 +331,9 @@ def _paper(ctx: Context, case_id: str, document: str, date_: str | None, by: str
     on = parse_date(date_, "--date", now.date())
     who = _by(by)
     with _Run(ctx) as store:
-        before = _status(store, policy, case_id, now)
         rec = service.mark_paper(store, policy, case_id, document, on=on, now=now, by=who)
-        letters = _after(ctx, store, before, rec, now)
+        letters = _after(ctx, store, rec, now)
+    before = rec.before(policy, now.date())
     st = m.derive(rec.case, policy, now.date())
     name = m.DOCUMENTS[document][1]
     main = rec.added[0] if rec.added else {}
@@ -417,9 +410,8 @@ def suspend(ctx: Context, case_id: str, date_: str | None, by: str | None) -> No
     on = parse_date(date_, "--date", now.date())
     who = _by(by)
     with _Run(ctx) as store:
-        before = _status(store, policy, case_id, now)
         rec = service.suspend(store, policy, case_id, on=on, now=now, by=who)
-        letters = _after(ctx, store, before, rec, now)
+        letters = _after(ctx, store, rec, now)
     click.echo(f"Дело {rec.case['id']}: сертификат отмечен приостановленным {m.ru_date(on)}. "
                f"Когда документы поступят: vipnet-cert-bot paper original|certificate {rec.case['id']}, "
                f"затем vipnet-cert-bot resume {rec.case['id']}")
@@ -438,9 +430,8 @@ def resume(ctx: Context, case_id: str, date_: str | None, by: str | None) -> Non
     on = parse_date(date_, "--date", now.date())
     who = _by(by)
     with _Run(ctx) as store:
-        before = _status(store, policy, case_id, now)
         rec = service.resume(store, policy, case_id, on=on, now=now, by=who)
-        letters = _after(ctx, store, before, rec, now)
+        letters = _after(ctx, store, rec, now)
     st = m.derive(rec.case, policy, now.date())
     click.echo(f"Дело {rec.case['id']}: действие сертификата возобновлено {m.ru_date(on)}.")
     if st.closed:
@@ -635,9 +626,8 @@ def case_merge(ctx: Context, keep_id: str, other_id: str, by: str | None) -> Non
     policy = _policy(ctx)
     who = _by(by)
     with _Run(ctx) as store:
-        before = _status(store, policy, keep_id, now)
         rec = service.merge(store, policy, keep_id, other_id, on=now.date(), now=now, by=who)
-        letters = _after(ctx, store, before, rec, now)
+        letters = _after(ctx, store, rec, now)
     click.echo(f"Дело {other_id.strip()} объединено с делом {rec.case['id']}. " + _summary(rec.case, policy, now.date()))
     _told(letters)
 

@@ -60,12 +60,8 @@ def _made(store: Store, policy: Policy, registry: Registry, made: date, *, seria
 def _apply(store: Store, rules: Rules, registry: Registry, policy: Policy, op, *args, now: datetime, **kw) -> list:
     """Run a service operation and queue its state-change letters, as the commands do."""
     with store.transaction():
-        case_id = args[0] if args and isinstance(args[0], str) else None
-        before = m.derive(service.get_case(store, case_id), policy, now.date()) if case_id else None
         rec = op(store, policy, *args, now=now, **kw)
-        if before is None:
-            before = m.derive({**rec.case, "events": rec.case["events"][:-len(rec.added)]}, policy, now.date())
-        letters = change_letters(rec.case, before, rec.added, now, rules, registry)
+        letters = change_letters(rec.case, rec.before(policy, now.date()), rec.added, now, rules, registry)
         for letter in letters:
             queue_letter(store, letter, bot_address=BOT, infosec_head=HEAD, now=now)
     return letters
