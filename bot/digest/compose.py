@@ -372,7 +372,8 @@ def _stalled(cases: Sequence[Mapping[str, Any]], views: list[dict[str, Any]], po
     return Section("stalled", "Заявки без движения: ждём организацию",
                    ("Дело", "Организация", "Владелец сертификата", "Ждём", "С", "Дней (рабочих)",
                     "Напоминаний", "Текущий сертификат истекает"), tuple(r for _, r in rows),
-                   note="Организациям напоминает бот по графику rules/policy.toml [stalled].")
+                   note="Организациям напоминает бот по графику rules/policy.toml [stalled]. Если продление не нужно: "
+                        "vipnet-cert-bot case cancel ДЕЛО --reason «…».")
 
 
 def _suspended(views: list[dict[str, Any]]) -> Section:
