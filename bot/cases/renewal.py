@@ -37,12 +37,22 @@ def _explicit(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
     return bool(ref) and (ref.get("case") == old.get("id") or str(ref.get("serial", "")).upper() in _serials(old))
 
 
+def _start(case: Mapping[str, Any]) -> tuple[str, str]:
+    """When a renewal began: the day its certificate was made, else the day the case opened.
+
+    (A certificate registered from before the bot counts from the day it was made, not from
+    the day it was imported.)"""
+    made = next((str(ev.get("on")) for ev in case.get("events", []) if ev["kind"] == m.CERTIFICATE_MADE), None)
+    opened = str(case.get("opened_at", ""))
+    return (made or opened[:10], opened)
+
+
 def _implicit(new: Mapping[str, Any], old: Mapping[str, Any], policy: Policy) -> bool:
     if new.get("replaces"):
         return False
     if normalise_inn(new.get("inn")) != normalise_inn(old.get("inn")):
         return False
-    if str(new.get("opened_at", "")) <= str(old.get("opened_at", "")):
+    if _start(new) <= _start(old):
         return False
     return name_score(new.get("owner"), old.get("owner")) >= policy.match_accept
 

@@ -389,3 +389,17 @@ def test_new_letters_follow_the_style(rules: Rules, policy: Policy, registry: Re
             assert state not in text, state
         for found in re.findall(r"не позднее (\S+)", text):
             assert re.fullmatch(r"\d\d\.\d\d\.\d{4}[.,;:]?", found), found
+
+
+def test_a_certificate_imported_after_the_renewal_opened_is_still_renewed_by_it(
+        store: Store, rules: Rules, policy: Policy, registry: Registry) -> None:
+    with store.transaction():
+        rec = service.add_request(store, policy, registry, inn=INN_A, owner=OWNER, on=date(2026, 10, 5),
+                                  now=at("2026-10-05 10:00"))
+        service.record_scan(store, policy, rec.case, registry.by_inn(INN_A), verdict="complete", fields={},
+                            on=date(2026, 10, 5), now=at("2026-10-05 10:00"), letter={})
+        old = service.register_existing_certificate(store, policy, registry, inn=INN_A, owner=OWNER, serial="0A11",
+                                                    not_after=date(2026, 11, 20), on=date(2025, 11, 20),
+                                                    now=at("2026-10-06 10:00"), by="import").case
+    letters = due_letters(service.all_cases(store), at("2026-10-21 10:00"), rules, registry)
+    assert not [x for x in letters if x.case_id == old["id"]]
