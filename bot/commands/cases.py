@@ -111,6 +111,12 @@ def _by(value: str | None) -> str:
     return text
 
 
+def _begin(ctx: Context, date_: str | None, by: str | None) -> tuple[datetime, Policy, date, str]:
+    """What a recording command starts with: the moment, the policy, the day (--date) and who (--by)."""
+    now = _now(ctx)
+    return now, _policy(ctx), parse_date(date_, "--date", now.date()), _by(by)
+
+
 def _queue(ctx: Context, store: Any, letters: list[DueLetter], now: datetime) -> list[DueLetter]:
     for letter in letters:
         queue_letter(store, letter, bot_address=ctx.config.bot.address,
@@ -326,10 +332,7 @@ def paper_group() -> None:
 
 
 def _paper(ctx: Context, case_id: str, document: str, date_: str | None, by: str | None) -> None:
-    now = _now(ctx)
-    policy = _policy(ctx)
-    on = parse_date(date_, "--date", now.date())
-    who = _by(by)
+    now, policy, on, who = _begin(ctx, date_, by)
     with _Run(ctx) as store:
         rec = service.mark_paper(store, policy, case_id, document, on=on, now=now, by=who)
         letters = _after(ctx, store, rec, now)
@@ -385,10 +388,7 @@ def paper_certificate(ctx: Context, case_id: str, date_: str | None, by: str | N
 @with_context
 def paper_sent(ctx: Context, case_id: str, date_: str | None, by: str | None) -> None:
     """Отметить отправку организации сертификата на бумажном носителе (2 экземпляра)."""
-    now = _now(ctx)
-    policy = _policy(ctx)
-    on = parse_date(date_, "--date", now.date())
-    who = _by(by)
+    now, policy, on, who = _begin(ctx, date_, by)
     with _Run(ctx) as store:
         rec = service.mark_paper_sent(store, policy, case_id, on=on, now=now, by=who)
     v = case_view(rec.case, policy, now.date())
@@ -405,10 +405,7 @@ def paper_sent(ctx: Context, case_id: str, date_: str | None, by: str | None) ->
 @with_context
 def suspend(ctx: Context, case_id: str, date_: str | None, by: str | None) -> None:
     """Записать, что сертификат приостановлен в программе УЦ; организации сообщается."""
-    now = _now(ctx)
-    policy = _policy(ctx)
-    on = parse_date(date_, "--date", now.date())
-    who = _by(by)
+    now, policy, on, who = _begin(ctx, date_, by)
     with _Run(ctx) as store:
         rec = service.suspend(store, policy, case_id, on=on, now=now, by=who)
         letters = _after(ctx, store, rec, now)
@@ -425,10 +422,7 @@ def suspend(ctx: Context, case_id: str, date_: str | None, by: str | None) -> No
 @with_context
 def resume(ctx: Context, case_id: str, date_: str | None, by: str | None) -> None:
     """Записать, что действие сертификата возобновлено в программе УЦ; организации сообщается."""
-    now = _now(ctx)
-    policy = _policy(ctx)
-    on = parse_date(date_, "--date", now.date())
-    who = _by(by)
+    now, policy, on, who = _begin(ctx, date_, by)
     with _Run(ctx) as store:
         rec = service.resume(store, policy, case_id, on=on, now=now, by=who)
         letters = _after(ctx, store, rec, now)
@@ -558,10 +552,8 @@ def _reason(value: str) -> str:
 
 
 def _end(ctx: Context, case_id: str, reason: str, date_: str | None, by: str | None, op: Any, done: str) -> None:
-    now = _now(ctx)
-    policy = _policy(ctx)
-    on = parse_date(date_, "--date", now.date())
-    text, who = _reason(reason), _by(by)
+    now, policy, on, who = _begin(ctx, date_, by)
+    text = _reason(reason)
     with _Run(ctx) as store:
         rec = op(store, policy, case_id, reason=text, on=on, now=now, by=who)
     click.echo(f"Дело {rec.case['id']} {done} {m.ru_date(on)}: {text}.")
