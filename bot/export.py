@@ -115,11 +115,9 @@ def row(number: int, case: dict[str, Any], policy: Policy, as_of: date) -> tuple
     st = m.derive(case, policy, as_of)
     made = _first(case, m.CERTIFICATE_MADE)
     imported = bool(made and made.get("source") == "import")
-    original_ev = _first(case, m.ORIGINAL_RECEIVED)
-    paper_ev = _first(case, m.CERTIFICATE_RECEIVED)
 
-    def paper(ev: dict[str, Any] | None, due: date | None, got: date | None) -> tuple[Cell, Cell, Cell]:
-        if ev and ev.get("not_expected"):
+    def paper(due: date | None, got: date | None) -> tuple[Cell, Cell, Cell]:
+        if st.existing:
             return None, NOT_EXPECTED, NO
         if st.made_on is None:
             return None, None, None
@@ -127,8 +125,8 @@ def row(number: int, case: dict[str, Any], policy: Policy, as_of: date) -> tuple
                                                                         and as_of > due)
         return due, got, _flag(late)
 
-    o_due, o_got, o_late = paper(original_ev, st.original_due, st.original_on)
-    p_due, p_got, p_late = paper(paper_ev, st.paper_due, st.paper_on)
+    o_due, o_got, o_late = paper(st.original_due, st.original_on)
+    p_due, p_got, p_late = paper(st.paper_due, st.paper_on)
     made_late: Cell = None
     if st.made_on is not None and st.certificate_due is not None:
         made_late = _flag(st.made_on > st.certificate_due)

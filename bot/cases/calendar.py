@@ -88,6 +88,19 @@ class WorkCalendar:
                 left -= 1
         return day
 
+    def working_days_before(self, day: date, count: int) -> date:
+        """The working day `count` working days before `day` (0: `day` itself, or the working day before it)."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        left = count
+        while left:
+            day -= timedelta(days=1)
+            if self.is_working_day(day):
+                left -= 1
+        return day
+
     def next_working_day(self, day: date) -> date:
         """`day` itself when it is a working day, else the first working day after it."""
         while not self.is_working_day(day):

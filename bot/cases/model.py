@@ -32,12 +32,17 @@ ORIGINAL_RECEIVED = "original_received"      # the paper original of the applica
 CERTIFICATE_RECEIVED = "certificate_received"  # the signed paper certificate
 SUSPENDED = "suspended"                      # the operator suspended the certificate in the CA software
 RESUMED = "resumed"                          # … and resumed it
-CLOSED = "closed"                            # nothing outstanding
+CLOSED = "closed"                            # nothing outstanding (or closed by the operator, with a reason)
+CERTIFICATE_REISSUED = "certificate_reissued"  # the certificate was made again (new serial, not_after)
+PAPER_SENT = "paper_sent"                    # the centre dispatched the paper certificate (2 copies)
+DEADLINE_EXTENDED = "deadline_extended"      # the operator moved a paper deadline: document, due, reason
+CANCELLED = "cancelled"                      # the operator cancelled the case (renewal abandoned), reason
+MERGED = "merged"                            # this case was merged into another one (`into`)
 
 EVENT_KINDS = (
     REQUEST_RECEIVED, SCAN_RECEIVED, FULL_SET, CERTIFICATE_MADE, NOTICE_SENT, REMINDER_SENT,
     WARNING_SENT, SUSPENSION_RECOMMENDED, ALERT_SENT, ORIGINAL_RECEIVED, CERTIFICATE_RECEIVED,
-    SUSPENDED, RESUMED, CLOSED,
+    SUSPENDED, RESUMED, CLOSED, CERTIFICATE_REISSUED, PAPER_SENT, DEADLINE_EXTENDED, CANCELLED, MERGED,
 )
 # Events that carry a letter key: the letter with that key was queued, never queue it again.
 LETTER_EVENTS = (NOTICE_SENT, REMINDER_SENT, WARNING_SENT, SUSPENSION_RECOMMENDED, ALERT_SENT)
@@ -51,10 +56,13 @@ CERTIFICATE_MADE_STATE = "certificate_made"  # paper documents outstanding, in t
 OVERDUE = "overdue"                          # a paper deadline missed: suspension recommended
 SUSPENDED_STATE = "suspended"
 CLOSED_STATE = "closed"
+CANCELLED_STATE = "cancelled"                # cancelled or merged into another case by the operator
 STATES = (
     WAITING_FOR_SCAN, WAITING_FOR_REQUEST, SCAN_DEFECTIVE, FULL_SET_STATE,
-    CERTIFICATE_MADE_STATE, OVERDUE, SUSPENDED_STATE, CLOSED_STATE,
+    CERTIFICATE_MADE_STATE, OVERDUE, SUSPENDED_STATE, CLOSED_STATE, CANCELLED_STATE,
 )
+# States in which a renewal has not yet got its full set (the organisation is reminded).
+STALLED = (WAITING_FOR_SCAN, SCAN_DEFECTIVE, WAITING_FOR_REQUEST)
 # States in which a new scan for the same owner belongs to this case.
 OPEN_FOR_SCAN = (WAITING_FOR_SCAN, WAITING_FOR_REQUEST, SCAN_DEFECTIVE, FULL_SET_STATE)
 
@@ -67,6 +75,7 @@ STATE_NAMES = {
     OVERDUE: "срок пропущен: приостановить",
     SUSPENDED_STATE: "сертификат приостановлен",
     CLOSED_STATE: "закрыто",
+    CANCELLED_STATE: "отменено",
 }
 
 EVENT_NAMES = {
@@ -84,6 +93,11 @@ EVENT_NAMES = {
     SUSPENDED: "сертификат приостановлен",
     RESUMED: "действие сертификата возобновлено",
     CLOSED: "дело закрыто",
+    CERTIFICATE_REISSUED: "сертификат изготовлен повторно",
+    PAPER_SENT: "сертификат на бумаге отправлен организации",
+    DEADLINE_EXTENDED: "срок продлён",
+    CANCELLED: "дело отменено",
+    MERGED: "дело объединено с другим",
 }
 
 ACCEPTED_VERDICT = "complete"
@@ -125,10 +139,19 @@ class Status:
     original_on: date | None = None
     paper_on: date | None = None
     suspended: bool = False
-    closed: bool = False
+    closed: bool = False                     # closed, cancelled or merged: nothing more is due
     letter_keys: frozenset[str] = field(default_factory=frozenset)
     missing: tuple[str, ...] = ()            # paper documents not yet received (after the certificate)
     overdue: tuple[str, ...] = ()            # … of them past their due date
+    cancelled: bool = False                  # cancelled or merged by the operator (no rotation either)
+    merged_into: str | None = None
+    existing: bool = False                   # a certificate issued before the bot: no paper expected
+    reissued_on: date | None = None          # the latest re-issue (serial and not_after are the new ones)
+    paper_sent_on: date | None = None        # the centre dispatched the paper certificate
+    extended: tuple[str, ...] = ()           # documents whose deadline the operator moved
+    suspended_on: date | None = None         # the latest suspension
+    suspended_for: tuple[str, ...] = ()      # the documents overdue when it was suspended
+    stalled_since: date | None = None        # the day the current stalled state began (see STALLED)
 
     def due_of(self, document: str) -> date | None:
         return self.original_due if document == ORIGINAL else self.paper_due
@@ -160,7 +183,15 @@ def derive(case: dict[str, Any], policy: Policy, today: date) -> Status:
     original_on: date | None = None
     paper_on: date | None = None
     suspended = False
+    suspended_on: date | None = None
+    suspended_for: tuple[str, ...] = ()
     closed = False
+    cancelled = False
+    merged_into: str | None = None
+    existing = False
+    reissued_on: date | None = None
+    paper_sent_on: date | None = None
+    extended: dict[str, date] = {}
     keys: set[str] = set()
     for ev in case.get("events", []):
         kind = ev["kind"]
@@ -179,32 +210,52 @@ def derive(case: dict[str, Any], policy: Policy, today: date) -> Status:
             made_on = on
             serial = ev.get("serial")
             not_after = _day(ev.get("not_after"))
+            existing = bool(ev.get("existing"))
+        elif kind == CERTIFICATE_REISSUED:
+            reissued_on = on
+            serial = ev.get("serial")
+            not_after = _day(ev.get("not_after"))
         elif kind == ORIGINAL_RECEIVED:
             original_on = original_on or on
         elif kind == CERTIFICATE_RECEIVED:
             paper_on = paper_on or on
+        elif kind == PAPER_SENT:
+            paper_sent_on = on
+        elif kind == DEADLINE_EXTENDED:
+            due_day = _day(ev.get("due"))
+            if due_day is not None and ev.get("document") in DOCUMENTS:
+                extended[ev["document"]] = due_day
         elif kind == SUSPENDED:
             suspended = True
+            suspended_on = on
+            suspended_for = tuple(ev.get("overdue") or ev.get("missing") or ())
         elif kind == RESUMED:
             suspended = False
         elif kind == CLOSED:
             closed = True
+        elif kind == CANCELLED:
+            cancelled = True
+        elif kind == MERGED:
+            cancelled = True
+            merged_into = ev.get("into")
         if kind in LETTER_EVENTS and ev.get("key"):
             keys.add(ev["key"])
 
     certificate_due = policy.certificate_due(full_set_on) if full_set_on else None
-    original_due = policy.original_due(made_on) if made_on else None
-    paper_due = policy.paper_certificate_due(made_on) if made_on else None
+    original_due = extended.get(ORIGINAL) or (policy.original_due(made_on) if made_on else None)
+    paper_due = extended.get(PAPER_CERTIFICATE) or (policy.paper_certificate_due(made_on) if made_on else None)
     missing: list[str] = []
     overdue: list[str] = []
-    if made_on is not None:
+    if made_on is not None and not existing:
         for doc, got, due in ((ORIGINAL, original_on, original_due), (PAPER_CERTIFICATE, paper_on, paper_due)):
             if got is None:
                 missing.append(doc)
                 if due is not None and today > due:
                     overdue.append(doc)
 
-    if closed:
+    if cancelled:
+        state = CANCELLED_STATE
+    elif closed:
         state = CLOSED_STATE
     elif suspended:
         state = SUSPENDED_STATE
@@ -220,13 +271,18 @@ def derive(case: dict[str, Any], policy: Policy, today: date) -> Status:
         state = WAITING_FOR_SCAN
     else:  # an empty timeline: should not be stored
         state = WAITING_FOR_SCAN
+    stalled_since = {WAITING_FOR_SCAN: request_on, SCAN_DEFECTIVE: scan_on,
+                     WAITING_FOR_REQUEST: accepted_on}.get(state)
     return Status(
         state=state, request_on=request_on, scan_verdict=scan_verdict, scan_on=scan_on,
         scan_accepted=accepted_on is not None, accepted_on=accepted_on, full_set_on=full_set_on,
         certificate_due=certificate_due, made_on=made_on, serial=serial, not_after=not_after,
         original_due=original_due, paper_due=paper_due, original_on=original_on, paper_on=paper_on,
-        suspended=suspended, closed=closed, letter_keys=frozenset(keys),
-        missing=tuple(missing), overdue=tuple(overdue),
+        suspended=suspended, closed=closed or cancelled, letter_keys=frozenset(keys),
+        missing=tuple(missing), overdue=tuple(overdue), cancelled=cancelled, merged_into=merged_into,
+        existing=existing, reissued_on=reissued_on, paper_sent_on=paper_sent_on,
+        extended=tuple(sorted(extended)), suspended_on=suspended_on, suspended_for=suspended_for,
+        stalled_since=stalled_since,
     )
 
 

@@ -21,6 +21,20 @@ DEFAULT_SUBJECTS = {
     "overdue_alert": "Действие: приостановить сертификат ViPNet",
     "make_alert": "Срок изготовления сертификата ViPNet",
     "rotation": "Плановая смена ключа электронной подписи ViPNet",
+    "stalled": "Напоминание: заявка на сертификат ViPNet",
+    "full_set": "Получен полный набор документов на сертификат ViPNet",
+    "suspended": "Действие сертификата ViPNet приостановлено",
+    "suspended_reminder": "Напоминание: действие сертификата ViPNet приостановлено",
+    "resumed": "Действие сертификата ViPNet возобновлено",
+    "received": "Получены документы по сертификату ViPNet",
+    "resume_advice": "Действие: возобновить сертификат ViPNet",
+}
+# Reminders to the organisation while a renewal waits for it: working days after the state began.
+DEFAULT_STALLED = {
+    "waiting_for_scan": (3, 7, 15),
+    "scan_defective": (2, 5, 10),
+    "waiting_for_request": (2, 5, 10),
+    "suspended": (5, 10, 20),
 }
 
 
@@ -46,10 +60,18 @@ class Policy:
     match_accept: int = 88
     match_reject: int = 70
     scan_to: str = "29(АрхТФОМС) ИБ Нач. отдела Пришва А.А."
+    stalled_working_days: dict[str, tuple[int, ...]] = field(default_factory=lambda: dict(DEFAULT_STALLED))
     subjects: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SUBJECTS))
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     # --- deadlines -------------------------------------------------------------
+    def stalled_offsets(self, state: str) -> tuple[int, ...]:
+        return self.stalled_working_days.get(state, ())
+
+    def reminder_day(self, due: date, working_days_before: int) -> date:
+        """The day of a paper reminder: that many working days before the due date."""
+        return self.calendar.working_days_before(due, working_days_before)
+
     def certificate_due(self, full_set: date) -> date:
         """The day by which the certificate must be made: N working days after the full set."""
         return self.calendar.add_working_days(full_set, self.make_working_days)
@@ -94,6 +116,8 @@ def load_policy(rules: Rules) -> Policy:
         match_accept=_int(match, "accept", 88, "matching"),
         match_reject=_int(match, "reject", 70, "matching"),
         scan_to=str(raw.get("procedure", {}).get("scan_to", "29(АрхТФОМС) ИБ Нач. отдела Пришва А.А.")),
+        stalled_working_days={key: _days(raw.get("stalled", {}), key, list(default), "stalled")
+                              for key, default in DEFAULT_STALLED.items()},
         subjects=subjects,
         calendar=WorkCalendar.from_section(rules.sections.get("calendar")),
     )

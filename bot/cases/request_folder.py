@@ -16,6 +16,8 @@ from pathlib import Path
 
 from bot import logs, outbox
 from bot.cases import service
+from bot.cases.due import change_letters
+from bot.cases.duties import queue_letter
 from bot.cases.pkix import PkixError, read_request
 from bot.cases.policy import load_policy
 from bot.cases.repo import CaseError
@@ -72,6 +74,8 @@ def import_folder(store: Store, rules: Rules, registry: Registry, folder: Path, 
             with store.transaction():
                 rec = service.add_request(store, policy, registry, inn=inn, owner=owner, on=on, now=now,
                                           source="folder", details=details)
+                for letter in change_letters(rec.case, rec.before(policy, on), rec.added, now, rules, registry):
+                    queue_letter(store, letter, bot_address=bot_address, infosec_head=infosec_head, now=now)
             _move(path, IMPORTED)
             results.append(Imported(path.name, rec.case["id"], None))
             log.info("request imported", file=path.name, case=rec.case["id"], created=rec.created)

@@ -66,17 +66,27 @@ class Recorded:
     created: bool
     added: tuple[dict[str, Any], ...]   # events appended (the main one first)
 
+    def before(self, policy: Policy, today: date) -> m.Status:
+        """The case's status without the events just added (what changed is told by the letters)."""
+        kept = self.case["events"][:len(self.case["events"]) - len(self.added)]
+        return m.derive({**self.case, "events": kept}, policy, today)
+
 
 def add_request(
     store: Any, policy: Policy, registry: Registry, *, inn: str, owner: str, node: str = "",
     on: date, now: datetime, source: str = "operator", case_id: str | None = None,
-    details: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None, by: str | None = None, replaces: str | None = None,
 ) -> Recorded:
-    """Record an electronic request: joins the owner's open case (e.g. one waiting for it) or opens one."""
+    """Record an electronic request: joins the owner's open case (e.g. one waiting for it) or opens one.
+
+    `replaces` (a certificate's serial number or a case number) names the certificate this
+    renewal replaces, e.g. when the owner changes: that certificate's rotation reminders end.
+    """
     org = organisation_for_inn(registry, inn)
     if not m.name_tokens_present(owner):
         raise CaseError("не указано ФИО владельца сертификата")
     today = today_of(now)
+    replaced = find_replaced(store, policy, org.inn, replaces, today) if replaces else None
     if case_id:
         case = get_case(store, case_id)
         if normalise_inn(case["inn"]) != org.inn:
@@ -108,9 +118,14 @@ def add_request(
         case["owner"] = owner.strip()
     if node and not case.get("node"):
         case["node"] = node.strip()
+    if replaced is not None:
+        if replaced["case"] == case["id"]:
+            raise CaseError(f"дело {case['id']} не может заменять собственный сертификат")
+        case["replaces"] = replaced
     before = len(case["events"])
     case["events"].append(m.make_event(m.REQUEST_RECEIVED, on=on, at=now, source=source,
-                                       owner=owner.strip(), node=node.strip() or None, details=details))
+                                       owner=owner.strip(), node=node.strip() or None, details=details,
+                                       by=by, replaces=replaced))
     _commit(store, case, created, policy, on, now)
     return Recorded(case, created, tuple(case["events"][before:]))
 
@@ -140,76 +155,32 @@ def record_scan(
     return Recorded(case, created, tuple(case["events"][before:]))
 
 
-def mark_issued(
-    store: Any, policy: Policy, case_id: str, *, serial: str, not_after: date, on: date, now: datetime,
-    source: str = "operator",
-) -> Recorded:
-    case = get_case(store, case_id)
-    st = m.derive(case, policy, today_of(now))
-    if st.made_on is not None:
-        raise CaseError(f"по делу {case['id']} сертификат уже отмечен изготовленным "
-                        f"(серийный номер {st.serial}, {m.ru_date(st.made_on)})")
-    if st.state != m.FULL_SET_STATE:
-        raise CaseError(f"по делу {case['id']} нет полного набора документов "
-                        f"(состояние: {m.STATE_NAMES[st.state]}); сертификат изготавливается после "
-                        "получения электронного запроса и принятого скана заявки")
-    serial = serial.strip()
-    if not serial:
-        raise CaseError("не указан серийный номер сертификата")
-    if not_after <= on:
-        raise CaseError("срок действия сертификата (--not-after) должен быть позже даты изготовления")
-    before = len(case["events"])
-    case["events"].append(m.make_event(m.CERTIFICATE_MADE, on=on, at=now, serial=serial,
-                                       not_after=not_after.isoformat(), source=source))
-    _commit(store, case, False, policy, on, now)
-    return Recorded(case, False, tuple(case["events"][before:]))
+def _serials(case: dict[str, Any]) -> list[str]:
+    return [str(ev.get("serial")) for ev in case.get("events", [])
+            if ev["kind"] in (m.CERTIFICATE_MADE, m.CERTIFICATE_REISSUED) and ev.get("serial")]
 
 
-def mark_paper(store: Any, policy: Policy, case_id: str, document: str, *, on: date, now: datetime) -> Recorded:
-    case = get_case(store, case_id)
-    event, name = m.DOCUMENTS[document]
-    st = m.derive(case, policy, today_of(now))
-    if st.made_on is None:
-        raise CaseError(f"по делу {case['id']} сертификат ещё не изготовлен: {name} пока не ожидается")
-    if document not in st.missing:
-        got = st.original_on if document == m.ORIGINAL else st.paper_on
-        raise CaseError(f"по делу {case['id']} {name} уже отмечен полученным ({m.ru_date(got)})")
-    if on < st.made_on:
-        raise CaseError(f"дата получения раньше даты изготовления сертификата ({m.ru_date(st.made_on)})")
-    before = len(case["events"])
-    due = st.due_of(document)
-    case["events"].append(m.make_event(event, on=on, at=now, late=(due is not None and on > due) or None))
-    _commit(store, case, False, policy, on, now)
-    return Recorded(case, False, tuple(case["events"][before:]))
+def find_replaced(store: Any, policy: Policy, inn: str, ref: str, today: date) -> dict[str, str]:
+    """The certificate a new renewal replaces, by serial number or case number: {"case", "serial"}."""
+    wanted = ref.strip()
+    if not wanted:
+        raise CaseError("не указан заменяемый сертификат (--replaces: серийный номер или номер дела)")
+    found = [c for c in all_cases(store)
+             if c["id"] == wanted or wanted.upper() in (s.upper() for s in _serials(c))]
+    if not found:
+        raise CaseError(f"сертификат или дело «{wanted}» не найдены (--replaces: серийный номер или номер дела)")
+    if len(found) > 1:
+        raise CaseError(f"«{wanted}» подходит к нескольким делам ({', '.join(c['id'] for c in found)}); "
+                        "укажите номер дела")
+    old = found[0]
+    if normalise_inn(old.get("inn")) != normalise_inn(inn):
+        raise CaseError(f"заменяемый сертификат (дело {old['id']}) принадлежит другой организации "
+                        f"(ИНН {old.get('inn')})")
+    st = m.derive(old, policy, today)
+    if st.serial is None:
+        raise CaseError(f"по делу {old['id']} сертификат не изготовлен — заменять нечего")
+    return {"case": old["id"], "serial": st.serial}
 
-
-def suspend(store: Any, policy: Policy, case_id: str, *, on: date, now: datetime) -> Recorded:
-    case = get_case(store, case_id)
-    st = m.derive(case, policy, today_of(now))
-    if st.made_on is None:
-        raise CaseError(f"по делу {case['id']} сертификат ещё не изготовлен — приостанавливать нечего")
-    if st.closed:
-        raise CaseError(f"дело {case['id']} закрыто")
-    if st.suspended:
-        raise CaseError(f"по делу {case['id']} сертификат уже приостановлен")
-    before = len(case["events"])
-    case["events"].append(m.make_event(m.SUSPENDED, on=on, at=now, missing=list(st.missing) or None))
-    _commit(store, case, False, policy, on, now)
-    return Recorded(case, False, tuple(case["events"][before:]))
-
-
-def resume(store: Any, policy: Policy, case_id: str, *, on: date, now: datetime) -> Recorded:
-    case = get_case(store, case_id)
-    st = m.derive(case, policy, today_of(now))
-    if not st.suspended:
-        raise CaseError(f"по делу {case['id']} сертификат не приостановлен")
-    before = len(case["events"])
-    case["events"].append(m.make_event(m.RESUMED, on=on, at=now, missing=list(st.missing) or None))
-    _commit(store, case, False, policy, on, now)
-    return Recorded(case, False, tuple(case["events"][before:]))
-
-
-# --- certificates issued before the bot (ops branch; the cases branch has its own version) ---
 
 def normalise_serial(serial: str) -> str:
     """A serial number as the CA software and certificate viewers show it: hex, any spacing."""
@@ -220,47 +191,237 @@ def normalise_serial(serial: str) -> str:
 
 
 def find_serial(store: Any, serial: str) -> dict[str, Any] | None:
-    """The case holding a certificate with this serial number, if any."""
+    """The case holding a certificate (made or re-issued) with this serial number, if any."""
     wanted = normalise_serial(serial)
     for case in all_cases(store):
-        for ev in case.get("events", []):
-            if ev["kind"] == m.CERTIFICATE_MADE and normalise_serial(str(ev.get("serial", ""))) == wanted:
-                return case
+        if wanted in (normalise_serial(s) for s in _serials(case)):
+            return case
     return None
 
 
 def register_existing_certificate(
     store: Any, policy: Policy, registry: Registry, *, inn: str, owner: str, serial: str, not_after: date,
-    on: date, now: datetime, by: str, node: str = "",
+    on: date, now: datetime, by: str | None = None, node: str = "", source: str = "import",
 ) -> Recorded:
-    """Register a certificate made before the bot: a case for rotation reminders and the expiry views.
+    """A certificate issued before the bot: a closed case (no paper expected) that gets rotation reminders.
 
-    The timeline: `certificate_made` (source "import"), then the two paper documents
-    recorded on the same day with `not_expected` (nothing is owed for them), so derive()
-    finds nothing missing, no paper reminder goes, and settle() closes the case. A closed
-    case keeps its `not_after`: the rotation reminders and the digest's expiry list see it.
+    `on` is the day the certificate was made (its not_before). The case counts as opened that
+    day, so a renewal opened before the import still supersedes it. Refused when the serial is
+    already known.
     """
     org = organisation_for_inn(registry, inn)
     if not m.name_tokens_present(owner):
         raise CaseError("не указано ФИО владельца сертификата")
-    clean = normalise_serial(serial)
+    clean = re.sub(r"[\s:]", "", serial or "").upper().removeprefix("0X")  # kept as the operator wrote it
     if not re.fullmatch(r"[0-9A-F]+", clean):
         raise CaseError(f"неверный серийный номер «{serial}»: нужны шестнадцатеричные цифры")
     if not_after <= on:
         raise CaseError("срок действия сертификата должен быть позже даты изготовления")
     if on > today_of(now):
         raise CaseError(f"дата изготовления ({m.ru_date(on)}) ещё не наступила")
-    existing = find_serial(store, clean)
-    if existing is not None:
-        raise CaseError(f"сертификат {clean} уже учтён в деле {existing['id']}")
+    known = find_serial(store, clean)
+    if known is not None:
+        raise CaseError(f"сертификат {clean} уже есть в деле {known['id']}")
     case = new_case(store, org, owner=owner, node=node, now=now)
-    # opened when its certificate was made: a renewal opened before this import still supersedes it
     case["opened_at"] = datetime.combine(on, datetime.min.time(), now.tzinfo).isoformat()
     case["events"].append(m.make_event(m.CERTIFICATE_MADE, on=on, at=now, serial=clean,
-                                       not_after=not_after.isoformat(), source="import", by=by,
+                                       not_after=not_after.isoformat(), source=source, existing=True, by=by,
                                        node=node.strip() or None))
-    for document in (m.ORIGINAL, m.PAPER_CERTIFICATE):
-        case["events"].append(m.make_event(m.DOCUMENTS[document][0], on=on, at=now, source="import",
-                                           not_expected=True, by=by))
     _commit(store, case, True, policy, on, now)
     return Recorded(case, True, tuple(case["events"]))
+
+
+def _open(store: Any, policy: Policy, case_id: str, now: datetime) -> tuple[dict[str, Any], m.Status]:
+    case = get_case(store, case_id)
+    st = m.derive(case, policy, today_of(now))
+    if st.cancelled:
+        into = f" (объединено с делом {st.merged_into})" if st.merged_into else ""
+        raise CaseError(f"дело {case['id']} отменено{into}")
+    return case, st
+
+
+def _append(store: Any, policy: Policy, case: dict[str, Any], event: dict[str, Any], on: date,
+            now: datetime) -> Recorded:
+    before = len(case["events"])
+    case["events"].append(event)
+    _commit(store, case, False, policy, on, now)
+    return Recorded(case, False, tuple(case["events"][before:]))
+
+
+def mark_issued(
+    store: Any, policy: Policy, case_id: str, *, serial: str, not_after: date, on: date, now: datetime,
+    source: str = "operator", by: str | None = None, reissue: bool = False,
+) -> Recorded:
+    """The certificate was made; with `reissue`, made again (a new serial) after it was first made."""
+    case, st = _open(store, policy, case_id, now)
+    serial = serial.strip()
+    if reissue:
+        if st.made_on is None:
+            raise CaseError(f"по делу {case['id']} сертификат ещё не изготовлен — повторно изготавливать нечего; "
+                            "уберите --reissue")
+        if serial and serial.upper() == (st.serial or "").upper():
+            raise CaseError(f"сертификат {serial} уже записан в деле {case['id']}; у повторно изготовленного "
+                            "сертификата другой серийный номер")
+    elif st.made_on is not None:
+        raise CaseError(f"по делу {case['id']} сертификат уже отмечен изготовленным "
+                        f"(серийный номер {st.serial}, {m.ru_date(st.made_on)}); если сертификат изготовлен "
+                        "повторно, добавьте --reissue")
+    elif st.state != m.FULL_SET_STATE:
+        raise CaseError(f"по делу {case['id']} нет полного набора документов "
+                        f"(состояние: {m.STATE_NAMES[st.state]}); сертификат изготавливается после "
+                        "получения электронного запроса и принятого скана заявки")
+    if not serial:
+        raise CaseError("не указан серийный номер сертификата")
+    if not_after <= on:
+        raise CaseError("срок действия сертификата (--not-after) должен быть позже даты изготовления")
+    if reissue and st.made_on is not None and on < st.made_on:
+        raise CaseError(f"дата повторного изготовления раньше первого ({m.ru_date(st.made_on)})")
+    kind = m.CERTIFICATE_REISSUED if reissue else m.CERTIFICATE_MADE
+    event = m.make_event(kind, on=on, at=now, serial=serial, not_after=not_after.isoformat(), source=source,
+                         by=by, previous=st.serial if reissue else None)
+    return _append(store, policy, case, event, on, now)
+
+
+def mark_paper(store: Any, policy: Policy, case_id: str, document: str, *, on: date, now: datetime,
+               by: str | None = None) -> Recorded:
+    """A paper document received. The original may come at any time, even before the certificate."""
+    case, st = _open(store, policy, case_id, now)
+    event, name = m.DOCUMENTS[document]
+    got = st.original_on if document == m.ORIGINAL else st.paper_on
+    if got is not None:
+        raise CaseError(f"по делу {case['id']} {name} уже отмечен полученным ({m.ru_date(got)})")
+    if st.made_on is None and document != m.ORIGINAL:
+        raise CaseError(f"по делу {case['id']} сертификат ещё не изготовлен: {name} пока не ожидается")
+    if st.existing:
+        raise CaseError(f"дело {case['id']}: сертификат выпущен до бота, бумажные документы по нему не ожидаются")
+    if st.made_on is not None and on < st.made_on and document != m.ORIGINAL:
+        raise CaseError(f"дата получения раньше даты изготовления сертификата ({m.ru_date(st.made_on)})")
+    due = st.due_of(document)
+    early = st.made_on is None or on < st.made_on
+    return _append(store, policy, case, m.make_event(
+        event, on=on, at=now, late=(due is not None and on > due) or None, early=early or None, by=by,
+        overdue=(document in st.overdue) or None), on, now)
+
+
+def mark_paper_sent(store: Any, policy: Policy, case_id: str, *, on: date, now: datetime,
+                    by: str | None = None) -> Recorded:
+    """The centre dispatched the paper certificate (two copies) to the organisation."""
+    case, st = _open(store, policy, case_id, now)
+    if st.made_on is None:
+        raise CaseError(f"по делу {case['id']} сертификат ещё не изготовлен — отправлять нечего")
+    if st.existing:
+        raise CaseError(f"дело {case['id']}: сертификат выпущен до бота, бумажные документы по нему не ведутся")
+    if st.paper_on is not None:
+        raise CaseError(f"по делу {case['id']} подписанный сертификат уже получен ({m.ru_date(st.paper_on)})")
+    if st.paper_sent_on is not None:
+        raise CaseError(f"по делу {case['id']} отправка сертификата уже отмечена ({m.ru_date(st.paper_sent_on)})")
+    if on < st.made_on:
+        raise CaseError(f"дата отправки раньше даты изготовления сертификата ({m.ru_date(st.made_on)})")
+    return _append(store, policy, case, m.make_event(m.PAPER_SENT, on=on, at=now, by=by), on, now)
+
+
+def extend(store: Any, policy: Policy, case_id: str, document: str, *, due: date, reason: str, on: date,
+           now: datetime, by: str | None = None) -> Recorded:
+    """Move a paper document's deadline (a recorded decision with its reason)."""
+    case, st = _open(store, policy, case_id, now)
+    name = m.DOCUMENTS[document][1]
+    if not reason.strip():
+        raise CaseError("не указана причина продления (--reason)")
+    if st.made_on is None:
+        raise CaseError(f"по делу {case['id']} сертификат ещё не изготовлен — сроков по документам нет")
+    if document not in st.missing:
+        raise CaseError(f"по делу {case['id']} {name} не ожидается (уже получен или дело закрыто)")
+    current = st.due_of(document)
+    if current is not None and due <= current:
+        raise CaseError(f"новый срок ({m.ru_date(due)}) должен быть позже нынешнего ({m.ru_date(current)})")
+    if due < today_of(now):
+        raise CaseError(f"новый срок ({m.ru_date(due)}) уже прошёл")
+    return _append(store, policy, case, m.make_event(
+        m.DEADLINE_EXTENDED, on=on, at=now, document=document, due=due.isoformat(),
+        previous=current.isoformat() if current else None, reason=reason.strip(), by=by), on, now)
+
+
+def suspend(store: Any, policy: Policy, case_id: str, *, on: date, now: datetime,
+            by: str | None = None) -> Recorded:
+    case, st = _open(store, policy, case_id, now)
+    if st.made_on is None:
+        raise CaseError(f"по делу {case['id']} сертификат ещё не изготовлен — приостанавливать нечего")
+    if st.closed:
+        raise CaseError(f"дело {case['id']} закрыто")
+    if st.suspended:
+        raise CaseError(f"по делу {case['id']} сертификат уже приостановлен")
+    if on < st.made_on:
+        raise CaseError(f"дата приостановки раньше даты изготовления сертификата ({m.ru_date(st.made_on)})")
+    overdue = m.derive(case, policy, on).overdue or st.overdue
+    return _append(store, policy, case, m.make_event(
+        m.SUSPENDED, on=on, at=now, missing=list(st.missing) or None, overdue=list(overdue) or None, by=by),
+        on, now)
+
+
+def resume(store: Any, policy: Policy, case_id: str, *, on: date, now: datetime,
+           by: str | None = None) -> Recorded:
+    case, st = _open(store, policy, case_id, now)
+    if not st.suspended:
+        raise CaseError(f"по делу {case['id']} сертификат не приостановлен")
+    if st.suspended_on is not None and on < st.suspended_on:
+        raise CaseError(f"дата возобновления раньше даты приостановки ({m.ru_date(st.suspended_on)})")
+    return _append(store, policy, case, m.make_event(m.RESUMED, on=on, at=now, missing=list(st.missing) or None,
+                                                     by=by), on, now)
+
+
+def _end(store: Any, policy: Policy, case_id: str, kind: str, *, reason: str, on: date, now: datetime,
+         by: str | None, **data: Any) -> Recorded:
+    case, st = _open(store, policy, case_id, now)
+    if not reason.strip():
+        raise CaseError("не указана причина (--reason)")
+    if kind == m.CLOSED and st.closed:
+        raise CaseError(f"дело {case['id']} уже закрыто")
+    if kind == m.CLOSED and st.suspended:
+        raise CaseError(f"по делу {case['id']} сертификат приостановлен: сначала возобновите его "
+                        f"(vipnet-cert-bot resume {case['id']}) или отмените дело (case cancel)")
+    return _append(store, policy, case, m.make_event(kind, on=on, at=now, reason=reason.strip(), by=by, **data),
+                   on, now)
+
+
+def close(store: Any, policy: Policy, case_id: str, *, reason: str, on: date, now: datetime,
+          by: str | None = None) -> Recorded:
+    """The operator closes the case (nothing more is expected); a valid certificate keeps its rotation."""
+    return _end(store, policy, case_id, m.CLOSED, reason=reason, on=on, now=now, by=by, manual=True)
+
+
+def cancel(store: Any, policy: Policy, case_id: str, *, reason: str, on: date, now: datetime,
+           by: str | None = None) -> Recorded:
+    """The operator cancels the case: no letters, no rotation reminders, out of the digest."""
+    return _end(store, policy, case_id, m.CANCELLED, reason=reason, on=on, now=now, by=by)
+
+
+def merge(store: Any, policy: Policy, keep_id: str, other_id: str, *, on: date, now: datetime,
+          by: str | None = None) -> Recorded:
+    """Two cases opened for one renewal: the second one's events move into the first; the second is closed."""
+    keep, ks = _open(store, policy, keep_id, now)
+    other, os_ = _open(store, policy, other_id, now)
+    if keep["id"] == other["id"]:
+        raise CaseError("нельзя объединить дело с самим собой")
+    if normalise_inn(keep.get("inn")) != normalise_inn(other.get("inn")):
+        raise CaseError(f"дела {keep['id']} и {other['id']} принадлежат разным организациям")
+    for case, st in ((keep, ks), (other, os_)):
+        if st.closed:
+            raise CaseError(f"дело {case['id']} закрыто — объединять можно только открытые дела")
+    if ks.made_on is not None and os_.made_on is not None:
+        raise CaseError(f"по обоим делам ({keep['id']}, {other['id']}) изготовлены сертификаты — "
+                        "это разные продления, их нельзя объединить")
+    moved = [{**ev, "merged_from": other["id"]} for ev in other.get("events", [])
+             if ev["kind"] not in (m.FULL_SET, m.CLOSED)]
+    keep["events"] = sorted([ev for ev in keep["events"] if ev["kind"] != m.FULL_SET] + moved,
+                            key=lambda ev: ev.get("at", ""))
+    if not m.name_tokens_present(keep.get("owner")):
+        keep["owner"] = other.get("owner", "")
+    if not keep.get("node") and other.get("node"):
+        keep["node"] = other["node"]
+    if not keep.get("replaces") and other.get("replaces"):
+        keep["replaces"] = other["replaces"]
+    other["events"].append(m.make_event(m.MERGED, on=on, at=now, into=keep["id"], by=by))
+    save_case(store, other)
+    before = len(keep["events"])
+    _commit(store, keep, False, policy, on, now)
+    return Recorded(keep, False, tuple(keep["events"][before:]))

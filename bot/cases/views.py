@@ -53,6 +53,25 @@ def case_view(case: dict[str, Any], policy: Policy, today: date) -> dict[str, An
         "next_deadline_display": m.ru_date(nxt[0]) if nxt else "",
         "next_deadline_what": nxt[1] if nxt else None,
         "days_left": (nxt[0] - today).days if nxt else None,
+        # added for stalled renewals, suspension, paper and re-issue (keys are only ever added)
+        "original_on_display": m.ru_date(st.original_on),
+        "paper_on_display": m.ru_date(st.paper_on),
+        "paper_sent_on": _iso(st.paper_sent_on),
+        "paper_sent_on_display": m.ru_date(st.paper_sent_on),
+        "overdue_names": [m.DOCUMENTS[d][1] for d in st.overdue],
+        "outstanding": [{"document": d, "name": m.DOCUMENTS[d][1], "due": _iso(st.due_of(d)),
+                         "due_display": m.ru_date(st.due_of(d)), "overdue": d in st.overdue}
+                        for d in st.missing],
+        "extended": list(st.extended),
+        "suspended_on": _iso(st.suspended_on),
+        "suspended_on_display": m.ru_date(st.suspended_on),
+        "stalled_since": _iso(st.stalled_since),
+        "stalled_since_display": m.ru_date(st.stalled_since),
+        "reissued_on": _iso(st.reissued_on),
+        "existing": st.existing,
+        "cancelled": st.cancelled,
+        "merged_into": st.merged_into,
+        "replaces": case.get("replaces"),
     }
 
 
@@ -83,13 +102,29 @@ def event_line(ev: dict[str, Any]) -> str:
     if ev["kind"] == m.CERTIFICATE_MADE:
         extra.append(f"серийный номер {ev.get('serial')}, действует до "
                      f"{m.ru_date(date.fromisoformat(ev['not_after']))}")
-    if ev.get("not_expected"):  # a certificate issued before the bot: no paper is owed
-        name = next(f"{what}: не ожидается" for kind, what in m.DOCUMENTS.values() if kind == ev["kind"])
-        extra.append("сертификат изготовлен до начала работы бота")
-    elif ev.get("source") == "import":
-        extra.append("учтён при переносе выданных ранее сертификатов")
     if ev["kind"] in m.LETTER_EVENTS:
         extra.append(f"{ev.get('key')} → {ev.get('to')}")
+    if ev["kind"] == m.CERTIFICATE_REISSUED:
+        extra.append(f"серийный номер {ev.get('serial')}, действует до "
+                     f"{m.ru_date(date.fromisoformat(ev['not_after']))}"
+                     + (f"; заменил {ev['previous']}" if ev.get("previous") else ""))
+    if ev["kind"] == m.CERTIFICATE_MADE and ev.get("existing"):
+        extra.append("выпущен до бота, бумажные документы не ведутся")
+    if ev["kind"] == m.DEADLINE_EXTENDED:
+        extra.append(f"{m.DOCUMENTS.get(ev.get('document', ''), ('', ev.get('document')))[1]} — "
+                     f"до {m.ru_date(date.fromisoformat(ev['due']))}")
+    if ev["kind"] == m.MERGED:
+        extra.append(f"в дело {ev.get('into')}")
+    if ev.get("replaces"):
+        extra.append(f"заменяет сертификат {ev['replaces'].get('serial')} (дело {ev['replaces'].get('case')})")
+    if ev.get("merged_from"):
+        extra.append(f"из дела {ev['merged_from']}")
+    if ev.get("early"):
+        extra.append("до изготовления сертификата")
     if ev.get("late"):
         extra.append("с опозданием")
+    if ev.get("reason"):
+        extra.append(f"причина: {ev['reason']}")
+    if ev.get("by"):
+        extra.append(f"оператор: {ev['by']}")
     return f"{on}  {name}" + (f" ({'; '.join(extra)})" if extra else "")

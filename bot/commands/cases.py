@@ -7,8 +7,10 @@ a non-zero exit, leaving the store as it was.
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,12 @@ import click
 from bot import registry as registry_mod
 from bot.cases import model as m
 from bot.cases import service
-from bot.cases.due import certificate_notice
+from bot.cases.due import DueLetter, certificate_notice, change_letters, resume_advised
 from bot.cases.duties import queue_letter
 from bot.cases.pkix import PkixError, read_request
 from bot.cases.policy import Policy, load_policy
 from bot.cases.repo import CaseError, all_cases, get_case
+from bot.cases.service import Recorded
 from bot.cases.views import case_view, event_line, timeline
 from bot.clock import MOSCOW
 from bot.commands import Context, with_context
@@ -83,6 +86,53 @@ def _summary(case: dict[str, Any], policy: Policy, today: date) -> str:
     return line
 
 
+def _default_by() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without passwd entry)
+        return "оператор"
+
+
+def by_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--by: who did it (recorded on the event); the login user by default."""
+    return click.option("--by", "by", default=None,
+                        help="Кто выполнил действие (записывается в дело); по умолчанию — имя входа.")(func)
+
+
+def _by(value: str | None) -> str:
+    text = (value if value is not None else _default_by()).strip()
+    if not text:
+        raise click.ClickException("пустое значение --by: укажите, кто выполнил действие")
+    return text
+
+
+def _begin(ctx: Context, date_: str | None, by: str | None) -> tuple[datetime, Policy, date, str]:
+    """What a recording command starts with: the moment, the policy, the day (--date) and who (--by)."""
+    now = _now(ctx)
+    return now, _policy(ctx), parse_date(date_, "--date", now.date()), _by(by)
+
+
+def _queue(ctx: Context, store: Any, letters: list[DueLetter], now: datetime) -> list[DueLetter]:
+    for letter in letters:
+        queue_letter(store, letter, bot_address=ctx.config.bot.address,
+                     infosec_head=ctx.config.bot.infosec_head, now=now)
+    return letters
+
+
+def _after(ctx: Context, store: Any, rec: Recorded, now: datetime,
+           registry: registry_mod.Registry | None = None) -> list[DueLetter]:
+    """Queue the letters that follow from what `rec` recorded (state changes)."""
+    before = rec.before(_policy(ctx), now.date())
+    letters = change_letters(rec.case, before, rec.added, now, ctx.rules, registry or _registry(ctx))
+    return _queue(ctx, store, letters, now)
+
+
+def _told(letters: list[DueLetter]) -> None:
+    to_org = [x for x in letters if x.recipient == "organisation"]
+    if to_org:
+        click.echo("Организации отправлено письмо: " + "; ".join(x.subject for x in to_org) + ".")
+
+
 class _Run:
     """Open the store, run one transaction, turn CaseError into a Russian click error."""
 
@@ -118,27 +168,40 @@ def request_group() -> None:
 @click.option("--node", default="", help="Идентификатор узла ViPNet (например 0x1A0E000B).")
 @click.option("--date", "date_", default=None, help="Дата получения запроса (ГГГГ-ММ-ДД), по умолчанию сегодня.")
 @click.option("--case", "case_id", default=None, help="Записать в указанное дело (когда подходят несколько).")
+@click.option("--replaces", default=None, metavar="СЕРИЙНЫЙ_НОМЕР|ДЕЛО",
+              help="Сертификат, который заменяет это продление (например, при смене владельца): "
+                   "напоминания о его плановой смене прекращаются.")
+@by_option
 @with_context
-def request_add(ctx: Context, inn: str, owner: str, node: str, date_: str | None, case_id: str | None) -> None:
+def request_add(ctx: Context, inn: str, owner: str, node: str, date_: str | None, case_id: str | None,
+                replaces: str | None, by: str | None) -> None:
     """Записать полученный электронный запрос на сертификат."""
     now = _now(ctx)
     policy, registry = _policy(ctx), _registry(ctx)
     on = parse_date(date_, "--date", now.date())
+    who = _by(by)
     with _Run(ctx) as store:
         rec = service.add_request(store, policy, registry, inn=inn, owner=owner, node=node, on=on, now=now,
-                                  case_id=case_id)
+                                  case_id=case_id, by=who, replaces=replaces)
+        letters = _after(ctx, store, rec, now, registry)
     click.echo(("Открыто новое " if rec.created else "Запрос записан в ") + _summary(rec.case, policy, now.date()))
+    if rec.case.get("replaces"):
+        click.echo(f"Заменяет сертификат {rec.case['replaces']['serial']} (дело {rec.case['replaces']['case']}): "
+                   "напоминания о его плановой смене прекращены.")
+    _told(letters)
 
 
 @request_group.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--date", "date_", default=None, help="Дата получения запросов (ГГГГ-ММ-ДД), по умолчанию сегодня.")
+@by_option
 @with_context
-def request_import(ctx: Context, files: tuple[Path, ...], date_: str | None) -> None:
+def request_import(ctx: Context, files: tuple[Path, ...], date_: str | None, by: str | None) -> None:
     """Загрузить файлы запросов PKCS#10 (DER или PEM, ключи ГОСТ): ИНН и ФИО берутся из запроса."""
     now = _now(ctx)
     policy, registry = _policy(ctx), _registry(ctx)
     on = parse_date(date_, "--date", now.date())
+    who = _by(by)
     parsed = []
     for path in files:
         try:
@@ -158,13 +221,14 @@ def request_import(ctx: Context, files: tuple[Path, ...], date_: str | None) -> 
             details["file"] = path.name
             try:
                 rec = service.add_request(store, policy, registry, inn=subject.inn, owner=subject.owner,
-                                          on=on, now=now, source="file", details=details)
+                                          on=on, now=now, source="file", details=details, by=who)
             except CaseError as exc:
                 raise CaseError(f"{path}: {exc}") from exc
-            results.append((path, rec))
-    for path, rec in results:
+            results.append((path, rec, _after(ctx, store, rec, now, registry)))
+    for path, rec, letters in results:
         click.echo(f"{path.name}: " + ("открыто новое " if rec.created else "записан в ")
                    + _summary(rec.case, policy, now.date()))
+        _told(letters)
 
 
 # --- cert ------------------------------------------------------------------------
@@ -175,9 +239,10 @@ def cert_group() -> None:
 
 
 def _issue(ctx: Context, store: Any, policy: Policy, registry: registry_mod.Registry, case_id: str, *,
-           serial: str, not_after: date, on: date, now: datetime, source: str) -> dict[str, Any]:
+           serial: str, not_after: date, on: date, now: datetime, source: str, by: str | None = None,
+           reissue: bool = False) -> dict[str, Any]:
     rec = service.mark_issued(store, policy, case_id, serial=serial, not_after=not_after, on=on, now=now,
-                              source=source)
+                              source=source, by=by, reissue=reissue)
     letter = certificate_notice(rec.case, ctx.rules, registry, now)
     queue_letter(store, letter, bot_address=ctx.config.bot.address,
                  infosec_head=ctx.config.bot.infosec_head, now=now)
@@ -188,7 +253,9 @@ def _print_issued(case: dict[str, Any], policy: Policy, today: date) -> None:
     v = case_view(case, policy, today)
     click.echo(f"Сертификат {v['serial']} отмечен изготовленным {v['made_on_display']}: "
                f"дело {v['id']}, {v['organisation']}, владелец {v['owner']}.")
-    click.echo(f"Организации отправлено уведомление. Оригинал заявки — до {v['original_due_display']}, "
+    original = (f"оригинал заявки получен {v['original_on_display']}" if v["original_on"]
+                else f"Оригинал заявки — до {v['original_due_display']}")
+    click.echo(f"Организации отправлено уведомление. {original[0].upper()}{original[1:]}, "
                f"подписанный сертификат — до {v['paper_due_display']}.")
 
 
@@ -197,16 +264,26 @@ def _print_issued(case: dict[str, Any], policy: Policy, today: date) -> None:
 @click.option("--serial", required=True, help="Серийный номер сертификата.")
 @click.option("--not-after", "not_after", required=True, help="Срок действия до (ГГГГ-ММ-ДД).")
 @click.option("--date", "date_", default=None, help="Дата изготовления (ГГГГ-ММ-ДД), по умолчанию сегодня.")
+@click.option("--reissue", is_flag=True,
+              help="Сертификат изготовлен повторно (новый серийный номер) — например, после ошибки в первом.")
+@by_option
 @with_context
-def cert_issued(ctx: Context, case_id: str, serial: str, not_after: str, date_: str | None) -> None:
+def cert_issued(ctx: Context, case_id: str, serial: str, not_after: str, date_: str | None, reissue: bool,
+                by: str | None) -> None:
     """Отметить, что сертификат изготовлен, и уведомить организацию."""
     now = _now(ctx)
     policy, registry = _policy(ctx), _registry(ctx)
     on = parse_date(date_, "--date", now.date())
     until = parse_date(not_after, "--not-after", now.date(), future_ok=True)
+    who = _by(by)
     with _Run(ctx) as store:
         case = _issue(ctx, store, policy, registry, case_id, serial=serial, not_after=until, on=on, now=now,
-                      source="operator")
+                      source="operator", by=who, reissue=reissue)
+    if reissue:
+        v = case_view(case, policy, now.date())
+        click.echo(f"Дело {v['id']}: записан повторно изготовленный сертификат {v['serial']} "
+                   f"(действует до {v['not_after_display']}); организации отправлено уведомление.")
+        return
     _print_issued(case, policy, now.date())
 
 
@@ -217,77 +294,109 @@ def paper_group() -> None:
     """Бумажные документы: оригинал заявки и подписанный экземпляр сертификата."""
 
 
-def _paper(ctx: Context, case_id: str, document: str, date_: str | None) -> None:
-    now = _now(ctx)
-    policy = _policy(ctx)
-    on = parse_date(date_, "--date", now.date())
+def _paper(ctx: Context, case_id: str, document: str, date_: str | None, by: str | None) -> None:
+    now, policy, on, who = _begin(ctx, date_, by)
     with _Run(ctx) as store:
-        rec = service.mark_paper(store, policy, case_id, document, on=on, now=now)
+        rec = service.mark_paper(store, policy, case_id, document, on=on, now=now, by=who)
+        letters = _after(ctx, store, rec, now)
+    before = rec.before(policy, now.date())
     st = m.derive(rec.case, policy, now.date())
     name = m.DOCUMENTS[document][1]
+    main = rec.added[0] if rec.added else {}
     click.echo(f"Дело {rec.case['id']}: {name} получен {m.ru_date(on)}"
-               + (" (с опозданием)." if rec.added and rec.added[0].get("late") else "."))
+               + (" (с опозданием)." if main.get("late") else
+                  " (до изготовления сертификата)." if main.get("early") else "."))
     if st.suspended:
-        if st.missing:
-            names = ", ".join(m.DOCUMENTS[d][1] for d in st.missing)
-            click.echo(f"Сертификат приостановлен; ещё не получено: {names}.")
+        names = ", ".join(m.DOCUMENTS[d][1] for d in st.missing)
+        if st.missing and resume_advised(before, st, document):
+            click.echo(f"Просроченных документов больше нет (срок ещё не наступил: {names}). Возобновите "
+                       "действие сертификата в программе УЦ ViPNet сейчас и выполните: "
+                       f"vipnet-cert-bot resume {rec.case['id']}")
+        elif st.missing:
+            overdue = ", ".join(m.DOCUMENTS[d][1] for d in st.overdue)
+            click.echo(f"Сертификат приостановлен; ещё не получено: {names}"
+                       + (f" (срок истёк: {overdue})." if overdue else "."))
         else:
             click.echo("Все документы получены. Возобновите действие сертификата в программе УЦ ViPNet "
                        f"и выполните: vipnet-cert-bot resume {rec.case['id']}")
     elif st.closed:
         click.echo("Все документы получены, дело закрыто.")
+    _told(letters)
 
 
 @paper_group.command("original")
 @click.argument("case_id", metavar="ДЕЛО")
 @click.option("--date", "date_", default=None, help="Дата получения (ГГГГ-ММ-ДД), по умолчанию сегодня.")
+@by_option
 @with_context
-def paper_original(ctx: Context, case_id: str, date_: str | None) -> None:
-    """Отметить получение оригинала заявки."""
-    _paper(ctx, case_id, m.ORIGINAL, date_)
+def paper_original(ctx: Context, case_id: str, date_: str | None, by: str | None) -> None:
+    """Отметить получение оригинала заявки (в любое время, также до изготовления сертификата)."""
+    _paper(ctx, case_id, m.ORIGINAL, date_, by)
 
 
 @paper_group.command("certificate")
 @click.argument("case_id", metavar="ДЕЛО")
 @click.option("--date", "date_", default=None, help="Дата получения (ГГГГ-ММ-ДД), по умолчанию сегодня.")
+@by_option
 @with_context
-def paper_certificate(ctx: Context, case_id: str, date_: str | None) -> None:
+def paper_certificate(ctx: Context, case_id: str, date_: str | None, by: str | None) -> None:
     """Отметить получение подписанного экземпляра сертификата."""
-    _paper(ctx, case_id, m.PAPER_CERTIFICATE, date_)
+    _paper(ctx, case_id, m.PAPER_CERTIFICATE, date_, by)
+
+
+@paper_group.command("sent")
+@click.argument("case_id", metavar="ДЕЛО")
+@click.option("--date", "date_", default=None, help="Дата отправки (ГГГГ-ММ-ДД), по умолчанию сегодня.")
+@by_option
+@with_context
+def paper_sent(ctx: Context, case_id: str, date_: str | None, by: str | None) -> None:
+    """Отметить отправку организации сертификата на бумажном носителе (2 экземпляра)."""
+    now, policy, on, who = _begin(ctx, date_, by)
+    with _Run(ctx) as store:
+        rec = service.mark_paper_sent(store, policy, case_id, on=on, now=now, by=who)
+    v = case_view(rec.case, policy, now.date())
+    click.echo(f"Дело {v['id']}: сертификат на бумажном носителе отправлен {m.ru_date(on)}; "
+               f"подписанный экземпляр — до {v['paper_due_display']}.")
 
 
 # --- suspend / resume ------------------------------------------------------------
 
 @click.command("suspend")
 @click.argument("case_id", metavar="ДЕЛО")
+@click.option("--date", "date_", default=None, help="Дата приостановки (ГГГГ-ММ-ДД), по умолчанию сегодня.")
+@by_option
 @with_context
-def suspend(ctx: Context, case_id: str) -> None:
-    """Записать, что сертификат приостановлен в программе УЦ."""
-    now = _now(ctx)
-    policy = _policy(ctx)
+def suspend(ctx: Context, case_id: str, date_: str | None, by: str | None) -> None:
+    """Записать, что сертификат приостановлен в программе УЦ; организации сообщается."""
+    now, policy, on, who = _begin(ctx, date_, by)
     with _Run(ctx) as store:
-        rec = service.suspend(store, policy, case_id, on=now.date(), now=now)
-    click.echo(f"Дело {rec.case['id']}: сертификат отмечен приостановленным {m.ru_date(now.date())}. "
+        rec = service.suspend(store, policy, case_id, on=on, now=now, by=who)
+        letters = _after(ctx, store, rec, now)
+    click.echo(f"Дело {rec.case['id']}: сертификат отмечен приостановленным {m.ru_date(on)}. "
                f"Когда документы поступят: vipnet-cert-bot paper original|certificate {rec.case['id']}, "
                f"затем vipnet-cert-bot resume {rec.case['id']}")
+    _told(letters)
 
 
 @click.command("resume")
 @click.argument("case_id", metavar="ДЕЛО")
+@click.option("--date", "date_", default=None, help="Дата возобновления (ГГГГ-ММ-ДД), по умолчанию сегодня.")
+@by_option
 @with_context
-def resume(ctx: Context, case_id: str) -> None:
-    """Записать, что действие сертификата возобновлено в программе УЦ."""
-    now = _now(ctx)
-    policy = _policy(ctx)
+def resume(ctx: Context, case_id: str, date_: str | None, by: str | None) -> None:
+    """Записать, что действие сертификата возобновлено в программе УЦ; организации сообщается."""
+    now, policy, on, who = _begin(ctx, date_, by)
     with _Run(ctx) as store:
-        rec = service.resume(store, policy, case_id, on=now.date(), now=now)
+        rec = service.resume(store, policy, case_id, on=on, now=now, by=who)
+        letters = _after(ctx, store, rec, now)
     st = m.derive(rec.case, policy, now.date())
-    click.echo(f"Дело {rec.case['id']}: действие сертификата возобновлено {m.ru_date(now.date())}.")
+    click.echo(f"Дело {rec.case['id']}: действие сертификата возобновлено {m.ru_date(on)}.")
     if st.closed:
         click.echo("Все документы получены, дело закрыто.")
     elif st.missing:
         names = ", ".join(m.DOCUMENTS[d][1] for d in st.missing)
         click.echo(f"Внимание: ещё не получено: {names}.")
+    _told(letters)
 
 
 # --- views -----------------------------------------------------------------------
@@ -329,7 +438,39 @@ def cases_cmd(ctx: Context, state: str | None, as_json: bool) -> None:
         click.echo("  ".join(cell[:45].ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
 
 
-@click.command("case")
+class _CaseGroup(click.Group):
+    """`case ДЕЛО` shows a case; `case close|cancel|extend|merge …` act on it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = list(args)
+        skip = False
+        for i, arg in enumerate(args):
+            if skip:
+                skip = False
+                continue
+            if arg == "--config":
+                skip = True
+                continue
+            if arg.startswith("-"):
+                continue
+            if arg in self.commands:
+                args.insert(0, args.pop(i))
+            else:
+                args.insert(0, "show")
+            break
+        else:  # no command (`case --help`): the group itself takes no --config
+            if "--config" in args:
+                at = args.index("--config")
+                del args[at:at + 2]
+        return super().parse_args(ctx, args)
+
+
+@click.group("case", cls=_CaseGroup)
+def case_group() -> None:
+    """Дело: просмотр (case ДЕЛО [--json]) и действия оператора (close, cancel, extend, merge)."""
+
+
+@case_group.command("show")
 @click.argument("case_id", metavar="ДЕЛО")
 @click.option("--json", "as_json", is_flag=True, help="Вывести JSON (стабильный формат для скриптов).")
 @with_context
@@ -355,7 +496,10 @@ def case_cmd(ctx: Context, case_id: str, as_json: bool) -> None:
         return
     click.echo(f"Дело {view['id']}: {view['organisation']} (ИНН {view['inn']})")
     click.echo(f"Владелец: {view['owner'] or '—'}" + (f", узел {view['node']}" if view["node"] else ""))
-    click.echo(f"Состояние: {view['state_name']}")
+    click.echo(f"Состояние: {view['state_name']}"
+               + (f" (объединено с делом {view['merged_into']})" if view["merged_into"] else ""))
+    if view["replaces"]:
+        click.echo(f"Заменяет сертификат {view['replaces'].get('serial')} (дело {view['replaces'].get('case')})")
     if view["next_deadline"]:
         click.echo(f"Ближайший срок: {view['next_deadline_what']} — {view['next_deadline_display']} "
                    f"(осталось дней: {view['days_left']})")
@@ -364,4 +508,83 @@ def case_cmd(ctx: Context, case_id: str, as_json: bool) -> None:
         click.echo("  " + event_line(ev))
 
 
-COMMANDS = [request_group, cert_group, paper_group, suspend, resume, cases_cmd, case_cmd]
+def _reason(value: str) -> str:
+    if not value.strip():
+        raise click.ClickException("не указана причина (--reason)")
+    return value.strip()
+
+
+def _end(ctx: Context, case_id: str, reason: str, date_: str | None, by: str | None, op: Any, done: str) -> None:
+    now, policy, on, who = _begin(ctx, date_, by)
+    text = _reason(reason)
+    with _Run(ctx) as store:
+        rec = op(store, policy, case_id, reason=text, on=on, now=now, by=who)
+    click.echo(f"Дело {rec.case['id']} {done} {m.ru_date(on)}: {text}.")
+
+
+def _ending_command(name: str, op: Any, done: str, reason_help: str, summary: str) -> click.Command:
+    """`case close` and `case cancel`: the same arguments, another service operation."""
+
+    @case_group.command(name, help=summary)
+    @click.argument("case_id", metavar="ДЕЛО")
+    @click.option("--reason", required=True, help=reason_help)
+    @click.option("--date", "date_", default=None, help="Дата (ГГГГ-ММ-ДД), по умолчанию сегодня.")
+    @by_option
+    @with_context
+    def command(ctx: Context, case_id: str, reason: str, date_: str | None, by: str | None) -> None:
+        _end(ctx, case_id, reason, date_, by, op, done)
+
+    return command
+
+
+case_close = _ending_command(
+    "close", service.close, "закрыто", "Почему дело закрывается (записывается в дело).",
+    "Закрыть дело: больше ничего не ожидается (напоминания о плановой смене сертификата остаются).")
+case_cancel = _ending_command(
+    "cancel", service.cancel, "отменено", "Почему дело отменяется (записывается в дело).",
+    "Отменить дело: никаких писем по нему, в сводке его нет, напоминаний о смене сертификата нет.")
+
+
+@case_group.command("extend")
+@click.argument("case_id", metavar="ДЕЛО")
+@click.option("--original", "original", default=None, metavar="ДАТА", help="Новый срок оригинала заявки.")
+@click.option("--certificate", "certificate", default=None, metavar="ДАТА",
+              help="Новый срок подписанного экземпляра сертификата.")
+@click.option("--reason", required=True, help="Почему срок продлён (записывается в дело).")
+@by_option
+@with_context
+def case_extend(ctx: Context, case_id: str, original: str | None, certificate: str | None, reason: str,
+                by: str | None) -> None:
+    """Продлить срок предоставления бумажного документа (напоминания пойдут к новому сроку)."""
+    now = _now(ctx)
+    policy = _policy(ctx)
+    if (original is None) == (certificate is None):
+        raise click.ClickException("укажите один документ: --original ДАТА или --certificate ДАТА")
+    document = m.ORIGINAL if original is not None else m.PAPER_CERTIFICATE
+    option = "--original" if original is not None else "--certificate"
+    due = parse_date(original or certificate, option, now.date(), future_ok=True)
+    text, who = _reason(reason), _by(by)
+    with _Run(ctx) as store:
+        rec = service.extend(store, policy, case_id, document, due=due, reason=text, on=now.date(), now=now,
+                             by=who)
+    click.echo(f"Дело {rec.case['id']}: срок — {m.DOCUMENTS[document][1]} — продлён до {m.ru_date(due)}: {text}.")
+
+
+@case_group.command("merge")
+@click.argument("keep_id", metavar="ДЕЛО")
+@click.argument("other_id", metavar="ВТОРОЕ_ДЕЛО")
+@by_option
+@with_context
+def case_merge(ctx: Context, keep_id: str, other_id: str, by: str | None) -> None:
+    """Объединить два дела одного продления: события второго переносятся в первое, второе отменяется."""
+    now = _now(ctx)
+    policy = _policy(ctx)
+    who = _by(by)
+    with _Run(ctx) as store:
+        rec = service.merge(store, policy, keep_id, other_id, on=now.date(), now=now, by=who)
+        letters = _after(ctx, store, rec, now)
+    click.echo(f"Дело {other_id.strip()} объединено с делом {rec.case['id']}. " + _summary(rec.case, policy, now.date()))
+    _told(letters)
+
+
+COMMANDS = [request_group, cert_group, paper_group, suspend, resume, cases_cmd, case_group]

@@ -318,23 +318,17 @@ def _overdue(views: list[dict[str, Any]], today: date) -> Section:
                    note="После приостановки отметьте её: vipnet-cert-bot suspend ДЕЛО.")
 
 
-def _superseded(case: Mapping[str, Any], cases: Sequence[Mapping[str, Any]], accept: int) -> bool:
-    from bot.cases.matching import name_score
-
-    return any(o.get("id") != case.get("id") and o.get("inn") == case.get("inn")
-               and str(o.get("opened_at", "")) > str(case.get("opened_at", ""))
-               and name_score(o.get("owner"), case.get("owner")) >= accept for o in cases)
-
-
 def _expiring(cases: Sequence[Mapping[str, Any]], views: list[dict[str, Any]], today: date,
-              days: int, accept: int) -> Section:
+              days: int, policy: Policy) -> Section:
+    from bot.cases.renewal import rotation_ended
+
     rows = []
     for case, v in zip(cases, views, strict=True):
-        if not v["not_after"] or v["suspended"]:
+        if not v["not_after"] or v["suspended"] or v.get("cancelled"):
             continue
         not_after = date.fromisoformat(v["not_after"])
         left = (not_after - today).days
-        if not 0 <= left <= days or _superseded(case, cases, accept):
+        if not 0 <= left <= days or rotation_ended(case, cases, policy, today):
             continue
         level = TODAY if left <= 7 else SOON
         rows.append((v["not_after"], Row((v["organisation"], v["owner"] or "—", v["serial"] or "—",
@@ -342,7 +336,89 @@ def _expiring(cases: Sequence[Mapping[str, Any]], views: list[dict[str, Any]], t
     rows.sort(key=lambda item: item[0])
     return Section("expiring", f"Сертификаты истекают в ближайшие {plural_days(days)}",
                    ("Организация", "Владелец сертификата", "Серийный номер", "Действует до", "Осталось"),
-                   tuple(r for _, r in rows), note="Организациям напоминает бот; новой заявки ещё нет.")
+                   tuple(r for _, r in rows),
+                   note="Организациям напоминает бот; новой заявки с полным набором документов ещё нет.")
+
+
+# -- stalled renewals, suspended and expired certificates (issue 12) -------------------
+STALLED_WHAT = {
+    m.WAITING_FOR_SCAN: "скан заявки",
+    m.SCAN_DEFECTIVE: "исправленный скан заявки",
+}
+
+
+def _stalled(cases: Sequence[Mapping[str, Any]], views: list[dict[str, Any]], policy: Policy, today: date,
+             soon_days: int) -> Section:
+    """Renewals waiting for the organisation's scan (none yet, or a rejected one): every day until it comes."""
+    from bot.cases.renewal import replaced_certificate
+
+    rows = []
+    for case, v in zip(cases, views, strict=True):
+        if v["state"] not in STALLED_WHAT or not v["stalled_since"]:
+            continue
+        st = m.derive(dict(case), policy, today)
+        since = date.fromisoformat(v["stalled_since"])
+        what = STALLED_WHAT[v["state"]] + ("" if st.request_on else " и электронный запрос")
+        waited = policy.calendar.working_days_in(since + timedelta(days=i + 1) for i in range((today - since).days))
+        sent = sum(1 for k in st.letter_keys if k.startswith(f"stalled:{v['state']}:{v['stalled_since']}:"))
+        old = replaced_certificate(case, cases, policy, today)
+        level, expires = "", "—"
+        if old is not None:
+            left = (old.not_after - today).days
+            expires = f"{m.ru_date(old.not_after)} ({old.serial})"
+            level = OVERDUE if left < 0 else TODAY if left <= 7 else SOON if left <= soon_days else ""
+        rows.append((v["stalled_since"], Row((v["id"], v["organisation"], v["owner"] or "—", what,
+                                              v["stalled_since_display"], f"{waited} раб.", str(sent), expires),
+                                             level=level)))
+    rows.sort(key=lambda item: item[0])
+    return Section("stalled", "Заявки без движения: ждём организацию",
+                   ("Дело", "Организация", "Владелец сертификата", "Ждём", "С", "Дней (рабочих)",
+                    "Напоминаний", "Текущий сертификат истекает"), tuple(r for _, r in rows),
+                   note="Организациям напоминает бот по графику rules/policy.toml [stalled]. Если продление не нужно: "
+                        "vipnet-cert-bot case cancel ДЕЛО --reason «…».")
+
+
+def _suspended(views: list[dict[str, Any]]) -> Section:
+    """Suspended certificates: what is missing; resume at once when nothing overdue is left."""
+    rows = []
+    for v in views:
+        if v["state"] != m.SUSPENDED_STATE:
+            continue
+        missing = "; ".join(f"{d['name']} — {'срок истёк ' if d['overdue'] else 'до '}{d['due_display']}"
+                            for d in v["outstanding"]) or "—"
+        if v["overdue"]:
+            action, level = "ждём документы; обмен заблокирован", OVERDUE
+        else:
+            action, level = f"возобновить сейчас: vipnet-cert-bot resume {v['id']}", TODAY
+        rows.append(Row((v["id"], v["organisation"], v["owner"] or "—", v["serial"] or "—",
+                         v["suspended_on_display"] or "—", missing, action), level=level))
+    return Section("suspended", "Сертификаты приостановлены",
+                   ("Дело", "Организация", "Владелец сертификата", "Серийный номер", "Приостановлен",
+                    "Не получено", "Действие"), tuple(rows))
+
+
+def _expired(cases: Sequence[Mapping[str, Any]], views: list[dict[str, Any]], policy: Policy,
+             today: date) -> Section:
+    """Certificates past their validity that no renewal with a full set replaces."""
+    from bot.cases.renewal import rotation_ended, stalled_renewal
+
+    rows = []
+    for case, v in zip(cases, views, strict=True):
+        if not v["not_after"] or v.get("cancelled"):
+            continue
+        not_after = date.fromisoformat(v["not_after"])
+        if not_after >= today or rotation_ended(case, cases, policy, today):
+            continue
+        stalled = stalled_renewal(case, cases, policy, today)
+        renewal = f"дело {stalled[0]['id']}: {m.STATE_NAMES[stalled[1].state]}" if stalled else "нет"
+        rows.append((v["not_after"], Row((v["organisation"], v["owner"] or "—", v["serial"] or "—",
+                                          v["not_after_display"], plural_days((today - not_after).days), renewal),
+                                         level=OVERDUE)))
+    rows.sort(key=lambda item: item[0])
+    return Section("expired", "Сертификаты истекли, нового нет",
+                   ("Организация", "Владелец сертификата", "Серийный номер", "Действовал до", "Истёк",
+                    "Продление"), tuple(r for _, r in rows),
+                   note="Если сертификат больше не нужен: vipnet-cert-bot case cancel ДЕЛО --reason «…».")
 
 
 def _review(state: State, since: datetime, now: datetime) -> Section:
@@ -405,12 +481,15 @@ def compose(state: State, *, now: datetime, since: datetime, policy: Policy, set
     views = [case_view(dict(c), policy, today) for c in cases]
     candidates = [
         _overdue(views, today),
+        _suspended(views),
+        _expired(cases, views, policy, today),
         _full_set(views, today, policy),
         _rejected(state, since, now, defect_text or {}),
         _review(state, since, now),
+        _stalled(cases, views, policy, today, settings.expiring_days),
         _waiting_request(cases, views, policy, today),
         _paper(views, today, settings.paper_soon_days),
-        _expiring(cases, views, today, settings.expiring_days, policy.match_accept),
+        _expiring(cases, views, today, settings.expiring_days, policy),
         _new_cases(state, views, since, now),
         _new_letters(state, since, now),
     ]

@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.rules import Rules
 from bot.store import Store
 from tests.cases import gostfiles as g
-from tests.cases.conftest import INN_A, INN_UNKNOWN, OGRN_A, at
+from tests.cases.conftest import INN_A, INN_B, INN_UNKNOWN, OGRN_A, at
 
 
 class Bot:
@@ -99,9 +99,17 @@ def test_a_whole_renewal_from_the_command_line(bot: Bot, rules: Rules, registry,
     assert "закрыто" in out
     data = json.loads(ok(bot("case", "2026-0001", "--json", now="2026-06-03T12:00")))
     assert data["state"] == "closed"
-    assert [e["kind"] for e in data["events"]] == [
-        "request_received", "scan_received", "full_set", "certificate_made", "notice_sent",
-        "original_received", "suspended", "certificate_received", "resumed", "closed"]
+    # each paper document, the suspension and the resumption are now told to the organisation, and
+    # the InfoSec head is advised to resume once the overdue document is in (issue 12)
+    assert [(e["kind"], e.get("key")) for e in data["events"]] == [
+        ("request_received", None), ("scan_received", None), ("full_set", None), ("certificate_made", None),
+        ("notice_sent", "made:7F01"), ("original_received", None), ("notice_sent", "received:original"),
+        ("suspended", None), ("notice_sent", "suspended:1"), ("certificate_received", None),
+        ("notice_sent", "received:certificate"), ("alert_sent", "resume:1"), ("resumed", None),
+        ("closed", None), ("notice_sent", "resumed:1")]
+    assert all(e.get("by") for e in data["events"] if e["kind"] in (
+        "request_received", "certificate_made", "original_received", "suspended", "certificate_received",
+        "resumed"))
     text = ok(bot("case", "2026-0001", now="2026-06-03T12:00"))
     assert "сертификат приостановлен" in text and "03.06.2026" in text
     # the view at an earlier simulated date tells that day's truth
@@ -172,7 +180,6 @@ BAD = [
     (("cert", "import", "/nonexistent.cer"), "не найдены"),
     (("paper", "original", "2099-0001"), "не найдено"),
     (("paper", "original", "{case}", "--date", "2026/04/01"), "неверная дата"),
-    (("paper", "original", "{case}"), "ещё не изготовлен"),
     (("paper", "certificate", "2099-0001"), "не найдено"),
     (("paper", "certificate", "{case}"), "ещё не изготовлен"),
     (("suspend", "2099-0001"), "не найдено"),
@@ -180,6 +187,21 @@ BAD = [
     (("resume", "2099-0001"), "не найдено"),
     (("resume", "{case}"), "не приостановлен"),
     (("case", "2099-0001"), "не найдено"),
+    (("paper", "sent", "{case}"), "ещё не изготовлен"),
+    (("paper", "sent", "{case}", "--date", "1.1"), "неверная дата"),
+    (("case", "close", "{case}", "--reason", " "), "причина"),
+    (("case", "cancel", "2099-0001", "--reason", "дубль"), "не найдено"),
+    (("case", "extend", "{case}", "--reason", "почта"), "укажите один документ"),
+    (("case", "extend", "{case}", "--original", "2026-13-01", "--reason", "почта"), "неверная дата"),
+    (("case", "extend", "{case}", "--original", "2026-06-01", "--reason", "почта"), "ещё не изготовлен"),
+    (("case", "merge", "{case}", "{case}"), "с самим собой"),
+    (("case", "merge", "{case}", "2099-0001"), "не найдено"),
+    (("request", "add", "--inn", INN_A, "--owner", "Иванов И. И.", "--replaces", "NOPE"), "не найдены"),
+    (("request", "add", "--inn", INN_A, "--owner", "Иванов И. И.", "--replaces", "{case}"), "не изготовлен"),
+    (("request", "add", "--inn", INN_A, "--owner", "Иванов И. И.", "--by", " "), "--by"),
+    (("suspend", "{case}", "--date", "2030-01-01"), "ещё не наступила"),
+    (("resume", "{case}", "--date", "31.31.2026"), "неверная дата"),
+    (("cert", "issued", "{case}", "--serial", "1", "--not-after", "2027-01-01", "--reissue"), "ещё не изготовлен"),
 ]
 
 
@@ -218,3 +240,42 @@ def test_paper_twice_is_refused(bot: Bot, rules: Rules, registry) -> None:
     result = bot("cert", "issued", "2026-0001", "--serial", "2", "--not-after", "2027-04-29", now="2026-04-30T11:00")
     assert result.exit_code != 0 and "уже отмечен" in result.output
     assert bot.snapshot() == before
+
+
+def test_operator_commands_of_issue_12(bot: Bot, rules: Rules, registry) -> None:
+    ok(bot("request", "add", "--inn", INN_A, "--owner", "Иванов Иван Иванович", "--by", "prishva",
+           now="2026-04-28T10:00"))
+    out = ok(bot("paper", "original", "2026-0001", "--by", "prishva", now="2026-04-28T11:00"))
+    assert "до изготовления сертификата" in out and "Организации отправлено письмо" in out
+    bot.scan(rules, registry, "2026-0001", "2026-04-28 12:00")
+    ok(bot("cert", "issued", "2026-0001", "--serial", "7F01", "--not-after", "2027-04-29", now="2026-04-29T10:00"))
+    result = bot("cert", "issued", "2026-0001", "--serial", "7F02", "--not-after", "2027-04-29",
+                 now="2026-04-29T11:00")
+    assert result.exit_code != 0 and "--reissue" in result.output
+    out = ok(bot("cert", "issued", "2026-0001", "--serial", "7F02", "--not-after", "2027-04-30", "--reissue",
+                 now="2026-04-29T11:00"))
+    assert "повторно" in out and "7F02" in out
+    assert bot.outbox()[-1]["ref"] == "case:2026-0001:made:7F02"
+    out = ok(bot("paper", "sent", "2026-0001", "--date", "30.04.2026", now="2026-04-30T10:00"))
+    assert "30.04.2026" in out
+    out = ok(bot("case", "extend", "2026-0001", "--certificate", "2026-06-15", "--reason", "почта задержала",
+                 now="2026-05-20T10:00"))
+    assert "15.06.2026" in out
+    ok(bot("suspend", "2026-0001", "--date", "2026-06-16", now="2026-06-17T10:00"))
+    out = ok(bot("resume", "2026-0001", "--date", "17.06.2026", now="2026-06-17T11:00"))
+    assert "возобновлено 17.06.2026" in out and "Организации отправлено письмо" in out
+    ok(bot("request", "add", "--inn", INN_A, "--owner", "Смирнова Ольга Петровна", "--replaces", "7F02",
+           now="2026-06-17T12:00"))
+    out = ok(bot("case", "2026-0002", now="2026-06-17T12:30"))
+    assert "Заменяет сертификат 7F02 (дело 2026-0001)" in out
+    ok(bot("request", "add", "--inn", INN_A, "--owner", "Смирнова Ольга Петровна", "--case", "2026-0002",
+           now="2026-06-17T12:40"))
+    ok(bot("request", "add", "--inn", INN_B, "--owner", "Петров Пётр Петрович", now="2026-06-17T13:00"))
+    out = ok(bot("case", "cancel", "2026-0003", "--reason", "открыто по ошибке", now="2026-06-17T13:10"))
+    assert "отменено" in out
+    data = json.loads(ok(bot("case", "2026-0003", "--json", now="2026-06-17T13:20")))
+    assert data["state"] == "cancelled" and data["events"][-1]["reason"] == "открыто по ошибке"
+    kinds = [e["kind"] for e in json.loads(ok(bot("case", "2026-0001", "--json", now="2026-06-17T13:30")))["events"]]
+    for kind in ("certificate_reissued", "paper_sent", "deadline_extended", "suspended", "resumed"):
+        assert kind in kinds
+    assert "close" in ok(bot("case", "--help")) and "merge" in ok(bot("case", "--help"))

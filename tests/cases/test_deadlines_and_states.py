@@ -119,7 +119,7 @@ def test_operations_out_of_order_are_refused(store: Store, policy: Policy, regis
         if op == "issue_early":
             service.mark_issued(store, policy, cid, serial="1", not_after=date(2027, 1, 1), on=now.date(), now=now)
         elif op == "paper_early":
-            service.mark_paper(store, policy, cid, m.ORIGINAL, on=now.date(), now=now)
+            service.mark_paper(store, policy, cid, m.PAPER_CERTIFICATE, on=now.date(), now=now)
         elif op == "suspend_early":
             service.suspend(store, policy, cid, on=now.date(), now=now)
         else:

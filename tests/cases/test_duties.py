@@ -59,8 +59,8 @@ def test_reminders_on_working_days_only_each_once_then_warning_and_action_item(
     refs = [ref for _, ref in sent]
     assert len(refs) == len(set(refs))
     by_key = {ref.split(":", 2)[2]: when for when, ref in sent}
-    # 02.05 (3 days before 05.05) is a day off, and by the next working day (04.05) the 1-day stage is due
-    assert "paper:original:3" not in by_key
+    # offsets count working days: 3 working days before 05.05 is 29.04 (1-3 May are days off)
+    assert by_key["paper:original:3"] == at("2026-04-29 09:00")
     assert by_key["paper:original:1"] == at("2026-05-04 09:00")
     assert by_key["paper:original:0"] == at("2026-05-05 09:00")
     assert "overdue:original" not in by_key     # received on the day
@@ -177,5 +177,13 @@ def test_rotation_stops_when_a_new_renewal_starts(store: Store, rules: Rules, po
         service.mark_paper(store, policy, cid, m.ORIGINAL, on=date(2025, 6, 3), now=at("2025-06-03 10:00"))
         service.mark_paper(store, policy, cid, m.PAPER_CERTIFICATE, on=date(2025, 6, 3), now=at("2025-06-03 10:00"))
         now = at("2026-05-10 10:00")
-        service.add_request(store, policy, registry, inn=INN_A, owner="ИВАНОВ И.И.", on=now.date(), now=now)
-    assert due_letters(service.all_cases(store), at("2026-06-08 10:00"), rules, registry) == []
+        rec = service.add_request(store, policy, registry, inn=INN_A, owner="ИВАНОВ И.И.", on=now.date(), now=now)
+    # a renewal without its full set does not silence the rotation reminders (issue 12: silent expiry)
+    keys = [(d.case_id, d.key) for d in due_letters(service.all_cases(store), at("2026-06-08 10:00"), rules,
+                                                     registry)]
+    assert (cid, "rotation:7F01:7") in keys
+    with store.transaction():
+        service.record_scan(store, policy, rec.case, registry.by_inn(INN_A), verdict="complete", fields={},
+                            on=date(2026, 5, 12), now=at("2026-05-12 10:00"), letter={})
+    assert [d for d in due_letters(service.all_cases(store), at("2026-06-08 10:00"), rules, registry)
+            if d.case_id == cid] == []

@@ -69,8 +69,9 @@ def test_request_scan_certificate_reminders_late_paper_suspension_resumed_closed
         ("30.04 15:00", "made:7F01"),                 # the notice goes at once
         ("04.05 09:00", "paper:original:3"),          # original due 07.05
         ("06.05 09:00", "paper:original:1"),          # received 06.05 10:00: no more about it
-        ("29.05 09:00", "paper:certificate:3"),       # certificate due 30.05 (Sat) -> 01.06
-        ("01.06 09:00", "paper:certificate:0"),       # 31.05 (1 day before) is Sunday: the day itself follows
+        ("27.05 09:00", "paper:certificate:3"),       # certificate due 30.05 (Sat) -> 01.06; 3 working days before
+        ("29.05 09:00", "paper:certificate:1"),       # offsets count working days: Friday is 1 before Monday
+        ("01.06 09:00", "paper:certificate:0"),
         ("02.06 09:00", "overdue:certificate"),       # warning to the organisation
         ("02.06 09:00", "suspend:certificate"),       # action item to the InfoSec head
     ], got

@@ -32,3 +32,20 @@ def test_folder_import(tmp_path: Path, store, rules, registry) -> None:
     # a second round finds nothing new
     assert import_folder(store, rules, registry, folder, bot_address=BOT, infosec_head=HEAD,
                          now=at("2026-04-27T10:01")) == []
+
+
+def test_a_request_completing_the_set_is_told(tmp_path: Path, store, rules, registry) -> None:
+    from bot.cases import service
+    from bot.cases.policy import load_policy
+
+    now = at("2026-04-27T10:00")
+    with store.transaction():
+        service.record_scan(store, load_policy(rules), None, registry.by_inn(INN_A), verdict="complete",
+                            fields={"owner_name": "Иванов Иван Иванович"}, on=now.date(), now=now, letter={})
+    folder = tmp_path / "requests"
+    folder.mkdir()
+    (folder / "good.req").write_bytes(pem(request_der(subject_attrs(cn="Иванов Иван Иванович", inn_le=INN_A)),
+                                          "CERTIFICATE REQUEST"))
+    import_folder(store, rules, registry, folder, bot_address=BOT, infosec_head=HEAD, now=at("2026-04-28T10:00"))
+    (letter,) = store.outbox.all()
+    assert letter["to"] == ["mo-a@a.example"] and letter["ref"].endswith(":fullset")

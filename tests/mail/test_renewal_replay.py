@@ -118,6 +118,8 @@ def test_whole_renewal_on_a_moving_clock(tmp_path: Path, dovecot, smtp_server, r
             clock.set(at("2026-05-29", "16:00"))
             cli("suspend", case_id)
             assert state()["state"] == "suspended"
+            (told,) = bot_round()  # the organisation is told of the suspension at once (issue 12)
+            assert "приостановлено" in told.text
         if day == date(2026, 6, 2):
             clock.set(at("2026-06-02", "12:00"))
             out = cli("paper", "certificate", case_id)
@@ -145,8 +147,10 @@ def test_whole_renewal_on_a_moving_clock(tmp_path: Path, dovecot, smtp_server, r
     warnings = [d for d, _, s in to_org if s.startswith("ВНИМАНИЕ")]
     assert warnings == ["2026-05-29"]
     assert any("ЗАБЛОКИРОВАН" in r.text.upper() for r in letters_by_day["2026-05-29"] if r.recipients == [ORG_EMAIL])
-    actions = [d for d, _, s in to_head if s.startswith("Действие")]
+    actions = [d for d, _, s in to_head if s.startswith("Действие: приостановить")]
     assert actions == ["2026-05-29"]
+    # the overdue certificate arrived on 02.06 with nothing else outstanding: resume advised (issue 12)
+    assert [d for d, _, s in to_head if s.startswith("Действие: возобновить")] == ["2026-06-03"]
     timeline = json.loads(cli("case", case_id, "--json"))
     kinds = [e["kind"] for e in timeline["events"]]
     for kind in ("request_received", "scan_received", "full_set", "certificate_made", "original_received",
