@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from typing import Any
 
 from tinydb import Query
@@ -28,6 +28,7 @@ KINDS = ("reply", "notice", "reminder", "warning", "digest", "alert")
 def make_message(
     *, sender: str, to: str, subject: str, body: str, kind: str, now: datetime,
     in_reply_to: str | None = None, references: str | None = None, html: str | None = None,
+    reply_to: str | None = None,
 ) -> EmailMessage:
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
@@ -35,6 +36,8 @@ def make_message(
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
+    if reply_to:  # where the organisation's answer (a corrected scan) goes: the mailbox the bot reads
+        msg["Reply-To"] = reply_to
     msg["Date"] = format_datetime(now)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "vipnet-cert-bot.local"
     msg["Message-ID"] = make_msgid("vipnet-cert-bot", domain=domain)
@@ -51,7 +54,7 @@ def make_message(
 
 def queue(store: Store, message: EmailMessage, *, kind: str, ref: str | None, now: datetime) -> int:
     """Store a letter to send. Call inside store.transaction()."""
-    recipients = [parseaddr(a)[1] for a in message.get_all("To", [])]
+    recipients = [addr for _, addr in getaddresses([str(a) for a in message.get_all("To", [])]) if addr]
     return store.outbox.insert({
         "kind": kind,
         "ref": ref,

@@ -42,5 +42,6 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         now=ctx.now,
         in_reply_to=letter.message_id or None,
         references=letter.references or None,
+        reply_to=ctx.reply_to or None,
     )
     return outcome.with_(reply=message)
