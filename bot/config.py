@@ -139,7 +139,8 @@ def parse(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> Con
     if bot_sec is None:
         raise ConfigError("нет раздела [bot]")
     bot = BotConfig(
-        address=str(require(bot_sec, "bot", "address")),
+        # formataddr quotes or RFC 2047-encodes the name, so mail readers show it whole
+        address=formataddr(_address(str(require(bot_sec, "bot", "address"))), charset="utf-8"),
         infosec_head=_addresses(require(bot_sec, "bot", "infosec_head"), "bot.infosec_head"),
         state_dir=path_of(require(bot_sec, "bot", "state_dir"), "bot.state_dir"),
         organisations=path_of(require(bot_sec, "bot", "organisations"), "bot.organisations"),
@@ -195,16 +196,30 @@ def parse(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> Con
     return Config(bot=bot, imap=imap, smtp=smtp, maildir=maildir, pickup_dir=pickup, source=source)
 
 
+def _address(text: str) -> tuple[str, str]:
+    """ "Name <addr>" or addr -> (name, addr). Parentheses in a ViPNet node name are part of the
+    name here, not an RFC 5322 comment: "29(АрхТФОМС) УЦ <uc@x>" keeps its brackets."""
+    text = text.strip()
+    if "<" in text and text.endswith(">"):
+        name, addr = text[:-1].rsplit("<", 1)
+        return name.strip().strip('"').strip(), addr.strip()
+    return "", text
+
+
 def _addresses(value: Any, key: str) -> str:
-    """One address or a list of them (TOML string or array) -> one To value, "a@x, b@y"."""
+    """One address or a list of them (TOML string or array) -> one header value, "a@x, Name <b@y>"."""
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(v, str) and v.strip() for v in items):
         raise ConfigError(f"ключ {key}: нужен адрес или список адресов")
-    pairs = getaddresses([v.strip() for v in items])
-    bad = [addr or name for name, addr in pairs if "@" not in addr]
+    pairs = []
+    for item in items:
+        parts = [item] if "<" in item else [p for p in item.replace(";", ",").split(",") if p.strip()]
+        pairs += [_address(part) for part in parts]
+    bad = [addr or name for name, addr in pairs if "@" not in addr or " " in addr]
     if bad or not pairs:
         raise ConfigError(f"ключ {key}: не адрес электронной почты: {', '.join(bad) or value}")
-    return ", ".join(formataddr(p) for p in pairs)
+    # formataddr quotes or RFC 2047-encodes the name, so mail readers show it whole
+    return ", ".join(formataddr(p, charset="utf-8") for p in pairs)
 
 
 def _reply_to(bot_sec: dict[str, Any], bot: BotConfig, imap: ImapConfig | None) -> str:

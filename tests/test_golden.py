@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email import message_from_string, policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from pathlib import Path
 from types import SimpleNamespace
@@ -275,7 +276,9 @@ SCRIPT: list[Step] = [
 
 def render(row: dict[str, Any], root: Path) -> str:
     msg: EmailMessage = message_from_string(row["message"], policy=policy.default)  # type: ignore[assignment]
-    lines = [f"{name}: {msg[name]}" for name in HEADERS if msg[name] is not None]
+    raw = message_from_string(row["message"], policy=policy.compat32)
+    # headers decoded as RFC 2047 says (email's own parser splits a word between two encoded-words)
+    lines = [f"{name}: {make_header(decode_header(raw[name]))}" for name in HEADERS if raw[name] is not None]
     body = msg.get_body(("plain",))
     text = body.get_content() if body is not None else ""  # type: ignore[union-attr]
     text = text.replace("\r\n", "\n").replace(str(root), "/var/lib/vipnet-cert-bot")  # the temp folder
