@@ -130,7 +130,7 @@ def _paper_letters(st: m.Status, today: date, *, rules: Rules, policy: Policy, c
             continue
         name = m.DOCUMENTS[doc][1]
         extra = {"document": doc, "document_name": name, "due_display": m.ru_date(due),
-                 "days_left": (due - today).days}
+                 "days_left": (due - today).days, "as_of_day": m.ru_date(today)}
         if today > due:
             if f"overdue:{doc}" not in st.letter_keys:
                 out.append(_letter(rules, policy, case, view, org, key=f"overdue:{doc}", kind="warning",

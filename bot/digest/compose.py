@@ -9,7 +9,7 @@ No I/O here: the caller reads the store (bot.digest.state.read) and renders the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from bot.cases.policy import Policy
 from bot.cases.views import case_view
 from bot.clock import MOSCOW
 from bot.digest.settings import DigestSettings
+from bot.russian import days as plural_days
 
 # Row highlight levels (CSS classes in the HTML, markers in the text).
 OVERDUE, TODAY, SOON = "overdue", "today", "soon"
@@ -139,17 +140,6 @@ def ru_day(value: date | str | None) -> str:
         return "—"
     day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     return m.ru_date(day)
-
-
-def plural_days(n: int) -> str:
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        word = "день"
-    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        word = "дня"
-    else:
-        word = "дней"
-    return f"{n} {word}"
 
 
 def _due_level(due: date, today: date, soon_days: int) -> tuple[str, str]:
@@ -343,7 +333,8 @@ def _expiring(cases: Sequence[Mapping[str, Any]], views: list[dict[str, Any]], t
                    tuple(r for _, r in rows), note="Организациям напоминает бот; новой заявки ещё нет.")
 
 
-def _review(state: State, since: datetime, now: datetime) -> Section:
+def _review(state: State, since: datetime, now: datetime,
+            decision_texts: Callable[[Iterable[Mapping[str, Any]]], list[str]]) -> Section:
     rows = []
     for r in _letters_since(state, since, now):
         if r.get("action") != "review":
@@ -351,8 +342,7 @@ def _review(state: State, since: datetime, now: datetime) -> Section:
         code = review_reason(r.get("hits") or [], r.get("case"), r.get("scan"))
         reason = REVIEW_REASON_NAMES[code]
         notes = [str(n) for n in r.get("notes") or []]
-        hit_reason = next((str(h.get("reason")) for h in r.get("hits") or [] if h.get("reason")), "")
-        detail = "; ".join(x for x in [hit_reason, *notes] if x)
+        detail = "; ".join(x for x in [*decision_texts(r.get("hits") or []), *notes] if x)
         rows.append(Row((ru_dt(r.get("handled_at")), _sender(r), str(r.get("subject") or ""), reason,
                          detail or "—"), level=TODAY if code == "processing_failed" else ""))
     for r in state.messages:  # letters that fail and are being retried
@@ -405,7 +395,7 @@ def compose(state: State, *, now: datetime, since: datetime, policy: Policy, set
         _overdue(views, today),
         _full_set(views, today, policy),
         _rejected(state, since, now, defect_text or {}),
-        _review(state, since, now),
+        _review(state, since, now, settings.decision_texts),
         _waiting_request(cases, views, policy, today),
         _paper(views, today, settings.paper_soon_days),
         _expiring(cases, views, today, settings.expiring_days, policy.match_accept),
