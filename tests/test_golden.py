@@ -145,10 +145,10 @@ class World:
             self.daemon.intake.process_pending()
 
     def mail_capped(self, sender: str) -> None:
-        """A letter for review when today's review alerts are used up (rules/digest.toml daily_cap = 0)."""
+        """A letter for review when today's review alerts are used up (rules/digest.toml daily_cap = 3)."""
         sections = dict(self.rules.sections)
         digest = dict(sections["digest"])
-        digest["alerts"] = {**digest["alerts"], "review": {**digest["alerts"]["review"], "daily_cap": 0}}
+        digest["alerts"] = {**digest["alerts"], "review": {**digest["alerts"]["review"], "daily_cap": 3}}
         sections["digest"] = digest
         self.daemon.intake.rules = replace(self.rules, sections=sections)
         try:

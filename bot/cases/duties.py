@@ -19,8 +19,8 @@ from bot.rules import Rules
 
 log = logs.get("bot.cases.duties")
 
-NO_ADDRESS_NOTE = ("[У организации нет адреса в реестре: письмо пришло вам. "
-                   "Перешлите его организации и добавьте адрес в реестр.]\n\n")
+NO_ADDRESS_NOTE = ("[У организации нет адреса электронной почты в реестре, поэтому письмо направлено вам. "
+                   "Перешлите его организации и добавьте её адрес в реестр организаций.]\n\n")
 
 
 def queue_letter(store: Any, letter: DueLetter, *, bot_address: str, infosec_head: str,

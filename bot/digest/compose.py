@@ -20,6 +20,7 @@ from bot.cases.views import case_view
 from bot.clock import MOSCOW
 from bot.digest.settings import DigestSettings
 from bot.russian import days as plural_days
+from bot.russian import plural
 
 # Row highlight levels (CSS classes in the HTML, markers in the text).
 OVERDUE, TODAY, SOON = "overdue", "today", "soon"
@@ -225,7 +226,8 @@ def _full_set(views: list[dict[str, Any]], today: date, policy: Policy) -> Secti
         level, remark = _due_level(due, today, 0)
         if level == OVERDUE:
             late = policy.calendar.working_days_in(today - timedelta(days=i) for i in range((today - due).days))
-            remark = f"просрочено на {late} раб. дн." if late else remark
+            remark = f"просрочено на {late} {plural(late, 'рабочий день', 'рабочих дня', 'рабочих дней')}" if late \
+                else remark
         rows.append((v["certificate_due"], Row((v["id"], v["organisation"], v["owner"] or "—",
                                                 v["full_set_on_display"], v["certificate_due_display"], remark),
                                                level=level)))
