@@ -177,7 +177,11 @@ def _sender(row: Mapping[str, Any]) -> str:
 
 def _org(row: Mapping[str, Any], state: State) -> str:
     inn = row.get("organisation_inn")
-    return state.org_names.get(str(inn), str(inn)) if inn else "не в реестре"
+    if inn:
+        return state.org_names.get(str(inn), str(inn))
+    # only the registry check says «not in the registry»; a letter that failed was never looked up
+    unknown = any(h.get("decision") == "unknown_sender" for h in row.get("hits") or [])
+    return "не в реестре" if unknown else "не определена"
 
 
 def _handled(row: Mapping[str, Any]) -> datetime | None:
