@@ -16,6 +16,7 @@ from typing import Any
 
 from tinydb import Query
 
+from bot.encoded import EncodedHeader
 from bot.store import Store
 
 PENDING, SENT = "pending", "sent"
@@ -35,7 +36,7 @@ def make_message(
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     msg["To"] = to
-    msg["Subject"] = subject
+    msg["Subject"] = EncodedHeader("Subject", subject)  # every space kept for RFC 2047 readers
     if reply_to:  # where the organisation's answer (a corrected scan) goes: the mailbox the bot reads
         msg["Reply-To"] = reply_to
     msg["Date"] = format_datetime(now)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from email import message_from_string, policy
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,13 @@ def test_letters_to_organisations_carry_reply_to() -> None:
     assert msg["Reply-To"] == "ib-head@x.example"
     assert "Reply-To" not in outbox.make_message(sender="bot@x.example", to="h@x.example", subject="С",
                                                  body="Т", kind="alert", now=now)
+
+
+def test_a_long_subject_keeps_its_spaces_for_rfc2047_readers() -> None:
+    subject = "Напоминание: документы по сертификату ViPNet: Иванов Иван Иванович"
+    msg = outbox.make_message(sender="bot@x.example", to="mo@y.example", subject=subject, body="Текст",
+                              kind="reminder", now=datetime(2026, 5, 12, 9, 0, tzinfo=MOSCOW))
+    raw = message_from_string(msg.as_string(policy=policy.SMTP), policy=policy.compat32)
+    assert "\n" in str(raw["Subject"]) or len(str(raw["Subject"])) < 998   # folded, not one endless line
+    assert str(make_header(decode_header(raw["Subject"]))) == subject      # as Thunderbird/Outlook decode it
+    assert str(msg["Subject"]) == subject
