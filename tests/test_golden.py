@@ -93,6 +93,8 @@ class World:
     clock: Clock = field(default_factory=Clock)
     scans: dict[str, dict[str, Any] | Exception] = field(default_factory=dict)   # Message-ID -> verdict
     sent: int = 0
+    step: str = ""
+    per_step: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         (self.root / "maildir").mkdir(parents=True)
@@ -130,15 +132,17 @@ class World:
         return outcome.with_(saved=saved, scan=result)
 
     def mail(self, sender: str, result: dict[str, Any] | Exception | None = None, *, rounds: int = 1,
-             subject: str = "Заявка на сертификат ViPNet") -> None:
+             subject: str = "Заявка на сертификат ViPNet", headers: dict[str, str] | None = None) -> None:
         """A letter arrives; the intake handles it (`rounds` times, for a letter that keeps failing)."""
         self.n += 1
-        message_id = f"<golden-{self.n}@mo.example>"
+        # named by the step (and its count of letters): stable when steps are added
+        self.per_step[self.step] = self.per_step.get(self.step, 0) + 1
+        message_id = f"<{self.step}.{self.per_step[self.step]}@mo.example>"
         files = [("Заявка.pdf", b"%PDF-1.4 golden")] if result is not None else []
         if result is not None:
             self.scans[message_id] = result
         draft = Draft(sender=sender, to=MAILBOX, subject=subject, attachments=files, message_id=message_id,
-                      date=self.now)
+                      date=self.now, extra_headers=headers or {})
         (self.root / "maildir" / "new" / f"{1700000000 + self.n}.golden{self.n}.localhost").write_bytes(
             draft.build())
         for _ in range(rounds):
@@ -239,6 +243,8 @@ SCRIPT: list[Step] = [
     Step("alert-recovered", "2026-04-27 14:30", lambda w: w.outage("smtp")),
     Step("alert-request-file-failed", "2026-04-27 15:00", lambda w: w.request_file("запрос.req", b"not a request")),
     Step("alert-review-cap", "2026-04-27 15:10", lambda w: w.mail_capped("Петров П.П. <petrov@mail.example>")),
+    Step("auto-reply-filed", "2026-04-27 15:20", lambda w: w.mail(
+        ORG_B, subject="Автоответ: Re: Заявка на сертификат ViPNet", headers={"Auto-Submitted": "auto-replied"})),
     Step("digest", "2026-04-28 08:30", lambda w: w.digest()),
     # Петрова's certificate is made and her papers come at once; Сидоров's organisation has no address
     Step("notice-certificate-made-petrova", "2026-04-28 10:00",
@@ -312,6 +318,7 @@ def rendered() -> Iterator[tuple[dict[str, str], set[str]]]:
         for step in SCRIPT:
             if world.now < at(step.at):
                 world.clock.moment = at(step.at)
+            world.step = step.name
             step.do(world)
             fresh = world.new_letters()
             for row in fresh:

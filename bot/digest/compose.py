@@ -36,7 +36,7 @@ VERDICT_NAMES = {
 ACTION_NAMES = {
     "accept": "обработано, ответ отправлен",
     "review": "на проверку",
-    "file": "отложено без ответа",
+    "file": "обработано без ответа",
 }
 REVIEW_REASON_NAMES = {
     "unknown_sender": "неизвестный отправитель",
@@ -194,10 +194,13 @@ def _letters_since(state: State, since: datetime, now: datetime) -> list[Mapping
 
 
 # -- sections ----------------------------------------------------------------------
-def _new_letters(state: State, since: datetime, now: datetime) -> Section:
+def _new_letters(state: State, since: datetime, now: datetime,
+                 decision_texts: Callable[[Iterable[Mapping[str, Any]]], list[str]]) -> Section:
     rows = []
     for r in _letters_since(state, since, now):
         result = ACTION_NAMES.get(str(r.get("action")), str(r.get("action") or "—"))
+        if r.get("action") == "file":  # why no answer: an auto-reply, a mailing list, a robot…
+            result += "".join(f": {text}" for text in decision_texts(r.get("hits") or [])[:1])
         verdict = (r.get("scan") or {}).get("verdict")
         if verdict:
             result += f"; {VERDICT_NAMES.get(verdict, verdict)}"
@@ -406,7 +409,7 @@ def compose(state: State, *, now: datetime, since: datetime, policy: Policy, set
         _paper(views, today, settings.paper_soon_days),
         _expiring(cases, views, today, settings.expiring_days, policy.match_accept),
         _new_cases(state, views, since, now),
-        _new_letters(state, since, now),
+        _new_letters(state, since, now, settings.decision_texts),
     ]
     sections = tuple(s for s in candidates if s.rows)
     empty_line = "" if sections else "Новых писем и дел нет, сроков и вопросов на сегодня нет."
