@@ -44,7 +44,7 @@ from bot.clock import MOSCOW
 from bot.daemon import Daemon
 from bot.digest.duties import outage_alerts, queue_digest
 from bot.letters import Draft
-from bot.pipeline.model import ACCEPT, Letter, Outcome, SavedAttachment
+from bot.pipeline.model import ACCEPT, Letter, Outcome
 from tests.cases.conftest import INN_A, INN_B, INN_C, OGRN_A, OGRN_B, OGRN_C, REGISTRY_CSV
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -60,6 +60,9 @@ ORG_B = "29(Вторая больница) Канцелярия <mo-b@b.example>
 NOT_SENT = {
     "case_review.txt.j2": "a letter parked for review gets no reply yet (issue 9: «скан передан на проверку»)",
 }
+
+
+PDF = b"%PDF-1.4\n% a golden scan: its verdict is the step's, not read from it\n%%EOF\n"
 
 
 def at(text: str) -> datetime:
@@ -110,7 +113,8 @@ class World:
         self.daemon = Daemon(self.config, self.rules, self.clock)  # type: ignore[arg-type]
         real = self.daemon.intake.chain
         checker = SimpleNamespace(NAME="golden_scan", run=self._scan)
-        self.daemon.intake.chain = replace(real, prepare=(checker,))
+        # the real save_attachments, then the verdict the step names in place of the OCR check
+        self.daemon.intake.chain = replace(real, prepare=(real.prepare[0], checker))
         assert self.daemon.mailbox is not None
         self.daemon.mailbox.connect()
         self.store = self.daemon.store
@@ -122,23 +126,23 @@ class World:
 
     # -- what happens --------------------------------------------------------------------
     def _scan(self, letter: Letter, outcome: Outcome, ctx: Any) -> Outcome:
-        if outcome.action != ACCEPT or not letter.attachments:
+        if outcome.action != ACCEPT or not any(s.accepted for s in outcome.saved):
             return outcome
         result = self.scans[letter.message_id]
         if isinstance(result, Exception):
             raise result
-        saved = tuple(SavedAttachment(filename=a.filename, stored_as="", kind="pdf", size=a.size, sha256=a.sha256,
-                                      accepted=True) for a in letter.attachments)
-        return outcome.with_(saved=saved, scan=result)
+        return outcome.with_(scan=result)
 
     def mail(self, sender: str, result: dict[str, Any] | Exception | None = None, *, rounds: int = 1,
-             subject: str = "Заявка на сертификат ViPNet", headers: dict[str, str] | None = None) -> None:
+             subject: str = "Заявка на сертификат ViPNet", headers: dict[str, str] | None = None,
+             files: list[tuple[str, bytes]] | None = None) -> None:
         """A letter arrives; the intake handles it (`rounds` times, for a letter that keeps failing)."""
         self.n += 1
         # named by the step (and its count of letters): stable when steps are added
         self.per_step[self.step] = self.per_step.get(self.step, 0) + 1
         message_id = f"<{self.step}.{self.per_step[self.step]}@mo.example>"
-        files = [("Заявка.pdf", b"%PDF-1.4 golden")] if result is not None else []
+        if files is None:
+            files = [("Заявка.pdf", PDF)] if result is not None else []
         if result is not None:
             self.scans[message_id] = result
         draft = Draft(sender=sender, to=MAILBOX, subject=subject, attachments=files, message_id=message_id,
@@ -215,6 +219,8 @@ CASE = "2026-0001"   # Иванов, Первая больница: the renewal 
 SCRIPT: list[Step] = [
     # 27.04: scans of every verdict; the electronic request arrives in between
     Step("reply-no-attachment", "2026-04-27 09:40", lambda w: w.mail(ORG_A)),
+    Step("reply-file-not-accepted", "2026-04-27 09:45",
+         lambda w: w.mail(ORG_A, files=[("Заявка.docx", b"PK\x03\x04 a word document")])),
     Step("reply-not-a-form", "2026-04-27 09:50", lambda w: w.mail(ORG_A, scan("not_a_form"))),
     Step("reply-unreadable", "2026-04-27 10:00",
          lambda w: w.mail(ORG_A, scan("unreadable", reason="текст на скане не распознаётся"))),
