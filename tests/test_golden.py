@@ -268,6 +268,8 @@ SCRIPT: list[Step] = [
                                                              w.cli("paper", "certificate", "2026-0003"))),
     # Иванов: full set on 27.04, due 29.04; made late, on 30.04
     Step("duties-make", "2026-04-28 13:00", lambda w: w.duties("2026-04-30 10:00")),
+    Step("reply-complete-full-set-late", "2026-04-30 11:00",
+         lambda w: w.mail(ORG_A, scan("complete", owner=IVANOV, inn=INN_A, ogrn=OGRN_A))),
     Step("notice-certificate-made", "2026-04-30 15:00",
          lambda w: w.cli("cert", "issued", CASE, "--serial", "7F01", "--not-after", "2027-04-30")),
     Step("reply-complete-after-certificate", "2026-04-30 16:00",
@@ -277,6 +279,8 @@ SCRIPT: list[Step] = [
     Step("paper-original", "2026-05-06 10:00", lambda w: w.cli("paper", "original", CASE)),
     Step("duties-certificate", "2026-05-06 11:00", lambda w: w.duties("2026-06-02 11:00")),
     Step("digest-overdue", "2026-06-02 11:30", lambda w: w.digest()),
+    Step("reply-complete-after-deadline", "2026-06-02 11:45",
+         lambda w: w.mail(ORG_A, scan("complete", owner=IVANOV, inn=INN_A, ogrn=OGRN_A))),
     Step("suspend", "2026-06-02 12:00", lambda w: w.cli("suspend", CASE)),
     Step("paper-certificate", "2026-06-04 10:00", lambda w: w.cli("paper", "certificate", CASE)),
     Step("resume", "2026-06-04 11:00", lambda w: w.cli("resume", CASE)),

@@ -57,7 +57,7 @@ def test_scan_completes_a_pending_request(run, store: Store, policy: Policy, reg
     assert out.case["due"] == "2026-05-05"
     assert out.case["template"] == "case_full_set.txt.j2"
     text = rules.render(out.case["template"], case=out.case, organisation=out.organisation,
-                        subject="Заявка на сертификат ViPNet")
+                        subject="Заявка на сертификат ViPNet", as_of="30.04.2026 11:00", today="2026-04-30")
     assert "05.05.2026" in text
 
 
