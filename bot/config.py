@@ -7,6 +7,7 @@ the password as a credential (LoadCredential=imap-password / smtp-password).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from email.utils import formataddr, getaddresses, parseaddr
@@ -213,7 +214,8 @@ def _addresses(value: Any, key: str) -> str:
         raise ConfigError(f"ключ {key}: нужен адрес или список адресов")
     pairs = []
     for item in items:
-        parts = [item] if "<" in item else [p for p in item.replace(";", ",").split(",") if p.strip()]
+        # "a@x, Имя <b@y>; c@z": split at commas and semicolons outside <…>
+        parts = [p for p in re.split(r"[,;](?![^<]*>)", item) if p.strip()]
         pairs += [_address(part) for part in parts]
     bad = [addr or name for name, addr in pairs if "@" not in addr or " " in addr]
     if bad or not pairs:

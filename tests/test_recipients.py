@@ -41,6 +41,8 @@ def test_infosec_head_may_be_a_list(tmp_path: Path) -> None:
     cfg = _config(tmp_path, {"infosec_head": HEADS, "reply_to": "ib-head@tfoms.example"})
     assert cfg.bot.infosec_heads == ["ib-head@tfoms.example", "ib-deputy@tfoms.example", "ib-duty@tfoms.example"]
     assert _config(tmp_path, {"infosec_head": "ib@x.example"}).bot.infosec_heads == ["ib@x.example"]
+    one_line = _config(tmp_path, {"infosec_head": "Начальник <ib@x.example>, 29(АрхТФОМС) ИБ <dep@x.example>; d@x.example"})
+    assert one_line.bot.infosec_heads == ["ib@x.example", "dep@x.example", "d@x.example"]
 
 
 @pytest.mark.parametrize("value", [[], ["ib@x.example", ""], ["not an address"], 42])
