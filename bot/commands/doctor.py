@@ -57,7 +57,8 @@ def check_config(path: Path) -> tuple[config_mod.Config | None, Check]:
     except config_mod.ConfigError as exc:
         return None, Check("Файл настроек", FAIL, str(exc),
                            f"исправьте {path} (образец и описание ключей — docs/INSTALL.md)")
-    return cfg, Check("Файл настроек", OK, str(path))
+    return cfg, Check("Файл настроек", OK, f"{path}; сводка и оповещения: {', '.join(cfg.bot.infosec_heads)}; "
+                                         f"ответы организаций (Reply-To): {cfg.bot.reply_to}")
 
 
 def check_rules(cfg: config_mod.Config) -> Callable[[], str]:
