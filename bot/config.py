@@ -7,8 +7,10 @@ the password as a credential (LoadCredential=imap-password / smtp-password).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from email.utils import formataddr, getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,7 @@ class ImapConfig(ServerConfig):
 @dataclass(frozen=True)
 class BotConfig:
     address: str
+    # The To of the digest and the alerts: one address, or several joined by ", " (the TOML may give a list).
     infosec_head: str
     state_dir: Path
     organisations: Path
@@ -67,6 +70,13 @@ class BotConfig:
     log_level: str = "INFO"
     # A folder the daemon watches for electronic request files (PKCS#10) exported from the CA software.
     requests_dir: Path | None = None
+    # The Reply-To of letters to organisations: the mailbox the bot reads, so corrections reach it.
+    reply_to: str = ""
+
+    @property
+    def infosec_heads(self) -> list[str]:
+        """Every address of the digest and alert recipients."""
+        return [addr for _, addr in getaddresses([self.infosec_head]) if addr]
 
 
 @dataclass(frozen=True)
@@ -130,8 +140,9 @@ def parse(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> Con
     if bot_sec is None:
         raise ConfigError("нет раздела [bot]")
     bot = BotConfig(
-        address=str(require(bot_sec, "bot", "address")),
-        infosec_head=str(require(bot_sec, "bot", "infosec_head")),
+        # formataddr quotes or RFC 2047-encodes the name, so mail readers show it whole
+        address=formataddr(_address(str(require(bot_sec, "bot", "address"))), charset="utf-8"),
+        infosec_head=_addresses(require(bot_sec, "bot", "infosec_head"), "bot.infosec_head"),
         state_dir=path_of(require(bot_sec, "bot", "state_dir"), "bot.state_dir"),
         organisations=path_of(require(bot_sec, "bot", "organisations"), "bot.organisations"),
         rules_dir=path_of(bot_sec["rules_dir"], "bot.rules_dir") if "rules_dir" in bot_sec else DEFAULT_RULES_DIR,
@@ -182,4 +193,42 @@ def parse(raw: dict[str, Any], *, base: Path, source: Path | None = None) -> Con
         raise ConfigError("нужен раздел [imap] (почтовый ящик) или [maildir] (локальная папка писем)")
     if smtp is None and pickup is None:
         raise ConfigError("нужен раздел [smtp] (отправка писем) или [pickup] (папка для .eml)")
+    bot = replace(bot, reply_to=_reply_to(bot_sec, bot, imap))
     return Config(bot=bot, imap=imap, smtp=smtp, maildir=maildir, pickup_dir=pickup, source=source)
+
+
+def _address(text: str) -> tuple[str, str]:
+    """ "Name <addr>" or addr -> (name, addr). Parentheses in a ViPNet node name are part of the
+    name here, not an RFC 5322 comment: "29(АрхТФОМС) УЦ <uc@x>" keeps its brackets."""
+    text = text.strip()
+    if "<" in text and text.endswith(">"):
+        name, addr = text[:-1].rsplit("<", 1)
+        return name.strip().strip('"').strip(), addr.strip()
+    return "", text
+
+
+def _addresses(value: Any, key: str) -> str:
+    """One address or a list of them (TOML string or array) -> one header value, "a@x, Name <b@y>"."""
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(v, str) and v.strip() for v in items):
+        raise ConfigError(f"ключ {key}: нужен адрес или список адресов")
+    pairs = []
+    for item in items:
+        # "a@x, Имя <b@y>; c@z": split at commas and semicolons outside <…>
+        parts = [p for p in re.split(r"[,;](?![^<]*>)", item) if p.strip()]
+        pairs += [_address(part) for part in parts]
+    bad = [addr or name for name, addr in pairs if "@" not in addr or " " in addr]
+    if bad or not pairs:
+        raise ConfigError(f"ключ {key}: не адрес электронной почты: {', '.join(bad) or value}")
+    # formataddr quotes or RFC 2047-encodes the name, so mail readers show it whole
+    return ", ".join(formataddr(p, charset="utf-8") for p in pairs)
+
+
+def _reply_to(bot_sec: dict[str, Any], bot: BotConfig, imap: ImapConfig | None) -> str:
+    """bot.reply_to; else the mailbox the bot reads: the IMAP user when it is an address, else the
+    (first) InfoSec head, whose mailbox a local Maildir mirrors."""
+    if bot_sec.get("reply_to"):
+        return _addresses(bot_sec["reply_to"], "bot.reply_to")
+    if imap is not None and imap.user and "@" in parseaddr(imap.user)[1]:
+        return parseaddr(imap.user)[1]
+    return bot.infosec_heads[0]

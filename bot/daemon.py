@@ -67,7 +67,7 @@ class Daemon:
         self.intake = Intake(
             mailbox=self.mailbox, store=self.store, rules=self.rules, registry=self.registry,
             chain=self.chain, clock=self.clock, bot_address=self.config.bot.address,
-            infosec_head=self.config.bot.infosec_head,
+            infosec_head=self.config.bot.infosec_head, reply_to=self.config.bot.reply_to,
         )
         self.delivery = Delivery(self.store, make_transport(self.config, self.rules), self.rules, self.clock)
         self.connected = False
@@ -106,7 +106,8 @@ class Daemon:
         who = {"bot_address": self.config.bot.address, "infosec_head": self.config.bot.infosec_head, "now": now}
         if self.config.bot.requests_dir is not None:
             import_folder(self.store, self.rules, self.registry, self.config.bot.requests_dir, **who)
-        for item in case_duties.run_duties(self.store, self.rules, self.registry, **who):
+        for item in case_duties.run_duties(self.store, self.rules, self.registry, **who,
+                                           reply_to=self.config.bot.reply_to):
             log.info("duty done", item=item)
         for item in digest_duties.run(self.store, self.rules, self.registry, **who):
             log.info("duty done", item=item)

@@ -49,12 +49,13 @@ class Intake:
     clock: Clock
     bot_address: str
     infosec_head: str
+    reply_to: str = ""
     left: set[str] = field(default_factory=set)  # keys looked at and left alone in this run
 
     def context(self, now: datetime) -> Context:
         return Context(rules=self.rules, registry=self.registry, bot_address=self.bot_address,
                        infosec_head=self.infosec_head, now=now, state_dir=self.store.state_dir,
-                       store=self.store)
+                       store=self.store, reply_to=self.reply_to)
 
     def known_keys(self) -> set[str]:
         filed = {row["key"] for row in self.store.messages.search(Query().state == FILED)}

@@ -29,6 +29,7 @@ KINDS = ("reply", "notice", "reminder", "warning", "digest", "alert")
 def make_message(
     *, sender: str, to: str, subject: str, body: str, kind: str, now: datetime,
     in_reply_to: str | None = None, references: str | None = None, html: str | None = None,
+    reply_to: str | None = None,
 ) -> EmailMessage:
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
@@ -43,6 +44,8 @@ def make_message(
         # encoder keeps every space inside its encoded words, folded within 78 columns,
         # so readers (RFC 2047 §6.2) get the text back exactly. tests/mail/test_outgoing_headers.py
         msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\n"))
+    if reply_to:  # where the organisation's answer (a corrected scan) goes: the mailbox the bot reads
+        msg["Reply-To"] = reply_to
     msg["Date"] = format_datetime(now)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "vipnet-cert-bot.local"
     msg["Message-ID"] = make_msgid("vipnet-cert-bot", domain=domain)
@@ -59,8 +62,7 @@ def make_message(
 
 def queue(store: Store, message: EmailMessage, *, kind: str, ref: str | None, now: datetime) -> int:
     """Store a letter to send. Call inside store.transaction()."""
-    # one To header may name several addresses (every address of an organisation)
-    recipients = [addr for _, addr in getaddresses(message.get_all("To", [])) if addr]
+    recipients = [addr for _, addr in getaddresses([str(a) for a in message.get_all("To", [])]) if addr]
     return store.outbox.insert({
         "kind": kind,
         "ref": ref,

@@ -15,6 +15,8 @@ from typing import Any
 
 import jinja2
 
+from bot import russian
+
 
 class RulesError(Exception):
     """A rules file is missing or invalid; the message names the file and the key."""
@@ -67,6 +69,10 @@ def load(rules_dir: Path) -> Rules:
     )
     # rules/letters.toml (the signature block) is read by every letter's template
     env.globals["letters"] = sections.get("letters", {})
+    # rules/policy.toml [procedure]: where organisations send the scan (named in every reply)
+    env.globals["procedure"] = sections.get("policy", {}).get("procedure", {})
+    env.filters["days"] = russian.days            # {{ 3|days }} -> «3 дня»
+    env.filters["plural"] = russian.plural        # {{ n|plural("сертификат", "сертификата", "сертификатов") }}
     return Rules(dir=rules_dir, sections=sections, templates=env)
 
 

@@ -28,9 +28,9 @@ def test_demo_table(tmp_path: Path) -> None:
     letters = [message_from_bytes(p.read_bytes(), policy=policy.default)
                for p in sorted((tmp_path / "demo" / "outgoing").glob("*.eml"))]
     assert sum(m["Auto-Submitted"] == "auto-replied" for m in letters) == 3  # the replies
-    rejected = [m.get_content() for m in letters if "Скан заявки НЕ принят" in m.get_body(("plain",)).get_content()]
+    rejected = [m.get_content() for m in letters if "Скан заявки не принят" in m.get_body(("plain",)).get_content()]
     assert rejected and "нет подписи владельца сертификата" in rejected[0]
     assert "в цвете с разрешением 300 dpi" in rejected[0]  # a mark the check could not see: how to rescan
     # the InfoSec head's alert about the unknown sender (and the digest, when the demo runs after its hour)
     assert "[оповещение]" in result.output
-    assert "Полный набор документов получен" in result.output
+    assert "Получен полный набор документов" in result.output

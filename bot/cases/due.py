@@ -162,7 +162,7 @@ def _paper_letters(st: m.Status, today: date, *, rules: Rules, policy: Policy, c
             continue
         name = m.DOCUMENTS[doc][1]
         extra = {"document": doc, "document_name": name, "due_display": m.ru_date(due),
-                 "days_left": (due - today).days}
+                 "days_left": (due - today).days, "as_of_day": m.ru_date(today)}
         # an extended deadline starts its own series (the keys of the first one were spent)
         moved = f":{due.isoformat()}" if doc in st.extended else ""
         if today > due:

@@ -19,12 +19,12 @@ from bot.rules import Rules
 
 log = logs.get("bot.cases.duties")
 
-NO_ADDRESS_NOTE = ("[У организации нет адреса в реестре: письмо пришло вам. "
-                   "Перешлите его организации и добавьте адрес в реестр.]\n\n")
+NO_ADDRESS_NOTE = ("[У организации нет адреса электронной почты в реестре, поэтому письмо направлено вам. "
+                   "Перешлите его организации и добавьте её адрес в реестр организаций.]\n\n")
 
 
 def queue_letter(store: Any, letter: DueLetter, *, bot_address: str, infosec_head: str,
-                 now: datetime) -> str:
+                 now: datetime, reply_to: str = "") -> str:
     """Queue one letter and record it on its case. Call inside store.transaction()."""
     to, body, kind = letter.to, letter.body, letter.kind
     if letter.recipient == INFOSEC_HEAD:
@@ -32,7 +32,7 @@ def queue_letter(store: Any, letter: DueLetter, *, bot_address: str, infosec_hea
     elif not to:  # the organisation has no address: the InfoSec head forwards it
         to, body, kind = infosec_head, NO_ADDRESS_NOTE + body, "alert"
     msg = outbox.make_message(sender=bot_address, to=to, subject=letter.subject, body=body,
-                              kind=kind, now=now)
+                              kind=kind, now=now, reply_to=reply_to if kind != "alert" else None)
     ref = f"case:{letter.case_id}:{letter.key}"
     outbox.queue(store, msg, kind=kind, ref=ref, now=now)
     case = get_case(store, letter.case_id)
@@ -46,9 +46,9 @@ def queue_letter(store: Any, letter: DueLetter, *, bot_address: str, infosec_hea
 
 
 def run_duties(store: Any, rules: Rules, registry: Registry, *, bot_address: str, infosec_head: str,
-               now: datetime) -> list[str]:
+               now: datetime, reply_to: str = "") -> list[str]:
     """Queue every due reminder, warning and alert; returns their refs ("case:ID:KEY")."""
     with store.transaction():
         letters = due_letters(all_cases(store), now, rules, registry)
-        return [queue_letter(store, letter, bot_address=bot_address, infosec_head=infosec_head, now=now)
-                for letter in letters]
+        return [queue_letter(store, letter, bot_address=bot_address, infosec_head=infosec_head, now=now,
+                             reply_to=reply_to) for letter in letters]

@@ -245,7 +245,7 @@ def _issue(ctx: Context, store: Any, policy: Policy, registry: registry_mod.Regi
                               source=source, by=by, reissue=reissue)
     letter = certificate_notice(rec.case, ctx.rules, registry, now)
     queue_letter(store, letter, bot_address=ctx.config.bot.address,
-                 infosec_head=ctx.config.bot.infosec_head, now=now)
+                 infosec_head=ctx.config.bot.infosec_head, now=now, reply_to=ctx.config.bot.reply_to)
     return get_case(store, case_id)
 
 

@@ -57,7 +57,8 @@ def check_config(path: Path) -> tuple[config_mod.Config | None, Check]:
     except config_mod.ConfigError as exc:
         return None, Check("Файл настроек", FAIL, str(exc),
                            f"исправьте {path} (образец и описание ключей — docs/INSTALL.md)")
-    return cfg, Check("Файл настроек", OK, str(path))
+    return cfg, Check("Файл настроек", OK, f"{path}; сводка и оповещения: {', '.join(cfg.bot.infosec_heads)}; "
+                                         f"ответы организаций (Reply-To): {cfg.bot.reply_to}")
 
 
 def check_rules(cfg: config_mod.Config) -> Callable[[], str]:
@@ -79,8 +80,12 @@ def check_rules(cfg: config_mod.Config) -> Callable[[], str]:
             raise Failed(str(exc), hint) from exc
         except Exception as exc:  # a template syntax error and the like
             raise Failed(f"{type(exc).__name__}: {exc}", hint) from exc
+        signature = rules.sections.get("letters", {}).get("signature", {})
+        empty = [what for key, what in (("phone", "телефон"), ("postal_address", "почтовый адрес"))
+                 if not str(signature.get(key, "")).strip()]
+        unsigned = f"; в подписи писем не заполнены: {', '.join(empty)} (letters.toml)" if empty else ""
         return (f"{cfg.bot.rules_dir}: файлов {len(rules.sections)}, звеньев цепочки {len(chain.links)}, "
-                f"обработчиков {len(chain.prepare) + len(chain.commit) + len(chain.review)}")
+                f"обработчиков {len(chain.prepare) + len(chain.commit) + len(chain.review)}{unsigned}")
 
     return run
 

@@ -9,7 +9,7 @@ No I/O here: the caller reads the store (bot.digest.state.read) and renders the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,6 +19,8 @@ from bot.cases.policy import Policy
 from bot.cases.views import case_view
 from bot.clock import MOSCOW
 from bot.digest.settings import DigestSettings
+from bot.russian import days as plural_days
+from bot.russian import plural
 
 # Row highlight levels (CSS classes in the HTML, markers in the text).
 OVERDUE, TODAY, SOON = "overdue", "today", "soon"
@@ -34,7 +36,7 @@ VERDICT_NAMES = {
 ACTION_NAMES = {
     "accept": "обработано, ответ отправлен",
     "review": "на проверку",
-    "file": "отложено без ответа",
+    "file": "обработано без ответа",
 }
 REVIEW_REASON_NAMES = {
     "unknown_sender": "неизвестный отправитель",
@@ -143,17 +145,6 @@ def ru_day(value: date | str | None) -> str:
     return m.ru_date(day)
 
 
-def plural_days(n: int) -> str:
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        word = "день"
-    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        word = "дня"
-    else:
-        word = "дней"
-    return f"{n} {word}"
-
-
 def _due_level(due: date, today: date, soon_days: int) -> tuple[str, str]:
     """Highlight level and a Russian remark for a due date."""
     left = (due - today).days
@@ -188,7 +179,11 @@ def _sender(row: Mapping[str, Any]) -> str:
 
 def _org(row: Mapping[str, Any], state: State) -> str:
     inn = row.get("organisation_inn")
-    return state.org_names.get(str(inn), str(inn)) if inn else "не в реестре"
+    if inn:
+        return state.org_names.get(str(inn), str(inn))
+    # only the registry check says «not in the registry»; a letter that failed was never looked up
+    unknown = any(h.get("decision") == "unknown_sender" for h in row.get("hits") or [])
+    return "не в реестре" if unknown else "не определена"
 
 
 def _handled(row: Mapping[str, Any]) -> datetime | None:
@@ -201,10 +196,13 @@ def _letters_since(state: State, since: datetime, now: datetime) -> list[Mapping
 
 
 # -- sections ----------------------------------------------------------------------
-def _new_letters(state: State, since: datetime, now: datetime) -> Section:
+def _new_letters(state: State, since: datetime, now: datetime,
+                 decision_texts: Callable[[Iterable[Mapping[str, Any]]], list[str]]) -> Section:
     rows = []
     for r in _letters_since(state, since, now):
         result = ACTION_NAMES.get(str(r.get("action")), str(r.get("action") or "—"))
+        if r.get("action") == "file":  # why no answer: an auto-reply, a mailing list, a robot…
+            result += "".join(f": {text}" for text in decision_texts(r.get("hits") or [])[:1])
         verdict = (r.get("scan") or {}).get("verdict")
         if verdict:
             result += f"; {VERDICT_NAMES.get(verdict, verdict)}"
@@ -237,7 +235,8 @@ def _full_set(views: list[dict[str, Any]], today: date, policy: Policy) -> Secti
         level, remark = _due_level(due, today, 0)
         if level == OVERDUE:
             late = policy.calendar.working_days_in(today - timedelta(days=i) for i in range((today - due).days))
-            remark = f"просрочено на {late} раб. дн." if late else remark
+            remark = f"просрочено на {late} {plural(late, 'рабочий день', 'рабочих дня', 'рабочих дней')}" if late \
+                else remark
         rows.append((v["certificate_due"], Row((v["id"], v["organisation"], v["owner"] or "—",
                                                 v["full_set_on_display"], v["certificate_due_display"], remark),
                                                level=level)))
@@ -421,7 +420,8 @@ def _expired(cases: Sequence[Mapping[str, Any]], views: list[dict[str, Any]], po
                    note="Если сертификат больше не нужен: vipnet-cert-bot case cancel ДЕЛО --reason «…».")
 
 
-def _review(state: State, since: datetime, now: datetime) -> Section:
+def _review(state: State, since: datetime, now: datetime,
+            decision_texts: Callable[[Iterable[Mapping[str, Any]]], list[str]]) -> Section:
     rows = []
     for r in _letters_since(state, since, now):
         if r.get("action") != "review":
@@ -429,8 +429,7 @@ def _review(state: State, since: datetime, now: datetime) -> Section:
         code = review_reason(r.get("hits") or [], r.get("case"), r.get("scan"))
         reason = REVIEW_REASON_NAMES[code]
         notes = [str(n) for n in r.get("notes") or []]
-        hit_reason = next((str(h.get("reason")) for h in r.get("hits") or [] if h.get("reason")), "")
-        detail = "; ".join(x for x in [hit_reason, *notes] if x)
+        detail = "; ".join(x for x in [*decision_texts(r.get("hits") or []), *notes] if x)
         rows.append(Row((ru_dt(r.get("handled_at")), _sender(r), str(r.get("subject") or ""), reason,
                          detail or "—"), level=TODAY if code == "processing_failed" else ""))
     for r in state.messages:  # letters that fail and are being retried
@@ -485,13 +484,13 @@ def compose(state: State, *, now: datetime, since: datetime, policy: Policy, set
         _expired(cases, views, policy, today),
         _full_set(views, today, policy),
         _rejected(state, since, now, defect_text or {}),
-        _review(state, since, now),
+        _review(state, since, now, settings.decision_texts),
         _stalled(cases, views, policy, today, settings.expiring_days),
         _waiting_request(cases, views, policy, today),
         _paper(views, today, settings.paper_soon_days),
         _expiring(cases, views, today, settings.expiring_days, policy),
         _new_cases(state, views, since, now),
-        _new_letters(state, since, now),
+        _new_letters(state, since, now, settings.decision_texts),
     ]
     sections = tuple(s for s in candidates if s.rows)
     empty_line = "" if sections else "Новых писем и дел нет, сроков и вопросов на сегодня нет."

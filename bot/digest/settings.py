@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
@@ -44,6 +45,13 @@ class DigestSettings:
     daily_cap: int = 10
     review_subject: str = "Бот заявок ViPNet: письмо требует внимания"
     review_subject_cap: str = "Бот заявок ViPNet: оповещения на сегодня приостановлены"
+    # rules/names.toml [decisions]: a decision's NAME -> what it means, in Russian, for people
+    decision_names: Mapping[str, str] = field(default_factory=dict)
+
+    def decision_texts(self, hits: Iterable[Mapping[str, Any]]) -> list[str]:
+        """The Russian texts of the decisions a letter hit (never the code's English reason strings)."""
+        texts = [self.decision_names.get(str(h.get("decision")), "") for h in hits]
+        return list(dict.fromkeys(t for t in texts if t))
 
     def outage_after_minutes(self, service: str) -> int:
         return self.imap_after_minutes if service == "imap" else self.smtp_after_minutes
@@ -85,7 +93,15 @@ def load_digest(rules: Rules) -> DigestSettings:
         daily_cap=_int(rev, "daily_cap", 10, "alerts.review"),
         review_subject=_str(rev, "subject", DigestSettings.review_subject, "alerts.review"),
         review_subject_cap=_str(rev, "subject_cap", DigestSettings.review_subject_cap, "alerts.review"),
+        decision_names=_names(rules),
     )
+
+
+def _names(rules: Rules) -> dict[str, str]:
+    table = rules.sections.get("names", {}).get("decisions", {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) and v.strip() for v in table.values()):
+        raise RulesError("names.toml: [decisions] — по каждому решению нужна непустая строка")
+    return dict(table)
 
 
 def load_retention(rules: Rules) -> RetentionSettings:

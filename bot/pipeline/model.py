@@ -107,3 +107,4 @@ class Context:
     now: datetime
     state_dir: Path
     store: Any                     # bot.store.Store; read-only for decisions
+    reply_to: str = ""             # Reply-To of replies: the mailbox the bot reads

@@ -85,8 +85,8 @@ def test_a_whole_renewal_from_the_command_line(bot: Bot, rules: Rules, registry,
     assert notice["kind"] == "notice" and notice["to"] == ["mo-a@a.example"]
     body = email.message_from_string(notice["message"], policy=email_policy.default).get_content()
     body = body.replace("\r\n", "\n")
-    for words in ("«Выбрать»", "«Инструменты» – «Настройка\nпараметров безопасности»", "в 2 экземплярах",
-                  "до 07.05.2026", "до 01.06.2026", "до 30.04.2027", "ЗАБЛОКИРОВАН"):
+    for words in ("«Выбрать»", "«Инструменты» – «Настройка параметров безопасности»", "в 2 экземплярах",
+                  "не позднее 07.05.2026", "не позднее 01.06.2026", "до 30.04.2027", "ЗАБЛОКИРОВАН"):
         assert words in body, words
 
     ok(bot("paper", "original", "2026-0001", "--date", "06.05.2026", now="2026-05-06T10:00"))

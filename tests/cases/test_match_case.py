@@ -57,7 +57,7 @@ def test_scan_completes_a_pending_request(run, store: Store, policy: Policy, reg
     assert out.case["due"] == "2026-05-05"
     assert out.case["template"] == "case_full_set.txt.j2"
     text = rules.render(out.case["template"], case=out.case, organisation=out.organisation,
-                        subject="Заявка на сертификат ViPNet")
+                        subject="Заявка на сертификат ViPNet", as_of="30.04.2026 11:00", today="2026-04-30")
     assert "05.05.2026" in text
 
 
@@ -102,7 +102,8 @@ def test_scan_before_the_request(run, store: Store, policy: Policy, registry: Re
     out = run(1, scan(owner_name="Петров Пётр Петрович"), "2026-04-30 11:00")
     assert out.case["event"] == "waiting_for_request" and out.case["state"] == m.WAITING_FOR_REQUEST
     assert out.case["template"] == "case_waiting_for_request.txt.j2"
-    text = rules.render(out.case["template"], case=out.case, organisation=out.organisation, subject="x")
+    text = rules.render(out.case["template"], case=out.case, organisation=out.organisation, subject="x",
+                        as_of="30.04.2026 11:00", today="2026-04-30")
     assert "«Обновить сертификат»" in text and "«Передать через транспортный модуль»" in text
     cid = request(store, policy, registry, "ПЕТРОВ ПЕТР ПЕТРОВИЧ", "2026-05-04 10:00")
     assert cid == out.case["id"]

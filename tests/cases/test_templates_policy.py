@@ -34,7 +34,8 @@ def _case(*events: dict) -> dict:
 def test_reply_fragments_render(rules: Rules, registry: Registry, template: str, events: list) -> None:
     view = case_view(_case(*events), load_policy(rules), date(2026, 4, 30))
     for org in (registry.organisations[0], None):
-        text = rules.render(template, case=view, organisation=org, subject="Заявка на сертификат ViPNet")
+        text = rules.render(template, case=view, organisation=org, subject="Заявка на сертификат ViPNet",
+                            as_of="30.04.2026 10:00", today="2026-04-30")
         assert text.strip()
     if view["state"] == "full_set" and template == "case_full_set.txt.j2":
         assert "05.05.2026" in text

@@ -64,7 +64,7 @@ def test_letter_appended_while_idling_is_answered_within_5_seconds(imap_setup, d
         assert reply["Auto-Submitted"] == "auto-replied"
         assert reply["In-Reply-To"]
         assert received[0].recipients == ["mo1@poliklinika1.example"]
-        assert "получил ваше письмо" in received[0].text
+        assert "поступило письмо" in received[0].text
     assert folder_subjects(dovecot, user, PROCESSED) == ["Заявка на сертификат ViPNet"]
 
 

@@ -4,7 +4,7 @@ Each `$ vipnet-cert-bot …` line runs against a fresh state dir and the guide's
 world (registry, mailbox with one scan, certificate and request files, an address book),
 with the clock pinned by `$ export VIPNET_CERT_BOT_NOW=…` lines. Lines under a command
 are its expected output: each must be found in what the command printed («…» stands
-for anything; lines starting with «# » are comments). A shown «Error: …» means the
+for anything; lines starting with «# » are comments). A shown «Ошибка: …» means the
 command must fail. ```console-pending blocks name commands that other branches add: they
 are checked for their names only, and are switched on after the merge.
 """
@@ -155,7 +155,7 @@ def test_the_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         result = runner.invoke(main, step.argv, env=env, catch_exceptions=True)
         where = f"OPERATOR.md:{step.line}: {' '.join(step.argv)}\n{result.output}"
         assert result.exception is None or isinstance(result.exception, SystemExit), where
-        fails = any(line.startswith("Error:") for line in step.expected)
+        fails = any(line.startswith("Ошибка:") for line in step.expected)
         assert (result.exit_code != 0) == fails, where
         for line in step.expected:
             if line == "…":

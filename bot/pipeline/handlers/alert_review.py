@@ -58,7 +58,7 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
             table.insert({"kind": "review_cap", "day": day, "at": ctx.now.isoformat()})
             log.warning("review alerts capped for today", day=day, cap=settings.daily_cap)
         return outcome
-    detail = "; ".join([h.reason for h in outcome.hits if h.reason] + list(outcome.notes))
+    detail = "; ".join(settings.decision_texts(hits) + list(outcome.notes))
     shown = f"{letter.from_name} <{sender}>" if letter.from_name and letter.from_name != sender else sender
     common = {"sender": shown, "subject": letter.subject or "(без темы)", "received": ru_dt(letter.date or ctx.now),
               "folder": folder}

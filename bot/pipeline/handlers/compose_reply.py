@@ -6,6 +6,7 @@ import re
 from email.utils import formataddr
 
 from bot import outbox
+from bot.clock import MOSCOW
 from bot.pipeline.model import ACCEPT, Context, Letter, Outcome
 from bot.scan.config import defect_texts
 
@@ -31,6 +32,8 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         scan_defects=defect_texts(outcome.scan.get("defects") or [], ctx.rules) if outcome.scan else [],
         case=case,
         case_template=case.get("template"),
+        as_of=ctx.now.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M"),   # «по состоянию на …»
+        today=ctx.now.astimezone(MOSCOW).date().isoformat(),
     )
     # One "Re: " in front, not "Re: RE: …": the letter's own reply prefix is dropped first.
     subject = _REPLY_PREFIX.sub("", letter.subject.strip()) or ctx.rules.value("mail", "subject.expected")
@@ -47,5 +50,6 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         now=ctx.now,
         in_reply_to=letter.message_id or None,
         references=letter.references or None,
+        reply_to=ctx.reply_to or None,
     )
     return outcome.with_(reply=message)
