@@ -89,6 +89,7 @@ class Daemon:
             log.warning("leftovers of an interrupted run removed", files=len(removed))
         tmp = self.store.state_dir / TMP_DIR
         tmp.mkdir(exist_ok=True, mode=0o700)
+        self._tempdir_before = tempfile.tempdir
         tempfile.tempdir = str(tmp)  # page rasters of the scan check land here, emptied at the next start
 
     # -- one round ----------------------------------------------------------
@@ -101,11 +102,21 @@ class Daemon:
             log.info("mailbox open", mailbox=type(self.mailbox).__name__)
             self.notifier.notify("READY=1\nSTATUS=mailbox open")
         self.results.extend(self.intake.process_pending(should_stop=self.stop.is_set, progress=self.ping))
-        self.results.extend(self.intake.process_retries())
+        if self.intake.retries_waiting():
+            self.reload_registry()  # `letter retry` follows a fix of the registry
+            self.results.extend(self.intake.process_retries())
         health.record(self.store, "imap", ok=True, now=self.clock.now(), quiet_for=self.health_quiet)
         self.run_duties()
         self.deliver()
         self.notifier.notify("WATCHDOG=1")
+
+    def reload_registry(self) -> None:
+        try:
+            self.registry = registry_mod.load(self.config.bot.organisations)
+        except registry_mod.RegistryError as exc:
+            log.error("registry not reloaded, the previous one is kept", error=str(exc))
+            return
+        self.intake.registry = self.registry
 
     def ping(self) -> None:
         """Between letters: the watchdog knows the loop is alive during a long round."""
@@ -232,6 +243,8 @@ class Daemon:
             signal.signal(signal.SIGINT, on_signal)
 
     def shutdown(self) -> None:
+        if hasattr(self, "_tempdir_before"):
+            tempfile.tempdir = self._tempdir_before
         if self.mailbox is not None:
             self.mailbox.close()
         self.connected = False

@@ -105,6 +105,9 @@ class Intake:
                 continue
         return results
 
+    def retries_waiting(self) -> bool:
+        return bool(self.store.messages.count(Query().state == RETRY))
+
     def process_retries(self) -> list[dict[str, Any]]:
         """Letters the operator sent back through the chain (`letter retry`), from their saved bytes."""
         results = []
@@ -317,13 +320,13 @@ class Intake:
 
     def _file(self, ref: MessageRef, row: dict[str, Any], *, resumed: bool) -> dict[str, Any]:
         try:
-            self.mailbox.file(ref, row["folder"])
+            how = self.mailbox.file(ref, row["folder"])
         except MailboxError:
             log.warning("letter not moved yet", key=ref.key, folder=row["folder"])
             raise
         with self.store.transaction():
-            self.store.messages.update({"state": FILED, "filed_at": self.clock.now().isoformat()},
-                                       Query().key == ref.key)
+            self.store.messages.update({"state": FILED, "filed_at": self.clock.now().isoformat(),
+                                        **({"filed_how": how} if how else {})}, Query().key == ref.key)
         log.info(
             "letter handled", key=ref.key, uid=ref.uid, message_id=row.get("message_id"),
             sender=row.get("sender"), decision=row.get("decision"), folder=row.get("folder"),

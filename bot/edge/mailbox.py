@@ -26,8 +26,10 @@ class Mailbox(Protocol):
         """Messages in the watched folder whose keys are not in `known`."""
         ...
     def fetch(self, ref: MessageRef) -> bytes: ...
-    def file(self, ref: MessageRef, folder: str) -> None:
-        """Move the message into folder ("/"-separated levels, created when missing)."""
+    def file(self, ref: MessageRef, folder: str) -> str | None:
+        """Move the message into folder ("/"-separated levels, created when missing).
+
+        May say how ("copied_flagged": copied, the original only flagged \\Deleted)."""
         ...
     def wait(self, seconds: float, stop: StopFlag) -> None:
         """Return when new mail may have come, `seconds` passed or stop was asked."""

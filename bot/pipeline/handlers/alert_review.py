@@ -62,7 +62,8 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
     shown = f"{letter.from_name} <{sender}>" if letter.from_name and letter.from_name != sender else sender
     body = ctx.rules.render("alert_review.txt.j2", reason=REVIEW_REASON_NAMES[code], reason_code=code,
                             sender=shown, subject=letter.subject or "(без темы)",
-                            received=ru_dt(letter.date or ctx.now), detail=detail, folder=folder)
+                            received=ru_dt(letter.date or ctx.now), detail=detail, folder=folder,
+                            letter_key=letter.key)
     subject = f"{settings.review_subject}: {REVIEW_REASON_NAMES[code]}"
     outbox_id = _queue(ctx, subject, body, f"review:{letter.key}")
     table.insert({**record, "outbox_id": outbox_id})
