@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -85,6 +86,23 @@ def _letter_view(row: Any) -> LetterView | None:
                       can_retry=state == "review" and bool(row.get("raw")) and row.get("state") == FILED)
 
 
+def _read(ctx: Context, read: Callable[[Any], list[Any]]) -> list[Any]:
+    store = ctx.store()
+    try:
+        return read(store)
+    finally:
+        store.close()
+
+
+def _shown_as_json_or_empty(views: list[Any], as_json: bool, empty: str) -> bool:
+    """--json prints the views; no views prints `empty`. True when nothing more is to be shown."""
+    if as_json:
+        click.echo(json.dumps([asdict(v) for v in views], ensure_ascii=False, indent=2))
+    elif not views:
+        click.echo(empty)
+    return as_json or not views
+
+
 def _table(rows: list[tuple[str, ...]]) -> None:
     widths = [min(max(len(r[i]) for r in rows), 50) for i in range(len(rows[0]))]
     for r in rows:
@@ -98,18 +116,10 @@ def _table(rows: list[tuple[str, ...]]) -> None:
 @with_context
 def letters_cmd(ctx: Context, state: str | None, as_json: bool) -> None:
     """Журнал писем: письма на проверке и письма, которые не удаётся обработать."""
-    store = ctx.store()
-    try:
-        views = [v for row in store.messages.all() if (v := _letter_view(row)) is not None]
-    finally:
-        store.close()
+    views = _read(ctx, lambda store: [v for row in store.messages.all() if (v := _letter_view(row)) is not None])
     if state:
         views = [v for v in views if v.state == state or (state == "review" and v.state == RETRY)]
-    if as_json:
-        click.echo(json.dumps([asdict(v) for v in views], ensure_ascii=False, indent=2))
-        return
-    if not views:
-        click.echo("Писем на проверке и с ошибками нет.")
+    if _shown_as_json_or_empty(views, as_json, "Писем на проверке и с ошибками нет."):
         return
     names = {"review": "на проверке", "failed": "ошибка", RETRY: "ждёт повторной обработки"}
     rows = [("№", "Получено", "Отправитель", "Тема", "Состояние", "Причина")]
@@ -208,19 +218,11 @@ class OutboxView:
 @with_context
 def outbox_cmd(ctx: Context, state: str | None, as_json: bool) -> None:
     """Очередь писем бота: ждущие, прерванные и не отправленные."""
-    store = ctx.store()
-    try:
-        rows = outbox.in_state(store, *([state] if state else OUTBOX_STATES))
-    finally:
-        store.close()
+    rows = _read(ctx, lambda store: outbox.in_state(store, *([state] if state else OUTBOX_STATES)))
     views = [OutboxView(number=r.doc_id, kind=str(r.get("kind")), state=str(r.get("state")), to=list(r.get("to") or []),
                         created_at=r.get("created_at"), attempts=int(r.get("attempts", 0)),
                         last_error=r.get("last_error"), sending_at=r.get("sending_at")) for r in rows]
-    if as_json:
-        click.echo(json.dumps([asdict(v) for v in views], ensure_ascii=False, indent=2))
-        return
-    if not views:
-        click.echo("Очередь пуста: все письма отправлены.")
+    if _shown_as_json_or_empty(views, as_json, "Очередь пуста: все письма отправлены."):
         return
     table = [("№", "Письмо", "Кому", "Создано", "Состояние", "Попыток", "Ошибка")]
     for v in views:

@@ -84,14 +84,10 @@ def test_without_move_and_uidplus_nothing_is_expunged(tmp_path: Path, registry_c
     from tinydb import Query
 
     from bot.store import Store
+    from tests.conftest import write_imap_config
 
-    user, password = bare_dovecot.add_user()
-    config = load(write_config(
-        tmp_path, registry_csv,
-        imap={"host": "127.0.0.1", "port": bare_dovecot.port, "security": "none", "user": user,
-              "password": password},
-        smtp={"host": "127.0.0.1", "port": smtp_server.port, "security": "none"},
-    ))
+    path, user = write_imap_config(tmp_path, registry_csv, bare_dovecot, smtp_server.port)
+    config = load(path)
     with bare_dovecot.client(user) as client:
         caps = client.capabilities()
         assert b"MOVE" not in caps and b"UIDPLUS" not in caps

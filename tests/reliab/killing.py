@@ -22,7 +22,7 @@ from pathlib import Path
 from bot import crashpoint
 from bot.config import load
 from bot.letters import Draft
-from tests.conftest import EarlyMorningClock, write_config
+from tests.conftest import EarlyMorningClock, write_imap_config
 from tests.mail.test_imap_loop import append, folder_subjects
 from tests.support.dovecot import Dovecot
 from tests.support.smtp import SmtpServer
@@ -70,12 +70,7 @@ def trial(dovecot: Dovecot, smtp: SmtpServer, workdir: Path, registry_csv: Path,
           letters: int = 3) -> Trial:
     """One trial: `letters` letters, one kill, then clean runs until the mailbox and the queue are done."""
     workdir.mkdir(parents=True, exist_ok=True)
-    user, password = dovecot.add_user()
-    config_path = write_config(
-        workdir, registry_csv,
-        imap={"host": "127.0.0.1", "port": dovecot.port, "security": "none", "user": user, "password": password},
-        smtp={"host": "127.0.0.1", "port": smtp.port, "security": "none"},
-    )
+    config_path, user = write_imap_config(workdir, registry_csv, dovecot, smtp.port)
     config = load(config_path)
     tag = f"{point}-{nth}-{user}"
     ids = [f"<kill-{tag}-{i}@mo.example>" for i in range(letters)]
