@@ -141,6 +141,7 @@ class Daemon:
             ("cases", lambda **who: case_duties.run_duties(self.store, self.rules, registry, **who)),
             ("digest", lambda **who: digest_duties.run(self.store, self.rules, registry, **who)),
             ("backup", lambda **who: upkeep.backup_duty(self.store, self.rules, now=who["now"])),
+            ("review_raw", lambda **who: upkeep.review_raw_retention(self.store, self.rules, now=who["now"])),
             ("outbox", lambda **who: upkeep.outbox_attention(self.store, self.rules, **who)),
         ]
         return duties

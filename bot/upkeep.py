@@ -2,6 +2,8 @@
 
   - `backup`: one copy of the store a day in state_dir/backups, the newest
     rules/mail.toml [store] backups_keep kept (the store refuses to forget: bot/store.py);
+  - `review_raw`: the raw bytes kept for `letter retry` (state_dir/review) are deleted after
+    rules/retention.toml's attachments_days, like the stored scans;
   - `outbox_attention`: one alert to the InfoSec head for each letter the bot is unsure
     about (left `sending` by an interrupted run) or gave up on (`failed`), naming
     `letter resend`; letters to the InfoSec head himself are only shown in the digest.
@@ -34,6 +36,25 @@ def backup_duty(store: Store, rules: Rules, *, now: datetime) -> list[str]:
         return []
     log.info("store backed up", copy=made.name, keep=keep)
     return [f"backup:{made.name}"]
+
+
+def review_raw_retention(store: Store, rules: Rules, *, now: datetime) -> list[str]:
+    from bot.digest.settings import load_retention
+    from bot.intake import RAW_DIR, RETRY
+
+    folder = store.state_dir / RAW_DIR
+    if not folder.is_dir():
+        return []
+    cutoff = now.timestamp() - load_retention(rules).attachments_days * 86400
+    waiting = {str(r.get("raw")) for r in store.messages.search(Query().state == RETRY)}
+    deleted = 0
+    for path in folder.glob("*.eml"):
+        if f"{RAW_DIR}/{path.name}" not in waiting and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    if deleted:
+        log.info("retention: kept letters deleted", letters=deleted)
+    return [f"retention:review_raw:{deleted}"] if deleted else []
 
 
 def outbox_attention(store: Store, rules: Rules, *, bot_address: str, infosec_head: str,

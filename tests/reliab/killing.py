@@ -42,6 +42,7 @@ class Trial:
     lost: int = 0              # neither received nor shown as unsure
     unsure_shown: int = 0      # outbox rows left `sending` (listed for the InfoSec head)
     runs: int = 0
+    leftovers: int = 0         # temp files of the killed run still there after the clean runs
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -117,6 +118,7 @@ def trial(dovecot: Dovecot, smtp: SmtpServer, workdir: Path, registry_csv: Path,
     result.unsure_shown += sum(1 for o in rows["outbox"].values()
                                if o.get("state") == "sending" and o.get("kind") == "reply"
                                and any(received[i] for i in ids if by_id.get(i, {}).get("key") == o.get("ref")))
+    result.leftovers = len(list(config.bot.state_dir.glob(".store.json.*")))
     if folder_subjects(dovecot, user, "INBOX"):
         result.notes.append("letters left in INBOX")
         result.lost += len(folder_subjects(dovecot, user, "INBOX"))

@@ -24,6 +24,7 @@ def test_kill_at_a_point_loses_and_duplicates_nothing(point, nth, tmp_path: Path
     if point == "after_smtp_accept":
         assert result.unsure_shown == 1  # the interrupted one is shown, not sent again
     assert result.answered == result.letters, result
+    assert result.leftovers == 0, result  # a killed run's temp files are removed at the next start
 
 
 @pytest.mark.skipif(not os.environ.get("VCB_KILL_SOAK"), reason="the soak: make bench-kill")

@@ -157,3 +157,27 @@ def test_leftovers_of_a_killed_run_are_removed(tmp_path: Path) -> None:
     assert sorted(removed) == [".store.json.abc123", "tmp/scan-xyz"]
     assert not (state / ".store.json.abc123").exists() and not any((state / TMP_DIR).iterdir())
     store.close()
+
+
+def test_kept_raw_letters_follow_the_retention(tmp_path: Path, rules) -> None:
+    from datetime import timedelta
+
+    from bot.upkeep import review_raw_retention
+    from tests.conftest import EarlyMorningClock
+
+    store = Store(tmp_path / "state")
+    folder = tmp_path / "state" / "review"
+    folder.mkdir()
+    old, waiting, fresh = (folder / f"{n}.eml" for n in ("old", "waiting", "fresh"))
+    for path in (old, waiting, fresh):
+        path.write_bytes(b"Subject: x\r\n\r\n")
+    long_ago = time.time() - 400 * 86400
+    for path in (old, waiting):
+        os.utime(path, (long_ago, long_ago))
+    with store.transaction():
+        store.messages.insert({"key": "k", "state": "retry", "raw": "review/waiting.eml"})
+    now = EarlyMorningClock().now()
+    assert review_raw_retention(store, rules, now=now) == ["retention:review_raw:1"]
+    assert not old.exists() and waiting.exists() and fresh.exists()
+    assert review_raw_retention(store, rules, now=now + timedelta(minutes=1)) == []
+    store.close()
