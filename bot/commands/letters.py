@@ -86,6 +86,11 @@ def _letter_view(row: Any) -> LetterView | None:
                       can_retry=state == "review" and bool(row.get("raw")) and row.get("state") == FILED)
 
 
+def _check_state(state: str | None, allowed: tuple[str, ...]) -> None:
+    if state is not None and state not in allowed:
+        raise click.ClickException(f"неизвестное состояние «{state}» в --state: допустимо {', '.join(allowed)}")
+
+
 def _read(ctx: Context, read: Callable[[Any], list[Any]]) -> list[Any]:
     store = ctx.store()
     try:
@@ -110,12 +115,13 @@ def _table(rows: list[tuple[str, ...]]) -> None:
 
 
 @click.command("letters")
-@click.option("--state", type=click.Choice(LETTER_STATES), default=None,
+@click.option("--state", default=None, metavar="review|failed",
               help="review — ждут проверки человеком; failed — обработка не удаётся и повторяется.")
 @click.option("--json", "as_json", is_flag=True, help="Вывести JSON (стабильный формат для скриптов).")
 @with_context
 def letters_cmd(ctx: Context, state: str | None, as_json: bool) -> None:
     """Журнал писем: письма на проверке и письма, которые не удаётся обработать."""
+    _check_state(state, LETTER_STATES)
     views = _read(ctx, lambda store: [v for row in store.messages.all() if (v := _letter_view(row)) is not None])
     if state:
         views = [v for v in views if v.state == state or (state == "review" and v.state == RETRY)]
@@ -212,12 +218,13 @@ class OutboxView:
 
 
 @click.command("outbox")
-@click.option("--state", type=click.Choice(OUTBOX_STATES), default=None,
+@click.option("--state", default=None, metavar="sending|failed|pending",
               help="sending — отправка прервана; failed — не отправлено; pending — ждёт отправки.")
 @click.option("--json", "as_json", is_flag=True, help="Вывести JSON (стабильный формат для скриптов).")
 @with_context
 def outbox_cmd(ctx: Context, state: str | None, as_json: bool) -> None:
     """Очередь писем бота: ждущие, прерванные и не отправленные."""
+    _check_state(state, OUTBOX_STATES)
     rows = _read(ctx, lambda store: outbox.in_state(store, *([state] if state else OUTBOX_STATES)))
     views = [OutboxView(number=r.doc_id, kind=str(r.get("kind")), state=str(r.get("state")), to=list(r.get("to") or []),
                         created_at=r.get("created_at"), attempts=int(r.get("attempts", 0)),

@@ -94,7 +94,9 @@ def test_5xx_ends_failed_at_once_and_resend_to_another_address_delivers(tmp_path
     for args, says in ((["letter", "resend", "999"], "нет в очереди"),
                        (["letter", "resend", str(good)], "уже отправлено"),
                        (["letter", "resend", "abc"], "число"),
-                       (["letter", "resend", str(bad), "--to", "not an address"], "неверный адрес")):
+                       (["letter", "resend", str(bad), "--to", "not an address"], "неверный адрес"),
+                       (["outbox", "--state", "sent"], "неизвестное состояние"),
+                       (["letters", "--state", "bogus"], "неизвестное состояние")):
         result = _cli(config_path, *args)
         assert result.returncode != 0 and says in result.stderr and "Traceback" not in result.stderr, args
     assert (config.bot.state_dir / "store.json").read_bytes() == before  # refused: nothing changed
