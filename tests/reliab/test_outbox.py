@@ -190,16 +190,22 @@ def test_an_overlong_message_id_is_dropped_from_threading() -> None:
 
 
 def test_delivery_logs_name_no_subject(tmp_path, registry_csv, smtp_server, rules, capsys) -> None:
+    import structlog
+
     from bot import logs
 
-    logs.configure("INFO", json=True)
-    config = load(write_config(tmp_path, registry_csv, maildir=tmp_path / "md",
-                               smtp={"host": "127.0.0.1", "port": smtp_server.port, "security": "none"}))
-    store = Store(config.bot.state_dir)
-    _queue(store, "mo1@poliklinika1.example", subject="Re: Заявка — Иванов Иван Иванович")
-    Delivery(store, SmtpTransport(config.smtp), rules, Clock(NOW)).deliver_due()
-    store.close()
-    out = capsys.readouterr()
+    saved = structlog.get_config()
+    logs.configure("INFO", json=True)  # writes to the captured stderr: restored below
+    try:
+        config = load(write_config(tmp_path, registry_csv, maildir=tmp_path / "md",
+                                   smtp={"host": "127.0.0.1", "port": smtp_server.port, "security": "none"}))
+        store = Store(config.bot.state_dir)
+        _queue(store, "mo1@poliklinika1.example", subject="Re: Заявка — Иванов Иван Иванович")
+        Delivery(store, SmtpTransport(config.smtp), rules, Clock(NOW)).deliver_due()
+        store.close()
+        out = capsys.readouterr()
+    finally:
+        structlog.configure(**saved)
     assert "letter sent" in out.err + out.out
     assert "Иванов" not in out.err + out.out
 
