@@ -17,7 +17,8 @@ or claiming it is recorded on the row (attempts, last_error, failed_stage) and l
 after max_attempts the letter is parked for review with an alert, like any other
 failure. A letter parked for review keeps its raw bytes in state_dir/review/, so that
 `letter retry KEY` (row state "retry") sends it through the chain again, from those
-bytes, once the registry or the rules are fixed.
+bytes, once the registry or the rules are fixed; the new outcome is committed first, then
+the message is moved from the review folder to its new one (Mailbox.refile).
 """
 
 from __future__ import annotations
@@ -126,25 +127,37 @@ class Intake:
         return results
 
     def _retry(self, ref: MessageRef, row: dict[str, Any]) -> dict[str, Any]:
-        raw = (self.store.state_dir / str(row["raw"])).read_bytes()
-        letter = parse(raw, ref.key)
-        now = self.clock.now()
-        ctx = self.context(now)
-        outcome = self.chain.decide(letter, ctx)
-        if outcome.action != LEAVE:
-            outcome = self.chain.run_prepare(letter, outcome, ctx)
-        with self.store.transaction():
+        """The chain again from the kept bytes; committed (still "retry", marked committed), then the
+        message is moved to its new folder and the row filed. A crash in between resumes at the move."""
+        if not row.get("retry_committed"):
+            raw = (self.store.state_dir / str(row["raw"])).read_bytes()
+            letter = parse(raw, ref.key)
+            now = self.clock.now()
+            ctx = self.context(now)
+            outcome = self.chain.decide(letter, ctx)
             if outcome.action != LEAVE:
-                outcome = self.chain.run_commit(letter, outcome, ctx)
-            new = self._record(ref, letter, outcome, now, raw=raw)
-            # The message itself stays where it was filed (the review folder): the ledger says what became of it.
-            self.store.messages.update({"state": FILED, "retried_at": now.isoformat(),
-                                        "mailbox_folder": row.get("folder")}, Query().key == ref.key)
-        log.info("letter retried", key=ref.key, decision=new.get("decision"),
-                 reply=bool(new.get("reply_outbox_id")), by=row.get("retry_by"))
-        return {"key": ref.key, "decision": new.get("decision"), "subject": new.get("subject"),
-                "sender": new.get("sender"), "reply": new.get("reply_subject"),
-                "verdict": (new.get("scan") or {}).get("verdict"), "folder": row.get("folder")}
+                outcome = self.chain.run_prepare(letter, outcome, ctx)
+            with self.store.transaction():
+                if outcome.action != LEAVE:
+                    outcome = self.chain.run_commit(letter, outcome, ctx)
+                self._record(ref, letter, outcome, now, raw=raw)
+                # The message still lies where it was filed before (mailbox_folder) until it is moved.
+                self.store.messages.update({"state": RETRY, "retry_committed": True, "retried_at": now.isoformat(),
+                                            "mailbox_folder": row.get("folder")}, Query().key == ref.key)
+            crashpoint.reach("after_commit")
+            row = self.store.messages.get(Query().key == ref.key) or row
+        where = str(row.get("mailbox_folder") or row.get("folder"))
+        if row.get("folder") != where and self.mailbox.refile(where, str(row["folder"]), str(row.get("sha256")),
+                                                              str(row.get("message_id") or "")):
+            where = str(row["folder"])
+        with self.store.transaction():
+            self.store.messages.update({"state": FILED, "retry_committed": False, "mailbox_folder": where},
+                                       Query().key == ref.key)
+        log.info("letter retried", key=ref.key, decision=row.get("decision"), folder=where,
+                 reply=bool(row.get("reply_outbox_id")), by=row.get("retry_by"))
+        return {"key": ref.key, "decision": row.get("decision"), "subject": row.get("subject"),
+                "sender": row.get("sender"), "reply": row.get("reply_subject"),
+                "verdict": (row.get("scan") or {}).get("verdict"), "folder": where}
 
     # -- one letter ---------------------------------------------------------
     def process(self, ref: MessageRef) -> dict[str, Any]:

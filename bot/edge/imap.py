@@ -176,6 +176,33 @@ class ImapMailbox:
                     uid=ref.uid, folder=folder)
         return "copied_flagged"
 
+    def refile(self, source: str, target: str, sha256: str, message_id: str) -> bool:
+        """Move the message with these bytes from one filing folder to another (after `letter retry`).
+
+        Found by Message-ID, confirmed by the hash of its bytes; False when it is not there (moved or
+        deleted by a person). The watched folder is selected again afterwards."""
+        import hashlib
+
+        client = self._live()
+        try:
+            name = self.server_name(source)
+            if not client.folder_exists(name):
+                return False
+            client.select_folder(name)
+            criteria: list[Any] = ["HEADER", "Message-ID", message_id] if message_id else ["ALL"]
+            uids = client.search(criteria)
+            data = client.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
+            match = [u for u, item in data.items()
+                     if hashlib.sha256(bytes(item.get(b"BODY[]", b""))).hexdigest() == sha256]
+            if match:
+                self.file(MessageRef(key="", uid=match[0], arrived=None, subject_header=b""), target)
+            return bool(match)
+        except _ERRORS as exc:
+            raise MailboxError(f"IMAP refile {source} -> {target}: {exc}") from exc
+        finally:
+            with contextlib.suppress(*_ERRORS):
+                client.select_folder(self.config.folder)
+
     # -- waiting ------------------------------------------------------------
     def wait(self, seconds: float, stop: StopFlag) -> None:
         client = self._live()

@@ -31,6 +31,9 @@ class Mailbox(Protocol):
 
         May say how ("copied_flagged": copied, the original only flagged \\Deleted)."""
         ...
+    def refile(self, source: str, target: str, sha256: str, message_id: str) -> bool:
+        """Move an already filed message (these bytes) from folder `source` to `target`; False if not found."""
+        ...
     def wait(self, seconds: float, stop: StopFlag) -> None:
         """Return when new mail may have come, `seconds` passed or stop was asked."""
         ...

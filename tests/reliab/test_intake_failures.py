@@ -133,6 +133,9 @@ def test_letter_retry_after_the_registry_is_fixed(imap_setup, dovecot, smtp_serv
     assert reply.message["In-Reply-To"] == "<stranger-1@new-hospital.example>"
     (row,) = _rows(config)
     assert row["state"] == "filed" and row["decision"] == "accept" and row["retry_by"] == "petrov"
+    assert row["mailbox_folder"] == "Заявки/Обработано"           # moved out of the review folder too
+    assert folder_subjects(dovecot, user, REVIEW) == []
+    assert len(folder_subjects(dovecot, user, "Заявки/Обработано")) == 1
     assert row["history"][0]["decision"] == "review:unknown_sender"
     assert Daemon(config, rules, EarlyMorningClock()).run_once() == []  # once only
     time.sleep(0.3)
@@ -167,3 +170,32 @@ def test_a_failing_duty_fails_alone(imap_setup, dovecot, smtp_server, rules) -> 
     (duty,) = store.table("duties").search(Query().name == "backup")
     assert duty["failing_since"] is None and (config.bot.state_dir / "backups").is_dir()
     store.close()
+
+
+class CrashingRefile(ImapMailbox):
+    """The real IMAP mailbox, but the process 'dies' right before moving a retried letter."""
+
+    def refile(self, source, target, sha256, message_id):
+        raise KeyboardInterrupt("simulated crash between the retry's commit and its move")
+
+
+def test_a_retry_cut_off_before_its_move_only_moves(imap_setup, dovecot, smtp_server, rules, registry_csv) -> None:
+    config, user = imap_setup
+    append(dovecot, user, Draft(sender="Новая больница <secretary@new-hospital.example>"))
+    (first,) = Daemon(config, rules, EarlyMorningClock()).run_once()
+    with registry_csv.open("a", encoding="utf-8") as fh:
+        fh.write("2901000000,1022900000000,ГБУЗ АО «Новая больница»,secretary@new-hospital.example,,НБ\n")
+    store = Store(config.bot.state_dir)
+    with store.transaction():
+        store.messages.update({"state": "retry", "retry_by": "test"}, Query().key == first["key"])
+    store.close()
+    with pytest.raises(KeyboardInterrupt):
+        Daemon(config, rules, EarlyMorningClock(), mailbox=CrashingRefile(config.imap)).run_once()
+    (row,) = _rows(config)
+    assert row["state"] == "retry" and row["retry_committed"] and row["decision"] == "accept"
+    (again,) = Daemon(config, rules, EarlyMorningClock()).run_once()
+    assert again["folder"] == "Заявки/Обработано"
+    assert len(smtp_server.wait_for(1)) == 1
+    time.sleep(0.3)
+    assert len(smtp_server.replies) == 1                                # answered once, not twice
+    assert folder_subjects(dovecot, user, REVIEW) == []
