@@ -237,6 +237,7 @@ class Intake:
                   trace=traceback.format_exc(limit=5))
         with self.store.transaction():
             self.store.messages.upsert({
+                "subject": self._stub_letter(ref, raw, stage).subject,
                 "key": ref.key, "uid": ref.uid, "state": CLAIMED, "attempts": attempts, "last_error": error,
                 "failed_stage": stage, "claimed_at": now.isoformat(),
                 "sha256": (row or {}).get("sha256") or self._stub_hash(ref, raw),

@@ -22,7 +22,7 @@ from tinydb import Query
 
 from bot import outbox
 from bot.commands import Context, with_context
-from bot.digest.compose import REVIEW_REASON_NAMES, review_reason, ru_dt
+from bot.digest.compose import OUTBOX_KIND_NAMES, REVIEW_REASON_NAMES, review_reason, ru_dt
 from bot.intake import CLAIMED, DONE, FILED, RETRY
 
 LETTER_STATES = ("review", "failed")
@@ -33,8 +33,6 @@ OUTBOX_STATE_NAMES = {
     outbox.FAILED: "не отправлено (бот больше не пытается)",
     outbox.SENT: "отправлено",
 }
-KIND_NAMES = {"reply": "ответ", "notice": "уведомление", "reminder": "напоминание", "warning": "предупреждение",
-              "digest": "сводка", "alert": "оповещение"}
 
 
 def _who(by: str | None) -> str:
@@ -233,7 +231,7 @@ def outbox_cmd(ctx: Context, state: str | None, as_json: bool) -> None:
         return
     table = [("№", "Письмо", "Кому", "Создано", "Состояние", "Попыток", "Ошибка")]
     for v in views:
-        table.append((str(v.number), KIND_NAMES.get(v.kind, v.kind), ", ".join(v.to), ru_dt(v.created_at),
+        table.append((str(v.number), OUTBOX_KIND_NAMES.get(v.kind, v.kind), ", ".join(v.to), ru_dt(v.created_at),
                       OUTBOX_STATE_NAMES.get(v.state, v.state), str(v.attempts), (v.last_error or "—")[:80]))
     _table(table)
     if any(v.state in (outbox.SENDING, outbox.FAILED) for v in views):

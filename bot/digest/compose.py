@@ -57,6 +57,8 @@ CASE_EVENT_NAMES = {
     "not_recorded": "дело не открыто",
 }
 SERVICE_NAMES = {"imap": "Почтовый ящик (IMAP)", "smtp": "Отправка писем (SMTP)"}
+OUTBOX_KIND_NAMES = {"reply": "ответ", "notice": "уведомление", "reminder": "напоминание",
+                     "warning": "предупреждение", "digest": "сводка", "alert": "оповещение"}
 
 
 @dataclass(frozen=True)
@@ -374,7 +376,8 @@ def _outbox_attention(state: State) -> Section:
             what = "не отправлено, бот больше не пытается"
         else:
             continue
-        rows.append(Row((str(o.get("id", "—")), str(o.get("kind") or ""), ", ".join(o.get("to") or []),
+        kind = str(o.get("kind") or "")
+        rows.append(Row((str(o.get("id", "—")), OUTBOX_KIND_NAMES.get(kind, kind), ", ".join(o.get("to") or []),
                          ru_dt(o.get("created_at")), what, str(o.get("last_error") or "—")[:200]), level=OVERDUE))
     return Section("outbox", "Письма бота: отправка не подтверждена",
                    ("№", "Письмо", "Кому", "Создано", "Состояние", "Ошибка"), tuple(rows),
