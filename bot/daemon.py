@@ -101,14 +101,22 @@ class Daemon:
             health.record(self.store, "imap", ok=True, now=self.clock.now())
             log.info("mailbox open", mailbox=type(self.mailbox).__name__)
             self.notifier.notify("READY=1\nSTATUS=mailbox open")
-        self.results.extend(self.intake.process_pending(should_stop=self.stop.is_set, progress=self.ping))
-        if self.intake.retries_waiting():
-            self.reload_registry()  # `letter retry` follows a fix of the registry
-            self.results.extend(self.intake.process_retries())
-        health.record(self.store, "imap", ok=True, now=self.clock.now(), quiet_for=self.health_quiet)
+        intake_error: Exception | None = None
+        try:
+            self.results.extend(self.intake.process_pending(should_stop=self.stop.is_set, progress=self.ping))
+            if self.intake.retries_waiting():
+                self.reload_registry()  # `letter retry` follows a fix of the registry
+                self.results.extend(self.intake.process_retries())
+            health.record(self.store, "imap", ok=True, now=self.clock.now(), quiet_for=self.health_quiet)
+        except (MailboxError, StoreError):
+            raise  # reconnect (duties and delivery go on in run_forever) / stop
+        except Exception as exc:  # noqa: BLE001 - the duties, delivery and the ping still run; then the round fails
+            intake_error = exc
         self.run_duties()
         self.deliver()
         self.notifier.notify("WATCHDOG=1")
+        if intake_error is not None:
+            raise intake_error
 
     def reload_registry(self) -> None:
         try:

@@ -181,3 +181,40 @@ def test_kept_raw_letters_follow_the_retention(tmp_path: Path, rules) -> None:
     assert not old.exists() and waiting.exists() and fresh.exists()
     assert review_raw_retention(store, rules, now=now + timedelta(minutes=1)) == []
     store.close()
+
+
+def test_a_failing_round_still_delivers_and_backs_off_longer(tmp_path: Path, registry_csv: Path, rules) -> None:
+    from bot.config import load
+    from bot.daemon import Daemon
+    from bot.edge.maildir import MaildirMailbox
+    from tests.conftest import EarlyMorningClock
+
+    class BrokenListing(MaildirMailbox):
+        """A mailbox whose listing fails with something unexpected (not an outage)."""
+
+        calls: list[float] = []
+
+        def pending(self, known):
+            self.calls.append(time.monotonic())
+            raise RuntimeError("listing failed")
+
+    config = load(write_config(tmp_path, registry_csv, maildir=tmp_path / "md", pickup=tmp_path / "out"))
+    store = Store(config.bot.state_dir)
+    from bot import outbox
+
+    msg = outbox.make_message(sender="bot@tfoms.example", to="mo1@poliklinika1.example", subject="Re: Заявка",
+                              body="т", kind="reply", now=EarlyMorningClock().now(), in_reply_to="<q@mo.example>")
+    with store.transaction():
+        outbox.queue(store, msg, kind="reply", ref="queued-before", now=EarlyMorningClock().now())
+    store.close()
+    mailbox = BrokenListing(tmp_path / "md")
+    daemon = Daemon(config, rules, EarlyMorningClock(), mailbox=mailbox)
+    thread = threading.Thread(target=daemon.run_forever, daemon=True)
+    thread.start()
+    time.sleep(4.5)
+    daemon.stop.set()
+    thread.join(timeout=20)
+    gaps = [b - a for a, b in zip(mailbox.calls, mailbox.calls[1:], strict=False)]
+    assert 2 <= len(mailbox.calls) <= 3, gaps         # at 0, ~1 s, ~3 s: not once a second
+    assert all(later > earlier for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
+    assert len(list((tmp_path / "out").glob("*.eml"))) == 1  # the queued letter went out regardless
