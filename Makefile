@@ -1,7 +1,7 @@
 # The two commands: `make demo` and `make test`. Both install what they need first.
 PY := .venv/bin/python
 
-.PHONY: setup demo test lint bench-scan clean
+.PHONY: setup demo test lint bench-scan bench-kill clean
 
 setup:
 	@scripts/setup.sh
@@ -22,3 +22,8 @@ clean:
 # Scan-check benchmark (issue 3): accuracy and speed on generated scans. Not part of `make test`.
 bench-scan: setup
 	OMP_THREAD_LIMIT=1 .venv/bin/python bench/scan_bench.py
+
+# Kill soak (issue 11): 30 kills at random moments and 30 at each crash point, against the real
+# Dovecot and SMTP server; prints lost/duplicates per point (also in test-artifacts/kill-soak.txt).
+bench-kill: setup
+	VCB_KILL_SOAK=30 OMP_THREAD_LIMIT=1 .venv/bin/pytest -q -s tests/reliab/test_kill.py -k soak

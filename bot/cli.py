@@ -105,7 +105,25 @@ for _module in _CLICK_MODULES:
         _module.ngettext = _ru_plural  # type: ignore[attr-defined]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EX_DATAERR = 65  # a lost or corrupt store: a clear message, no traceback, a non-zero exit
+
+
+class _Main(click.Group):
+    """Every command: a store that cannot be used ends in its Russian message, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from bot.store import AlreadyRunning, StoreError
+
+        try:
+            return super().invoke(ctx)
+        except AlreadyRunning:
+            raise
+        except StoreError as exc:
+            click.echo(f"Ошибка: {exc}", err=True)
+            ctx.exit(EX_DATAERR)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vipnet-cert-bot", help="Показать версию и выйти.")
 def main() -> None:
     """Почтовый бот УЦ ТФОМС АО: заявки на сертификат ViPNet, проверка сканов, сроки."""

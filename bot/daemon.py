@@ -4,18 +4,26 @@
 on IMAP IDLE (or polling) between rounds, and reconnects with capped backoff
 after any mailbox error. Under systemd it reports READY once the mailbox is open
 and pings the watchdog from every round.
+
+Each duty fails alone (logged, counted, alerted once: bot/upkeep.py); delivery and
+the watchdog ping run every round whatever the duties did; after a failed round the
+wait grows (rules/mail.toml [duties] round_backoff_seconds). A lost or corrupt store
+(StoreError) stops the daemon with a non-zero exit instead of looping.
 """
 
 from __future__ import annotations
 
 import signal
+import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import sdnotify
 
-from bot import health, logs
+from bot import health, logs, upkeep
 from bot import registry as registry_mod
 from bot.cases import duties as case_duties
 from bot.cases.request_folder import import_folder
@@ -30,7 +38,7 @@ from bot.edge.transport import PickupTransport, SmtpTransport, Transport
 from bot.intake import Intake
 from bot.pipeline import chain as chain_mod
 from bot.rules import Rules
-from bot.store import Store, daemon_lock
+from bot.store import TMP_DIR, Store, StoreError, daemon_lock
 
 log = logs.get("daemon")
 
@@ -72,6 +80,17 @@ class Daemon:
         self.delivery = Delivery(self.store, make_transport(self.config, self.rules), self.rules, self.clock)
         self.connected = False
         self.results: list[dict[str, Any]] = []
+        self.health_quiet = timedelta(minutes=float(self.rules.value("mail", "store.health_write_minutes")))
+
+    def start(self) -> None:
+        """Under the daemon lock: remove what a killed run left, keep temp files in the state dir."""
+        removed = self.store.clean_leftovers()
+        if removed:
+            log.warning("leftovers of an interrupted run removed", files=len(removed))
+        tmp = self.store.state_dir / TMP_DIR
+        tmp.mkdir(exist_ok=True, mode=0o700)
+        self._tempdir_before = tempfile.tempdir
+        tempfile.tempdir = str(tmp)  # page rasters of the scan check land here, emptied at the next start
 
     # -- one round ----------------------------------------------------------
     def round(self) -> None:
@@ -82,11 +101,30 @@ class Daemon:
             health.record(self.store, "imap", ok=True, now=self.clock.now())
             log.info("mailbox open", mailbox=type(self.mailbox).__name__)
             self.notifier.notify("READY=1\nSTATUS=mailbox open")
-        self.results.extend(self.intake.process_pending(should_stop=self.stop.is_set, progress=self.ping))
-        health.record(self.store, "imap", ok=True, now=self.clock.now())
+        intake_error: Exception | None = None
+        try:
+            self.results.extend(self.intake.process_pending(should_stop=self.stop.is_set, progress=self.ping))
+            if self.intake.retries_waiting():
+                self.reload_registry()  # `letter retry` follows a fix of the registry
+                self.results.extend(self.intake.process_retries())
+            health.record(self.store, "imap", ok=True, now=self.clock.now(), quiet_for=self.health_quiet)
+        except (MailboxError, StoreError):
+            raise  # reconnect (duties and delivery go on in run_forever) / stop
+        except Exception as exc:  # noqa: BLE001 - the duties, delivery and the ping still run; then the round fails
+            intake_error = exc
         self.run_duties()
         self.deliver()
         self.notifier.notify("WATCHDOG=1")
+        if intake_error is not None:
+            raise intake_error
+
+    def reload_registry(self) -> None:
+        try:
+            self.registry = registry_mod.load(self.config.bot.organisations)
+        except registry_mod.RegistryError as exc:
+            log.error("registry not reloaded, the previous one is kept", error=str(exc))
+            return
+        self.intake.registry = self.registry
 
     def ping(self) -> None:
         """Between letters: the watchdog knows the loop is alive during a long round."""
@@ -98,23 +136,55 @@ class Daemon:
             health.record(self.store, "smtp", ok=False, now=self.clock.now(),
                           error=self.delivery.last_error)
         elif sent:
-            health.record(self.store, "smtp", ok=True, now=self.clock.now())
+            health.record(self.store, "smtp", ok=True, now=self.clock.now(), quiet_for=self.health_quiet)
+
+    def duties(self) -> list[tuple[str, Callable[..., Any]]]:
+        """The scheduled duties, by name: each runs alone (see run_duties)."""
+        registry = self.registry
+        duties: list[tuple[str, Callable[..., Any]]] = []
+        if self.config.bot.requests_dir is not None:
+            folder = self.config.bot.requests_dir
+            duties.append(("requests", lambda **who: import_folder(self.store, self.rules, registry, folder, **who)))
+        duties += [
+            ("cases", lambda **who: case_duties.run_duties(self.store, self.rules, registry, **who,
+                                                            reply_to=self.config.bot.reply_to)),
+            ("digest", lambda **who: digest_duties.run(self.store, self.rules, registry, **who)),
+            ("backup", lambda **who: upkeep.backup_duty(self.store, self.rules, now=who["now"])),
+            ("review_raw", lambda **who: upkeep.review_raw_retention(self.store, self.rules, now=who["now"])),
+            ("outbox", lambda **who: upkeep.outbox_attention(self.store, self.rules, **who)),
+        ]
+        return duties
 
     def run_duties(self) -> None:
-        """The scheduled duties: request files, case reminders and escalation, digest, alerts, retention."""
-        now = self.clock.now()
-        who = {"bot_address": self.config.bot.address, "infosec_head": self.config.bot.infosec_head, "now": now}
-        if self.config.bot.requests_dir is not None:
-            import_folder(self.store, self.rules, self.registry, self.config.bot.requests_dir, **who)
-        for item in case_duties.run_duties(self.store, self.rules, self.registry, **who,
-                                           reply_to=self.config.bot.reply_to):
-            log.info("duty done", item=item)
-        for item in digest_duties.run(self.store, self.rules, self.registry, **who):
-            log.info("duty done", item=item)
+        """The scheduled duties: request files, case reminders and escalation, digest, alerts, retention,
+        the store's backup, the outbox's alerts. A failing duty is logged, counted and alerted once; the
+        others, delivery and the watchdog ping still run. Only a lost or corrupt store stops the round."""
+        for name, duty in self.duties():
+            now = self.clock.now()
+            who = {"bot_address": self.config.bot.address, "infosec_head": self.config.bot.infosec_head,
+                   "now": now}
+            try:
+                done = duty(**who)
+            except StoreError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one duty's failure must not stop the others or the mail
+                error = f"{type(exc).__name__}: {exc}"
+                log.error("duty failed", duty=name, error=error)
+                try:
+                    upkeep.duty_failed(self.store, self.rules, name, error, **who)
+                except StoreError:
+                    raise
+                except Exception as record_exc:  # noqa: BLE001 - counting must not sink the round either
+                    log.error("duty failure not recorded", duty=name, error=f"{type(record_exc).__name__}")
+                continue
+            upkeep.duty_ok(self.store, name, now)
+            for item in done or ():
+                log.info("duty done", duty=name, item=item)
 
     def run_once(self) -> list[dict[str, Any]]:
         with daemon_lock(self.config.bot.state_dir):
             try:
+                self.start()
                 self.round()
             finally:
                 self.shutdown()
@@ -123,17 +193,26 @@ class Daemon:
     def run_forever(self) -> None:
         intake_rules = self.rules.section("mail")["intake"]
         backoff = [float(s) for s in intake_rules["reconnect_backoff_seconds"]]
+        round_backoff = [float(s) for s in self.rules.value("mail", "duties.round_backoff_seconds")]
         wait_seconds = float(intake_rules["idle_check_seconds"])
-        failures = 0
+        failures = round_failures = 0
         self._install_signals()
         with daemon_lock(self.config.bot.state_dir):
+            self.start()
             log.info("bot started", state_dir=str(self.config.bot.state_dir))
             while not self.stop.is_set():
                 try:
                     self.round()
-                    failures = 0
+                    failures = round_failures = 0
                     assert self.mailbox is not None
                     self.mailbox.wait(wait_seconds, self.stop)
+                except StoreError as exc:
+                    # Lost or corrupt: retrying cannot help and must not start afresh. Exit non-zero:
+                    # systemd restarts (and stops again at once), the watchdog and the journal show it.
+                    log.error("store unusable, stopping", error=str(exc))
+                    self.notifier.notify("STOPPING=1")
+                    self.shutdown()
+                    raise
                 except MailboxError as exc:
                     self.connected = False
                     if self.mailbox is not None:
@@ -147,13 +226,19 @@ class Daemon:
                     # while the mailbox is away.
                     try:
                         self.run_duties()
+                        self.deliver()
+                    except StoreError:
+                        raise
                     except Exception as duty_exc:  # noqa: BLE001 - never let a duty stop the loop
                         log.error("duties failed", error=f"{type(duty_exc).__name__}: {duty_exc}")
-                    self.deliver()
                     self.stop.wait(delay)
-                except Exception as exc:  # a letter failed: it stays claimed and is retried next round
-                    log.error("round failed", error=f"{type(exc).__name__}: {exc}")
-                    self.stop.wait(backoff[0])
+                except Exception as exc:  # noqa: BLE001 - the round failed: wait longer each time, then retry
+                    delay = round_backoff[min(round_failures, len(round_backoff) - 1)]
+                    round_failures += 1
+                    log.error("round failed", error=f"{type(exc).__name__}: {exc}", retry_in=delay,
+                              failures=round_failures)
+                    self.notifier.notify("WATCHDOG=1")
+                    self.stop.wait(delay)
             self.notifier.notify("STOPPING=1")
             self.shutdown()
             log.info("bot stopped")
@@ -168,6 +253,8 @@ class Daemon:
             signal.signal(signal.SIGINT, on_signal)
 
     def shutdown(self) -> None:
+        if hasattr(self, "_tempdir_before"):
+            tempfile.tempdir = self._tempdir_before
         if self.mailbox is not None:
             self.mailbox.close()
         self.connected = False

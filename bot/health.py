@@ -6,7 +6,7 @@ Kept in the store's "health" table (one row per service), written by the daemon.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tinydb import Query
@@ -16,7 +16,15 @@ from bot.store import Store
 SERVICES = ("imap", "smtp")
 
 
-def record(store: Store, service: str, *, ok: bool, now: datetime, error: str | None = None) -> None:
+def record(store: Store, service: str, *, ok: bool, now: datetime, error: str | None = None,
+           quiet_for: timedelta | None = None) -> None:
+    """Write the service's state. With `quiet_for`, a success that changes nothing (already ok,
+    last_ok younger than that) is not written: the daemon does not rewrite the store every round."""
+    if ok and quiet_for is not None:
+        row = store.table("health").get(Query().service == service)
+        last_ok = (row or {}).get("last_ok")
+        if row and not row.get("failing_since") and last_ok and now - datetime.fromisoformat(last_ok) < quiet_for:
+            return
     with store.transaction():
         table = store.table("health")
         row = table.get(Query().service == service) or {"service": service, "errors": 0}

@@ -88,6 +88,17 @@ def write_config(tmp_path: Path, registry_csv: Path, *, imap: dict | None = None
     return path
 
 
+def write_imap_config(tmp_path: Path, registry_csv: Path, dovecot: Dovecot, smtp_port: int) -> tuple[Path, str]:
+    """A fresh mailbox user on this Dovecot and a config for it and the SMTP server: (config path, user)."""
+    user, password = dovecot.add_user()
+    path = write_config(
+        tmp_path, registry_csv,
+        imap={"host": "127.0.0.1", "port": dovecot.port, "security": "none", "user": user, "password": password},
+        smtp={"host": "127.0.0.1", "port": smtp_port, "security": "none"},
+    )
+    return path, user
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """An empty store in tmp_path/state (the state dir write_config points at)."""

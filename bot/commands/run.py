@@ -30,6 +30,7 @@ def run(ctx: Context, once: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     except AlreadyRunning as exc:
         raise click.ClickException(f"бот уже запущен с этой папкой состояния ({exc})") from exc
+    # StoreError (a lost or corrupt store): bot/cli.py prints its Russian message and exits 65.
     except MailboxError as exc:
         click.echo(f"Ошибка: почтовый ящик недоступен: {exc}", err=True)
         sys.exit(75)  # EX_TEMPFAIL: systemd restarts, cron retries

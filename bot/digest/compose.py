@@ -61,6 +61,8 @@ CASE_EVENT_NAMES = {
     "not_recorded": "дело не открыто",
 }
 SERVICE_NAMES = {"imap": "Почтовый ящик (IMAP)", "smtp": "Отправка писем (SMTP)"}
+OUTBOX_KIND_NAMES = {"reply": "ответ", "notice": "уведомление", "reminder": "напоминание",
+                     "warning": "предупреждение", "digest": "сводка", "alert": "оповещение"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class State:
     # errors counted by the health table at the last digest: {"imap": n, "smtp": n}
     errors_at_last: Mapping[str, int] = field(default_factory=dict)
     org_names: Mapping[str, str] = field(default_factory=dict)   # ИНН -> name
+    duties: Sequence[Mapping[str, Any]] = ()                      # failing duties (bot.upkeep.failing)
 
 
 @dataclass(frozen=True)
@@ -440,6 +443,39 @@ def _review(state: State, since: datetime, now: datetime,
                    ("Получено", "Отправитель", "Тема", "Причина", "Подробности"), tuple(rows))
 
 
+def _outbox_attention(state: State) -> Section:
+    """Letters the bot is unsure it sent (interrupted mid-send) or gave up on: a person decides."""
+    rows = []
+    for o in sorted(state.outbox, key=lambda o: str(o.get("created_at"))):
+        if o.get("state") == "sending":
+            what = "отправка прервана: ушло ли — неизвестно"
+        elif o.get("state") == "failed":
+            what = "не отправлено, бот больше не пытается"
+        else:
+            continue
+        kind = str(o.get("kind") or "")
+        rows.append(Row((str(o.get("id", "—")), OUTBOX_KIND_NAMES.get(kind, kind), ", ".join(o.get("to") or []),
+                         ru_dt(o.get("created_at")), what, str(o.get("last_error") or "—")[:200]), level=OVERDUE))
+    return Section("outbox", "Письма бота: отправка не подтверждена",
+                   ("№", "Письмо", "Кому", "Создано", "Состояние", "Ошибка"), tuple(rows),
+                   note="Отправить снова: vipnet-cert-bot letter resend № [--to АДРЕС]; "
+                        "список: vipnet-cert-bot outbox.")
+
+
+def _health_extra(state: State, since: datetime) -> list[Row]:
+    """Failing duties, and letters left flagged \\Deleted in the inbox (a server without MOVE and UIDPLUS)."""
+    rows = [Row((f"Задача «{d.get('name')}»", ru_dt(d.get("last_ok")), f"ошибка с {ru_dt(d.get('failing_since'))}",
+                 str(d.get("errors", 0)), str(d.get("last_error") or "—")[:200]), level=OVERDUE)
+            for d in state.duties]
+    flagged = [r for r in state.messages if r.get("filed_how") == "copied_flagged"
+               and (f := _dt(r.get("filed_at"))) and f > since]
+    if flagged:
+        rows.append(Row(("Перенос писем", "—", f"скопировано без удаления: {len(flagged)}", "0",
+                         "сервер не умеет MOVE/UIDPLUS: оригиналы помечены удалёнными во «Входящих»; "
+                         "удалите их в почтовой программе (очистка папки)"), level=SOON))
+    return rows
+
+
 def _health(state: State, now: datetime, since: datetime) -> Section:
     rows = []
     for service in ("imap", "smtp"):
@@ -467,6 +503,7 @@ def _health(state: State, now: datetime, since: datetime) -> Section:
     if failed:
         rows.append(Row(("Обработка писем", "—", f"ошибок при обработке: {len(failed)}", str(len(failed)),
                          "письма повторяются, затем уходят на проверку"), level=SOON))
+    rows.extend(_health_extra(state, since))
     return Section("health", "Состояние бота",
                    ("Служба", "Последняя связь", "Состояние", "Ошибок с прошлой сводки", "Последняя ошибка"),
                    tuple(rows))
@@ -479,6 +516,7 @@ def compose(state: State, *, now: datetime, since: datetime, policy: Policy, set
     cases = sorted(state.cases, key=lambda c: str(c.get("id")))
     views = [case_view(dict(c), policy, today) for c in cases]
     candidates = [
+        _outbox_attention(state),
         _overdue(views, today),
         _suspended(views),
         _expired(cases, views, policy, today),

@@ -17,6 +17,7 @@ from bot.cases.repo import all_cases
 from bot.digest.compose import State
 from bot.digest.settings import DigestSettings
 from bot.registry import Registry
+from bot.upkeep import failing as failing_duties
 
 DIGESTS = "digests"
 
@@ -26,10 +27,11 @@ def read(store: Any, registry: Registry | None, *, errors_at_last: dict[str, int
     return State(
         messages=[dict(r) for r in store.messages.all()],
         cases=all_cases(store),
-        outbox=[{k: v for k, v in r.items() if k != "message"} for r in store.outbox.all()],
+        outbox=[{"id": r.doc_id, **{k: v for k, v in r.items() if k != "message"}} for r in store.outbox.all()],
         health=health.status(store),
         errors_at_last=errors_at_last if errors_at_last is not None else last_errors(store),
         org_names=names,
+        duties=failing_duties(store),
     )
 
 

@@ -18,9 +18,11 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from bot import logs
 from bot.config import ImapConfig
 from bot.edge.mailbox import MailboxError, MessageRef, StopFlag
 
+log = logs.get("imap")
 _ERRORS = (IMAPClientError, OSError, ssl.SSLError, socket.timeout, EOFError)
 
 
@@ -150,22 +152,56 @@ class ImapMailbox:
         self._created.add(name)
         return name
 
-    def file(self, ref: MessageRef, folder: str) -> None:
+    def file(self, ref: MessageRef, folder: str) -> str:
+        """Move the message; returns how: "moved", "copied_expunged" (UID EXPUNGE of this UID only), or
+        "copied_flagged" (COPY + \\Deleted, left for the user's client to expunge).
+
+        Never a bare EXPUNGE: without UIDPLUS it would remove every \\Deleted message of the InfoSec
+        head's folder, not only ours (RFC 6851 §3.3). The flagged copy left behind is in the ledger
+        as filed, so it is not taken again."""
         client = self._live()
         try:
             target = self._ensure_folder(client, folder)
             if client.has_capability("MOVE"):
                 client.move([ref.uid], target)
-            else:
-                # RFC 6851 fallback; UID EXPUNGE removes only our message, not others marked \Deleted.
-                client.copy([ref.uid], target)
-                client.add_flags([ref.uid], [b"\\Deleted"], silent=True)
-                if client.has_capability("UIDPLUS"):
-                    client.uid_expunge([ref.uid])
-                else:
-                    client.expunge()
+                return "moved"
+            client.copy([ref.uid], target)
+            client.add_flags([ref.uid], [b"\\Deleted"], silent=True)
+            if client.has_capability("UIDPLUS"):
+                client.uid_expunge([ref.uid])
+                return "copied_expunged"
         except _ERRORS as exc:
             raise MailboxError(f"IMAP move {ref.uid} -> {folder}: {exc}") from exc
+        log.warning("letter copied and flagged \\Deleted, not expunged (no MOVE, no UIDPLUS)",
+                    uid=ref.uid, folder=folder)
+        return "copied_flagged"
+
+    def refile(self, source: str, target: str, sha256: str, message_id: str) -> bool:
+        """Move the message with these bytes from one filing folder to another (after `letter retry`).
+
+        Found by Message-ID, confirmed by the hash of its bytes; False when it is not there (moved or
+        deleted by a person). The watched folder is selected again afterwards."""
+        import hashlib
+
+        client = self._live()
+        try:
+            name = self.server_name(source)
+            if not client.folder_exists(name):
+                return False
+            client.select_folder(name)
+            criteria: list[Any] = ["HEADER", "Message-ID", message_id] if message_id else ["ALL"]
+            uids = client.search(criteria)
+            data = client.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
+            match = [u for u, item in data.items()
+                     if hashlib.sha256(bytes(item.get(b"BODY[]", b""))).hexdigest() == sha256]
+            if match:
+                self.file(MessageRef(key="", uid=match[0], arrived=None, subject_header=b""), target)
+            return bool(match)
+        except _ERRORS as exc:
+            raise MailboxError(f"IMAP refile {source} -> {target}: {exc}") from exc
+        finally:
+            with contextlib.suppress(*_ERRORS):
+                client.select_folder(self.config.folder)
 
     # -- waiting ------------------------------------------------------------
     def wait(self, seconds: float, stop: StopFlag) -> None:

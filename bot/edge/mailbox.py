@@ -26,8 +26,13 @@ class Mailbox(Protocol):
         """Messages in the watched folder whose keys are not in `known`."""
         ...
     def fetch(self, ref: MessageRef) -> bytes: ...
-    def file(self, ref: MessageRef, folder: str) -> None:
-        """Move the message into folder ("/"-separated levels, created when missing)."""
+    def file(self, ref: MessageRef, folder: str) -> str | None:
+        """Move the message into folder ("/"-separated levels, created when missing).
+
+        May say how ("copied_flagged": copied, the original only flagged \\Deleted)."""
+        ...
+    def refile(self, source: str, target: str, sha256: str, message_id: str) -> bool:
+        """Move an already filed message (these bytes) from folder `source` to `target`; False if not found."""
         ...
     def wait(self, seconds: float, stop: StopFlag) -> None:
         """Return when new mail may have come, `seconds` passed or stop was asked."""

@@ -67,5 +67,19 @@ class MaildirMailbox:
         # One rename: atomic, so a crash leaves the letter in exactly one place.
         os.replace(source, target_dir / "cur" / source.name)
 
+    def refile(self, source: str, target: str, sha256: str, message_id: str) -> bool:
+        """Move the message with these bytes from one filing folder to another (after `letter retry`)."""
+        import hashlib
+
+        folder = self.folder_path(source)
+        for path in sorted(p for sub in ("cur", "new") if (folder / sub).is_dir() for p in (folder / sub).iterdir()):
+            if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
+                target_dir = self.folder_path(target)
+                for sub in ("new", "cur", "tmp"):
+                    (target_dir / sub).mkdir(parents=True, exist_ok=True)
+                os.replace(path, target_dir / "cur" / path.name)
+                return True
+        return False
+
     def wait(self, seconds: float, stop: StopFlag) -> None:
         stop.wait(seconds)

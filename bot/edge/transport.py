@@ -15,7 +15,20 @@ from bot.store import write_atomic
 
 
 class TransportError(Exception):
-    """The letter was not accepted; it stays in the outbox for a later try."""
+    """The letter was not accepted; it stays in the outbox for a later try, unless `permanent`
+    (the server refused it for good: SMTP 5xx)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _permanent(exc: BaseException) -> bool:
+    """An SMTP 5xx reply (for every recipient, when it is about recipients)."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(500 <= int(r.code) < 600 for r in exc.recipients)
+    code = getattr(exc, "code", None)
+    return isinstance(exc, aiosmtplib.SMTPResponseException) and isinstance(code, int) and 500 <= code < 600
 
 
 class Transport(Protocol):
@@ -46,7 +59,8 @@ class SmtpTransport:
         try:
             asyncio.run(self._send(sender, recipients, message))
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-            raise TransportError(f"SMTP {self.config.host}:{self.config.port}: {exc}") from exc
+            raise TransportError(f"SMTP {self.config.host}:{self.config.port}: {exc}",
+                                 permanent=_permanent(exc)) from exc
 
     def greet(self) -> str:
         """Connect, say EHLO, log in if configured: the doctor's check."""

@@ -52,12 +52,13 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 def sniff(data: bytes) -> str | None:
     head = data[:16]
-    # PDFs may carry junk before the header; PDF readers accept it within the first KiB.
-    if b"%PDF-" in data[:1024]:
-        return "pdf"
     for magic, kind in _SIGNATURES:
         if head.startswith(magic):
             return kind
+    # PDFs may carry junk before the header; PDF readers accept it within the first KiB. Only
+    # when no other format's magic opens the file: a JPEG may hold "%PDF-" in its first KiB.
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
     return None
 
 

@@ -37,7 +37,9 @@ def set_limits(limits: dict[str, Any]) -> None:
 
 
 def sniff(head: bytes) -> str | None:
-    if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
+    # The same rule as bot.mail.parse.sniff (this child imports nothing of the bot): a file's own
+    # magic first; "%PDF-" further in only when none matched (a JPEG may hold it in its first KiB).
+    if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
@@ -45,6 +47,8 @@ def sniff(head: bytes) -> str | None:
         return "png"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "tiff"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
     return None
 
 

@@ -65,3 +65,55 @@ def test_without_move_and_idle(tmp_path: Path, registry_csv: Path, plain_dovecot
         assert len(client.search(["ALL"])) == 1
         client.select_folder("INBOX", readonly=True)
         assert len(client.search(["ALL"])) == 1  # only the unrelated letter, still flagged, not expunged
+
+
+@pytest.fixture(scope="module")
+def bare_dovecot() -> Iterator[Dovecot]:
+    """Neither MOVE nor UIDPLUS: only COPY, STORE and a plain EXPUNGE would be left."""
+    root = Path(tempfile.mkdtemp(prefix="vcb-dovecot-bare-"))
+    root.chmod(0o755)
+    server = Dovecot(root, capabilities="IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE NAMESPACE")
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_without_move_and_uidplus_nothing_is_expunged(tmp_path: Path, registry_csv: Path, bare_dovecot: Dovecot,
+                                                       smtp_server: SmtpServer, rules) -> None:
+    from tinydb import Query
+
+    from bot.store import Store
+    from tests.conftest import write_imap_config
+
+    path, user = write_imap_config(tmp_path, registry_csv, bare_dovecot, smtp_server.port)
+    config = load(path)
+    with bare_dovecot.client(user) as client:
+        caps = client.capabilities()
+        assert b"MOVE" not in caps and b"UIDPLUS" not in caps
+        client.append("INBOX", Draft(sender=KNOWN, subject="Чужое письмо, помеченное к удалению").build())
+        client.select_folder("INBOX")
+        client.add_flags(client.search(["ALL"]), [b"\\Deleted"])  # the InfoSec head's own, not yet expunged
+        client.append("INBOX", Draft(sender=KNOWN, message_id="<bare-1@mo.example>").build())
+    results = Daemon(config, rules, EarlyMorningClock()).run_once()
+    assert [r["decision"] for r in results] == ["accept"]
+    assert len(smtp_server.wait_for(1)) == 1
+    with bare_dovecot.client(user) as client:
+        client.select_folder("Заявки/Обработано", readonly=True)
+        assert len(client.search(["ALL"])) == 1                   # the copy is filed
+        client.select_folder("INBOX", readonly=True)
+        flags = client.get_flags(client.search(["ALL"]))
+        assert len(flags) == 2                                    # someone else's survives, ours only flagged
+        assert all(b"\\Deleted" in f for f in flags.values())
+    store = Store(config.bot.state_dir)
+    try:
+        (row,) = store.messages.search(Query().state == "filed")
+        assert row["filed_how"] == "copied_flagged"
+    finally:
+        store.close()
+    # the flagged original is in the ledger as filed: not taken again, not answered twice
+    assert Daemon(config, rules, EarlyMorningClock()).run_once() == []
+    import time
+
+    time.sleep(0.3)
+    assert len(smtp_server.replies) == 1

@@ -61,7 +61,7 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
     detail = "; ".join(settings.decision_texts(hits) + list(outcome.notes))
     shown = f"{letter.from_name} <{sender}>" if letter.from_name and letter.from_name != sender else sender
     common = {"sender": shown, "subject": letter.subject or "(без темы)", "received": ru_dt(letter.date or ctx.now),
-              "folder": folder}
+              "folder": folder, "letter_key": letter.key}
     if code == "sender_spoof":  # its own text: whom the name claims, and what to check
         body = ctx.rules.render("alert_sender_spoof.txt.j2", **common,
                                 claimed=ctx.registry.claimed_node(letter.from_address, letter.from_name),
