@@ -12,17 +12,10 @@ from email.parser import BytesHeaderParser
 from email.policy import Compat32
 from email.utils import parseaddr, parsedate_to_datetime
 
+from bot.filetype import sniff
 from bot.mail.headers import decode, undo_surrogates
 from bot.pipeline.model import Attachment, Letter
 
-# Magic numbers of the scan formats we accept. Four signatures do not justify libmagic.
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "pdf"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-)
 # MIME defects that mean the structure itself is broken (not just sloppy headers).
 _STRUCTURAL_DEFECTS = {
     "StartBoundaryNotFoundDefect",
@@ -48,18 +41,6 @@ class _RawHeaders(Compat32):
 
 RAW_HEADERS = _RawHeaders()
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
-
-
-def sniff(data: bytes) -> str | None:
-    head = data[:16]
-    for magic, kind in _SIGNATURES:
-        if head.startswith(magic):
-            return kind
-    # PDFs may carry junk before the header; PDF readers accept it within the first KiB. Only
-    # when no other format's magic opens the file: a JPEG may hold "%PDF-" in its first KiB.
-    if b"%PDF-" in data[:1024]:
-        return "pdf"
-    return None
 
 
 def safe_filename(name: str, index: int) -> str:

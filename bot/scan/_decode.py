@@ -36,20 +36,18 @@ def set_limits(limits: dict[str, Any]) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def sniff(head: bytes) -> str | None:
-    # The same rule as bot.mail.parse.sniff (this child imports nothing of the bot): a file's own
-    # magic first; "%PDF-" further in only when none matched (a JPEG may hold it in its first KiB).
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff"
-    if b"%PDF-" in head[:1024]:
-        return "pdf"
-    return None
+def _load_sniff() -> Any:
+    """bot/filetype.py's sniff, loaded by path: this child imports nothing of the bot package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_filetype", Path(__file__).resolve().parent.parent / "filetype.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.sniff
+
+
+sniff = _load_sniff()
 
 
 def page_dpi(width: int, height: int, info_dpi: Any, target: int) -> float:

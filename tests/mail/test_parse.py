@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.filetype import sniff
 from bot.letters import Draft
-from bot.mail.parse import is_structurally_broken, parse, safe_filename, sniff
+from bot.mail.parse import is_structurally_broken, parse, safe_filename
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

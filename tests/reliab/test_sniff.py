@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.mail.parse import sniff
+from bot.filetype import sniff
 from bot.scan.config import from_rules
 from bot.scan.load import decode_file
 
