@@ -57,9 +57,7 @@ IVANOV, PETROVA, SIDOROV = "Иванов Иван Иванович", "Петро
 ORG_A = "29(Первая больница) Секретарь <mo-a@a.example>"
 ORG_B = "29(Вторая больница) Канцелярия <mo-b@b.example>"
 # Templates that no code path sends yet (name -> why); a template missing here and from every step fails.
-NOT_SENT = {
-    "case_review.txt.j2": "a letter parked for review gets no reply yet (issue 9: «скан передан на проверку»)",
-}
+NOT_SENT: dict[str, str] = {}
 
 
 PDF = b"%PDF-1.4\n% a golden scan: its verdict is the step's, not read from it\n%%EOF\n"

@@ -82,9 +82,14 @@ def load(rules: Rules) -> Chain:
             raise RulesError(f"pipeline.toml, звено {i}: action должно быть одним из {', '.join(ACTIONS)}")
         links.append(Link(_import("decisions", str(link.get("decision"))), action))
     handlers = section.get("handlers", {})
-    return Chain(
+    chain = Chain(
         links=tuple(links),
         prepare=tuple(_import("handlers", n) for n in handlers.get("prepare", [])),
         commit=tuple(_import("handlers", n) for n in handlers.get("commit", [])),
         review=tuple(_import("handlers", n) for n in handlers.get("review", [])),
     )
+    for module in (*chain.prepare, *chain.commit, *chain.review):
+        validate = getattr(module, "validate", None)  # a handler may check its own settings at start
+        if validate is not None:
+            validate(rules)
+    return chain

@@ -12,8 +12,7 @@ from bot.cases.views import case_view
 from bot.registry import Registry
 from bot.rules import Rules, RulesError
 
-FRAGMENTS = ["case_waiting_for_request.txt.j2", "case_full_set.txt.j2", "case_scan_recorded.txt.j2",
-             "case_review.txt.j2"]
+FRAGMENTS = ["case_waiting_for_request.txt.j2", "case_full_set.txt.j2", "case_scan_recorded.txt.j2"]
 
 
 def _case(*events: dict) -> dict:

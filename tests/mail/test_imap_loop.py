@@ -293,7 +293,10 @@ def test_malformed_mime_is_filed_for_review(imap_setup, dovecot, smtp_server, ru
         client.append("INBOX", raw)
     results = run_once(config, rules)
     assert results[0]["decision"].startswith("review:malformed")
-    assert smtp_server.replies == []
+    # a registered sender hears that a person will look at it (issue 12), nothing more
+    (reply,) = smtp_server.wait_for(1)
+    assert reply.recipients == ["mo1@poliklinika1.example"]
+    assert "передано на проверку специалисту" in reply.text and "нарушенной структурой" in reply.text
     assert len(folder_subjects(dovecot, user, REVIEW)) == 1
 
 
@@ -340,5 +343,8 @@ def test_failing_letter_is_retried_then_parked_and_others_still_answered(imap_se
     assert parked["decision"] == "review:processing_failed"
     assert len(folder_subjects(dovecot, user, REVIEW)) == 1
     time.sleep(0.3)
-    assert len(smtp_server.replies) == 1
+    # the answer to the second letter, and to the parked one «передано специалисту» (issue 12)
+    replies = smtp_server.replies
+    assert len(replies) == 2
+    assert sum("не удалось обработать автоматически" in r.text for r in replies) == 1
     assert any("Сводка" not in str(r.message["Subject"]) for r in smtp_server.to_head)  # the alert

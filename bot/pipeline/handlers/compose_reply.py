@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from email.message import EmailMessage
 from email.utils import formataddr
 
 from bot import outbox
@@ -14,33 +15,23 @@ NAME = "compose_reply"
 _REPLY_PREFIX = re.compile(r"^(?:(?:re|ответ|отв)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+", re.IGNORECASE)
 
 
-def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
-    if outcome.action != ACCEPT:
-        return outcome
-    if outcome.organisation is None or letter.from_address not in outcome.organisation.emails:
-        return outcome  # answers go only to an address in the registry (the chain sees to it too)
+def answerable(letter: Letter, outcome: Outcome) -> bool:
+    """Answers go only to an address in the registry (the chain sees to it too)."""
+    return outcome.organisation is not None and letter.from_address in outcome.organisation.emails
+
+
+def received_at(letter: Letter, ctx: Context) -> str:
+    return (letter.date or ctx.now).astimezone(ctx.now.tzinfo).strftime("%d.%m.%Y %H:%M")
+
+
+def reply_message(letter: Letter, outcome: Outcome, ctx: Context, body: str) -> EmailMessage:
+    """The answer to the letter's sender, and every other address of its organisation."""
     replies = ctx.rules.section("mail")["replies"]
-    received = (letter.date or ctx.now).astimezone(ctx.now.tzinfo).strftime("%d.%m.%Y %H:%M")
-    case = outcome.case or {}
-    body = ctx.rules.render(
-        replies["template"],
-        subject=letter.subject,
-        received=received,
-        organisation=outcome.organisation,
-        files=[s.as_dict() for s in outcome.saved],
-        scan=outcome.scan,
-        scan_defects=defect_texts(outcome.scan.get("defects") or [], ctx.rules) if outcome.scan else [],
-        case=case,
-        case_template=case.get("template"),
-        as_of=ctx.now.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M"),   # «по состоянию на …»
-        today=ctx.now.astimezone(MOSCOW).date().isoformat(),
-    )
     # One "Re: " in front, not "Re: RE: …": the letter's own reply prefix is dropped first.
     subject = _REPLY_PREFIX.sub("", letter.subject.strip()) or ctx.rules.value("mail", "subject.expected")
-    # The sender, and every other address of its organisation (all of them get the answer).
     others = [a for a in (outcome.organisation.emails if outcome.organisation else ())
               if a != letter.from_address.strip().lower()]
-    message = outbox.make_message(
+    return outbox.make_message(
         sender=ctx.bot_address,
         # formataddr quotes/encodes the name: ViPNet node names carry brackets.
         to=", ".join([formataddr((letter.from_name, letter.from_address), charset="utf-8"), *others]),
@@ -52,4 +43,24 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         references=letter.references or None,
         reply_to=ctx.reply_to or None,
     )
-    return outcome.with_(reply=message)
+
+
+def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
+    if outcome.action != ACCEPT or not answerable(letter, outcome):
+        return outcome
+    replies = ctx.rules.section("mail")["replies"]
+    case = outcome.case or {}
+    body = ctx.rules.render(
+        replies["template"],
+        subject=letter.subject,
+        received=received_at(letter, ctx),
+        organisation=outcome.organisation,
+        files=[s.as_dict() for s in outcome.saved],
+        scan=outcome.scan,
+        scan_defects=defect_texts(outcome.scan.get("defects") or [], ctx.rules) if outcome.scan else [],
+        case=case,
+        case_template=case.get("template"),
+        as_of=ctx.now.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M"),   # «по состоянию на …»
+        today=ctx.now.astimezone(MOSCOW).date().isoformat(),
+    )
+    return outcome.with_(reply=reply_message(letter, outcome, ctx, body))

@@ -37,7 +37,6 @@ TEMPLATES = {
     m.WAITING_FOR_REQUEST: "case_waiting_for_request.txt.j2",
     m.FULL_SET_STATE: "case_full_set.txt.j2",
 }
-REVIEW_TEMPLATE = "case_review.txt.j2"
 DEFAULT_TEMPLATE = "case_scan_recorded.txt.j2"
 
 
@@ -80,7 +79,7 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
     if not ok:
         note = f"Заявка не сопоставлена с делом: {why}"
         return outcome.with_(action=REVIEW, notes=outcome.notes + (note,),
-                             case={**_empty("inn_mismatch", why), "template": REVIEW_TEMPLATE})
+                             case=_empty("inn_mismatch", why))
 
     candidates = service.open_cases(ctx.store, policy, org.inn, today)
     match = pick_case(candidates, fields.get("owner_name"), fields.get("vipnet_node"),
@@ -88,8 +87,7 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
     if match.kind == "ambiguous":
         note = f"Заявка подходит к нескольким делам ({', '.join(match.candidates)}): {match.reason}"
         return outcome.with_(action=REVIEW, notes=outcome.notes + (note,),
-                             case={**_empty("ambiguous", match.reason, candidates=list(match.candidates)),
-                                   "template": REVIEW_TEMPLATE})
+                             case=_empty("ambiguous", match.reason, candidates=list(match.candidates)))
 
     case = next((c for c in candidates if c["id"] == match.case_id), None)
     if case is None and fields.get("owner_name"):
