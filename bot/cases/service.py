@@ -166,7 +166,7 @@ def find_replaced(store: Any, policy: Policy, inn: str, ref: str, today: date) -
     if not wanted:
         raise CaseError("не указан заменяемый сертификат (--replaces: серийный номер или номер дела)")
     found = [c for c in all_cases(store)
-             if c["id"] == wanted or wanted.upper() in (s.upper() for s in _serials(c))]
+             if c["id"] == wanted or normalise_serial(wanted) in (normalise_serial(s) for s in _serials(c))]
     if not found:
         raise CaseError(f"сертификат или дело «{wanted}» не найдены (--replaces: серийный номер или номер дела)")
     if len(found) > 1:

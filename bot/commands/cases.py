@@ -519,7 +519,7 @@ def _end(ctx: Context, case_id: str, reason: str, date_: str | None, by: str | N
     text = _reason(reason)
     with _Run(ctx) as store:
         rec = op(store, policy, case_id, reason=text, on=on, now=now, by=who)
-    click.echo(f"Дело {rec.case['id']} {done} {m.ru_date(on)}: {text}.")
+    click.echo(f"Дело {rec.case['id']} {done} {m.ru_date(on)}: {text.rstrip('.')}.")
 
 
 def _ending_command(name: str, op: Any, done: str, reason_help: str, summary: str) -> click.Command:
@@ -583,7 +583,7 @@ def case_merge(ctx: Context, keep_id: str, other_id: str, by: str | None) -> Non
     with _Run(ctx) as store:
         rec = service.merge(store, policy, keep_id, other_id, on=now.date(), now=now, by=who)
         letters = _after(ctx, store, rec, now)
-    click.echo(f"Дело {other_id.strip()} объединено с делом {rec.case['id']}. " + _summary(rec.case, policy, now.date()))
+    click.echo(f"Дело {other_id.strip()} объединено с делом {rec.case['id']}; " + _summary(rec.case, policy, now.date()))
     _told(letters)
 
 

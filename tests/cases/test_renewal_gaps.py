@@ -403,3 +403,14 @@ def test_a_certificate_imported_after_the_renewal_opened_is_still_renewed_by_it(
                                                     now=at("2026-10-06 10:00"), by="import").case
     letters = due_letters(service.all_cases(store), at("2026-10-21 10:00"), rules, registry)
     assert not [x for x in letters if x.case_id == old["id"]]
+
+
+def test_replaces_finds_the_serial_as_the_import_printed_it(store: Store, policy: Policy, registry: Registry) -> None:
+    # `cert import-csv` prints «1A2B3» for «01 A2 B3»: --replaces takes either form
+    with store.transaction():
+        old = service.register_existing_certificate(store, policy, registry, inn=INN_A, owner=OWNER,
+                                                    serial="01 A2 B3", not_after=date(2026, 5, 15),
+                                                    on=date(2025, 5, 15), now=at("2026-04-01 10:00"), by="import")
+        rec = service.add_request(store, policy, registry, inn=INN_A, owner="Смирнова Ольга Петровна",
+                                  on=date(2026, 4, 20), now=at("2026-04-20 10:00"), replaces="1A2B3")
+    assert rec.case["replaces"]["case"] == old.case["id"]

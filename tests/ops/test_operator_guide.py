@@ -1,22 +1,33 @@
 """The operator's guide (docs/OPERATOR.md) is run: its ```console blocks, in order.
 
 Each `$ vipnet-cert-bot …` line runs against a fresh state dir and the guide's own little
-world (registry, mailbox with one scan, certificate and request files, an address book),
-with the clock pinned by `$ export VIPNET_CERT_BOT_NOW=…` lines. Lines under a command
-are its expected output: each must be found in what the command printed («…» stands
-for anything; lines starting with «# » are comments). A shown «Ошибка: …» means the
-command must fail. ```console-pending blocks name commands that other branches add: they
-are checked for their names only, and are switched on after the merge.
+world (registry, mailbox with two scans — one from an address the registry does not know
+yet —, certificate and request files, an address book, an SMTP server that refuses one
+organisation's old address for good), with the clock pinned by
+`$ export VIPNET_CERT_BOT_NOW=…` lines. Lines under a command are its expected output:
+each must be found in what the command printed («…» stands for anything; lines starting
+with «# » are comments). A shown «Ошибка: …» means the command must fail.
+
+A ```csv organisations.csv block is the operator's own edit of the registry: a header and
+the rows as they read after the edit; at that point of the run each row replaces the
+registry's row with the same ИНН (or is added).
+
+```console-pending blocks name commands that other branches add: they are checked for
+their names only, and are switched on after the merge.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shlex
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -27,18 +38,18 @@ from bot.clock import MOSCOW
 from bot.letters import Draft
 from tests.cases import gostfiles as g
 from tests.ops.nodenames import Entry, nodename_doc
+from tests.support.smtp import SmtpServer
 
 pytestmark = [pytest.mark.ocr]   # one scan letter goes through the real check
 
 PROJECT = DEFAULT_RULES_DIR.parent
 GUIDE = PROJECT / "docs" / "OPERATOR.md"
-SAMPLE_SCAN = PROJECT / "fixtures" / "scans" / "sample" / "complete-colour.jpg"   # ИНН 2915021105
-BLOCK = re.compile(r"^```(console|console-pending)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
-PENDING_NAMES = {
-    ("letters",), ("letter", "retry"), ("letter", "resend"), ("outbox",), ("scan", "accept"),
-    ("scan", "reject"), ("scan", "add"), ("paper", "sent"), ("case", "extend"), ("case", "close"),
-    ("case", "cancel"), ("case", "merge"), ("request", "add"), ("suspend",), ("resume",),
-}
+SAMPLES = PROJECT / "fixtures" / "scans" / "sample"
+SAMPLE_SCAN = SAMPLES / "complete-colour.jpg"        # ИНН 2915021105, Тарасов Олег Александрович
+SECOND_SCAN = SAMPLES / "letter-and-form.pdf"        # ИНН 2954615769, Иванов Олег Иванович
+BLOCK = re.compile(r"^```(console|console-pending|csv organisations\.csv)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
+PENDING_NAMES = {("scan", "accept"), ("scan", "reject"), ("scan", "add")}
+REFUSED = "mo-a@a.example"   # «Первая больница» changed its address; the server refuses the old one for good
 
 REGISTRY = """inn,ogrn,name,email,vipnet_node
 2915021105,1728567220732,ГБУЗ АО «Няндомская ЦРБ»,crb@nyandoma.example; it@nyandoma.example,29(НЦРБ) Канцелярия
@@ -58,14 +69,24 @@ BOOK = [
     Entry("29(Первая больница) Секретарь", 0x1A0E000B),
     Entry("29(Первая больница) Бухгалтерия", 0x1A0E000C),
     Entry("29(Вторая больница) Канцелярия", 0x1A0E0010),
-    Entry("29(Новая клиника) Регистратура", 0x1A0E0020),
+    Entry("29(Северодвинская ГБ) Регистратура", 0x1A54F6E9),
     Entry("Все медицинские организации", 0x1A0E0100, type="G"),
 ]
 
 
-def build_world(root: Path) -> Path:
+class RefusingSmtp(SmtpServer):
+    """The organisations' mail server: takes every letter but refuses REFUSED for good."""
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802 - aiosmtpd
+                          rcpt_options: Any) -> str:
+        if address == REFUSED:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def build_world(root: Path, smtp_port: int) -> Path:
     """The files the guide's examples name, and a config; returns the config path."""
-    (root / "outgoing").mkdir()
     for sub in ("new", "cur", "tmp"):
         (root / "mailbox" / sub).mkdir(parents=True)
     (root / "organisations.csv").write_text(REGISTRY, encoding="utf-8")
@@ -78,7 +99,7 @@ def build_world(root: Path) -> Path:
         f'organisations = "{root / "organisations.csv"}"\n'
         f'rules_dir = "{DEFAULT_RULES_DIR}"\n'
         f'[maildir]\npath = "{root / "mailbox"}"\n'
-        f'[pickup]\ndir = "{root / "outgoing"}"\n', encoding="utf-8")
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n', encoding="utf-8")
     (root / "nodename.doc").write_bytes(nodename_doc(BOOK))
     (root / "старые-сертификаты.csv").write_bytes(OLD_CERTIFICATES.encode("cp1251"))
     (root / "из-УЦ").mkdir()
@@ -93,7 +114,32 @@ def build_world(root: Path) -> Path:
                    attachments=[("Заявка НЦРБ.jpg", SAMPLE_SCAN.read_bytes())],
                    date=datetime(2026, 4, 28, 10, 30, tzinfo=MOSCOW), message_id="<guide-1@nyandoma.example>")
     (root / "mailbox" / "new" / "1777000000.guide1.localhost").write_bytes(letter.build())
+    # a hospital not in the registry yet writes for the first time: parked for review
+    letter = Draft(sender="29(Северодвинская ГБ) Регистратура <reg@sevgb.example>", to="ib-head@tfoms29.example",
+                   attachments=[("Заявка Иванов.pdf", SECOND_SCAN.read_bytes())],
+                   date=datetime(2026, 4, 28, 10, 45, tzinfo=MOSCOW), message_id="<guide-2@sevgb.example>")
+    (root / "mailbox" / "new" / "1777000900.guide2.localhost").write_bytes(letter.build())
     return config
+
+
+def edit_registry(path: Path, rows: list[dict[str, str]]) -> None:
+    """The operator's edit: each row replaces the row with its ИНН, or is added."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        columns = list(reader.fieldnames or [])
+        kept = list(reader)
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+        at = next((i for i, old in enumerate(kept) if old["inn"] == row["inn"]), None)
+        if at is None:
+            kept.append(row)
+        else:
+            kept[at] = row
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, restval="", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(kept)
+    path.write_text(out.getvalue(), encoding="utf-8")
 
 
 @dataclass
@@ -102,6 +148,7 @@ class Step:
     env: dict[str, str]
     argv: list[str]
     expected: list[str] = field(default_factory=list)
+    registry_rows: list[dict[str, str]] | None = None   # an edit of organisations.csv instead of a command
 
 
 def parse_guide(text: str) -> tuple[list[Step], list[tuple[int, list[str]]]]:
@@ -112,6 +159,11 @@ def parse_guide(text: str) -> tuple[list[Step], list[tuple[int, list[str]]]]:
     for block in BLOCK.finditer(text):
         kind, body = block.group(1), block.group(2)
         first = text.count("\n", 0, block.start(2)) + 1
+        if kind.startswith("csv"):
+            rows = list(csv.DictReader(io.StringIO(body)))
+            assert rows and "inn" in rows[0], f"OPERATOR.md:{first}: a registry edit needs a header and rows"
+            steps.append(Step(first, {}, [], registry_rows=rows))
+            continue
         for offset, raw in enumerate(body.splitlines()):
             number = first + offset
             if not raw.startswith("$ "):
@@ -143,14 +195,27 @@ def test_the_pending_examples_name_the_announced_commands() -> None:
         assert tuple(argv[:2]) in PENDING_NAMES or tuple(argv[:1]) in PENDING_NAMES, f"OPERATOR.md:{number}"
 
 
-def test_the_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def smtp() -> Iterator[RefusingSmtp]:
+    server = RefusingSmtp(infosec_head="ib-head@tfoms29.example")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_the_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: RefusingSmtp) -> None:
     steps, _ = parse_guide(GUIDE.read_text(encoding="utf-8"))
     assert len(steps) > 20
-    config = build_world(tmp_path)
+    config = build_world(tmp_path, smtp.port)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
     runner = CliRunner()
     for step in steps:
+        if step.registry_rows is not None:
+            edit_registry(tmp_path / "organisations.csv", step.registry_rows)
+            continue
         env = {**step.env, "VIPNET_CERT_BOT_CONFIG": str(config)}
         result = runner.invoke(main, step.argv, env=env, catch_exceptions=True)
         where = f"OPERATOR.md:{step.line}: {' '.join(step.argv)}\n{result.output}"
