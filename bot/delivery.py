@@ -56,7 +56,7 @@ class Delivery:
             if row is None:
                 continue
             try:
-                self.transport.send(row["from"], row["to"], row["message"].encode("utf-8"))
+                refused = self.transport.send(row["from"], row["to"], row["message"].encode("utf-8"))
             except TransportError as exc:
                 now = self.clock.now()
                 delay = outbox.mark_failed(self.store, due.doc_id, str(exc), now,
@@ -80,6 +80,11 @@ class Delivery:
             crashpoint.reach("after_smtp_accept")
             now = self.clock.now()
             outbox.mark_sent(self.store, due.doc_id, now)
+            if refused:  # taken for the others: the refused addresses are kept as a failed letter
+                copy = outbox.split_refused(self.store, due.doc_id, refused, now)
+                self.refused += 1
+                log.error("letter refused for some recipients", outbox_id=due.doc_id, failed_copy=copy,
+                          refused=len(refused), error="; ".join(refused.values()))
             self.last_success = now
             sent += 1
             log.info("letter sent", outbox_id=due.doc_id, kind=row["kind"], ref=row.get("ref"),

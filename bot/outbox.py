@@ -192,6 +192,21 @@ def mark_failed(store: Store, letter_id: int, error: str, now: datetime, *, base
     return None if final else delay
 
 
+def split_refused(store: Store, letter_id: int, refused: dict[str, str], now: datetime) -> int:
+    """The server took a letter for some recipients and refused others: the letter is sent, and a
+    `failed` copy addressed to the refused ones is kept (shown, alerted, `letter resend` to fix).
+    Returns the copy's id."""
+    with store.transaction():
+        row = store.outbox.get(doc_id=letter_id)
+        assert row is not None
+        return store.outbox.insert({
+            **{k: v for k, v in row.items() if k not in ("history", "sent_at", "sending_at", "alerted_at")},
+            "to": sorted(refused), "state": FAILED, "failed_at": now.isoformat(), "failed_for": "permanent",
+            "last_error": "; ".join(f"{a}: {why}" for a, why in sorted(refused.items()))[:500],
+            "split_from": letter_id, "created_at": now.isoformat(),
+        })
+
+
 class ResendError(ValueError):
     """A resend that cannot be done; the message is Russian, for the operator."""
 

@@ -32,7 +32,10 @@ def _permanent(exc: BaseException) -> bool:
 
 
 class Transport(Protocol):
-    def send(self, sender: str, recipients: list[str], message: bytes) -> None: ...
+    def send(self, sender: str, recipients: list[str], message: bytes) -> dict[str, str]:
+        """Hand one letter over; returns the recipients the server refused while it accepted
+        the others ({address: the server's reply}), empty when all were taken."""
+        ...
 
 
 class SmtpTransport:
@@ -48,16 +51,18 @@ class SmtpTransport:
             tls_context=tls_context(cfg.verify_tls, cfg.ca_file) if cfg.security != "none" else None,
         )
 
-    async def _send(self, sender: str, recipients: list[str], message: bytes) -> None:
+    async def _send(self, sender: str, recipients: list[str], message: bytes) -> dict[str, str]:
         client = self._client()
         async with client:
             if self.config.user:
                 await client.login(self.config.user, self.config.password.read() or "")
-            await client.sendmail(sender, recipients, message)
+            # aiosmtplib raises only when every recipient is refused; a partial refusal comes back here
+            refused, _ = await client.sendmail(sender, recipients, message)
+        return {address: f"{reply.code} {reply.message}" for address, reply in refused.items()}
 
-    def send(self, sender: str, recipients: list[str], message: bytes) -> None:
+    def send(self, sender: str, recipients: list[str], message: bytes) -> dict[str, str]:
         try:
-            asyncio.run(self._send(sender, recipients, message))
+            return asyncio.run(self._send(sender, recipients, message))
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             raise TransportError(f"SMTP {self.config.host}:{self.config.port}: {exc}",
                                  permanent=_permanent(exc)) from exc
@@ -85,10 +90,11 @@ class PickupTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
-    def send(self, sender: str, recipients: list[str], message: bytes) -> None:
+    def send(self, sender: str, recipients: list[str], message: bytes) -> dict[str, str]:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             name = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns()}.eml"
             write_atomic(self.folder / name, message, mode=0o640)
         except OSError as exc:
             raise TransportError(f"pickup folder {self.folder}: {exc}") from exc
+        return {}

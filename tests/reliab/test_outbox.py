@@ -114,6 +114,29 @@ def test_5xx_ends_failed_at_once_and_resend_to_another_address_delivers(tmp_path
     assert last.message["To"] == "secretary@kotlas-crb.example"
 
 
+def test_a_partly_refused_letter_is_sent_and_its_refused_address_kept_failed(tmp_path, registry_csv, refusing,
+                                                                                rules) -> None:
+    """The server takes the letter for one address and refuses the other (aiosmtplib does not raise):
+    sent once to the first, and a failed copy to the refused one, listed for `letter resend`."""
+    config_path = write_config(tmp_path, registry_csv, maildir=tmp_path / "md",
+                               smtp={"host": "127.0.0.1", "port": refusing.port, "security": "none"})
+    config = load(config_path)
+    store = Store(config.bot.state_dir)
+    both = _queue(store, "mo1@poliklinika1.example, nobody@mo.example")
+    delivery = Delivery(store, SmtpTransport(config.smtp), rules, Clock(NOW))
+    assert delivery.deliver_due() == (1, 0) and delivery.refused == 1
+    assert [r.recipients for r in refusing.received] == [["mo1@poliklinika1.example"]]
+    assert store.outbox.get(doc_id=both)["state"] == "sent"
+    (copy,) = outbox.in_state(store, outbox.FAILED)
+    assert copy["to"] == ["nobody@mo.example"] and copy["split_from"] == both and "550" in copy["last_error"]
+    assert delivery.deliver_due() == (0, 0)      # nothing is sent twice
+    with store.transaction():
+        outbox.resend(store, copy.doc_id, by="ivanov", now=NOW, to="secretary@kotlas-crb.example")
+    assert delivery.deliver_due() == (1, 0)
+    assert [r.recipients for r in refusing.received][-1] == ["secretary@kotlas-crb.example"]
+    store.close()
+
+
 def test_attempt_limit_ends_failed(tmp_path, registry_csv, rules) -> None:
     from tests.support.dovecot import free_port
 
