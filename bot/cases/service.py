@@ -18,8 +18,12 @@ from bot.cases.policy import Policy
 from bot.cases.repo import CaseError, all_cases, get_case, insert_case, new_case_id, save_case
 from bot.ids import normalise_inn
 
-__all__ = ["CaseError", "all_cases", "get_case"]
 from bot.registry import Organisation, Registry
+
+__all__ = ["CaseError", "all_cases", "get_case"]
+
+
+_NODE_ID = re.compile(r"0x[0-9A-Fa-f]{8}")
 
 
 def today_of(now: datetime) -> date:
@@ -136,13 +140,16 @@ def record_scan(
 ) -> Recorded:
     """Record a scan on `case`, or open a case waiting for the request when `case` is None."""
     created = case is None
+    # a node id is kept only as a node id (0x + 8 hex digits): OCR of a smudged field is not one
+    node = str(fields.get("vipnet_node") or "").strip()
+    fields = {**fields, "vipnet_node": node if _NODE_ID.fullmatch(node) else None}
     if case is None:
         case = new_case(store, org, owner=str(fields.get("owner_name") or ""),
-                        node=str(fields.get("vipnet_node") or ""), now=now)
+                        node=fields["vipnet_node"] or "", now=now)
     if not m.name_tokens_present(case.get("owner")) and fields.get("owner_name"):
         case["owner"] = str(fields["owner_name"]).strip()
     if not case.get("node") and fields.get("vipnet_node"):
-        case["node"] = str(fields["vipnet_node"]).strip()
+        case["node"] = fields["vipnet_node"]
     previous = m.derive(case, policy, on)
     before = len(case["events"])
     kept = {k: fields.get(k) for k in ("inn", "ogrn", "owner_name", "vipnet_node") if fields.get(k)}
