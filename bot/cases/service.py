@@ -17,7 +17,6 @@ from bot.cases.matching import Match, name_score, pick_case
 from bot.cases.policy import Policy
 from bot.cases.repo import CaseError, all_cases, get_case, insert_case, new_case_id, save_case
 from bot.ids import normalise_inn
-
 from bot.registry import Organisation, Registry
 
 __all__ = ["CaseError", "all_cases", "get_case"]
