@@ -28,7 +28,8 @@ from bot.daemon import Daemon
 from bot.demo import generated_scan
 from bot.letters import Draft
 from bot.store import Store
-from tests.conftest import INFOSEC_HEAD, write_config
+from tests.conftest import INFOSEC_HEAD
+from tests.support.replay import one_organisation_world
 
 pytestmark = [pytest.mark.imap, pytest.mark.ocr]
 
@@ -42,16 +43,8 @@ def at(day: str, hhmm: str = "10:00") -> datetime:
 def test_stalled_renewal_suspension_and_early_original(tmp_path: Path, dovecot, smtp_server, rules) -> None:
     good, ext, truth = generated_scan("complete")
     bad, bad_ext, _ = generated_scan("incomplete", owner_signed=False, seed=7)
+    config_path, user = one_organisation_world(tmp_path, dovecot, smtp_server, truth, ORG_EMAIL)
     registry_path = tmp_path / "organisations.csv"
-    registry_path.write_text("inn,ogrn,name,email,vipnet_node\n"
-                             f'{truth["inn"]},{truth["ogrn"]},"ГБУЗ АО «АГКП № 1»",{ORG_EMAIL},29(АГКП1) Секретарь\n',
-                             encoding="utf-8")
-    user, password = dovecot.add_user()
-    config_path = write_config(
-        tmp_path, registry_path,
-        imap={"host": "127.0.0.1", "port": dovecot.port, "security": "none", "user": user, "password": password},
-        smtp={"host": "127.0.0.1", "port": smtp_server.port, "security": "none"},
-    )
     config = load(config_path)
     policy = load_policy(rules)
     clock = FixedClock(at("2026-10-01", "09:00"))

@@ -20,7 +20,8 @@ from bot.config import load
 from bot.daemon import Daemon
 from bot.demo import generated_scan
 from bot.letters import Draft
-from tests.conftest import INFOSEC_HEAD, write_config
+from tests.conftest import INFOSEC_HEAD
+from tests.support.replay import one_organisation_world
 
 pytestmark = [pytest.mark.imap, pytest.mark.ocr]
 
@@ -45,16 +46,7 @@ def at(day: str, hhmm: str = "10:00") -> datetime:
 
 def test_whole_renewal_on_a_moving_clock(tmp_path: Path, dovecot, smtp_server, rules) -> None:
     scan, ext, truth = complete_scan()
-    registry = tmp_path / "organisations.csv"
-    registry.write_text("inn,ogrn,name,email,vipnet_node\n"
-                        f'{truth["inn"]},{truth["ogrn"]},"ГБУЗ АО «АГКП № 1»",{ORG_EMAIL},29(АГКП1) Секретарь\n',
-                        encoding="utf-8")
-    user, password = dovecot.add_user()
-    config_path = write_config(
-        tmp_path, registry,
-        imap={"host": "127.0.0.1", "port": dovecot.port, "security": "none", "user": user, "password": password},
-        smtp={"host": "127.0.0.1", "port": smtp_server.port, "security": "none"},
-    )
+    config_path, user = one_organisation_world(tmp_path, dovecot, smtp_server, truth, ORG_EMAIL)
     config = load(config_path)
     clock = FixedClock(at("2026-04-27", "09:00"))
     runner = CliRunner()
