@@ -429,7 +429,7 @@ def cases_cmd(ctx: Context, state: str | None, as_json: bool) -> None:
     if not views:
         click.echo("Дел нет.")
         return
-    rows = [("Дело", "Организация", "Владелец", "Состояние", "Срок", "Осталось дн.")]
+    rows = [("Дело", "Организация", "Владелец", "Состояние", "Срок", "Осталось дней")]
     for v in views:
         rows.append((v["id"], v["organisation"], v["owner"] or "—", v["state_name"],
                      v["next_deadline_display"] or "—", "" if v["days_left"] is None else str(v["days_left"])))

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from bot import logs
+from bot.digest.compose import OUTBOX_KIND_NAMES, REVIEW_REASON_NAMES
+from bot.digest.settings import load_digest
 from bot.rules import Rules
 from bot.scan.config import defect_texts
 
@@ -50,9 +52,9 @@ def demo(root: Path, config_path: Path | None) -> None:
     for row in rows.values():
         by_message_id[row["message_id"]] = row
 
-    header = f"{'Письмо':<52} {'Решение':<42} {'Ответ'}"
+    header = f"{'Письмо':<52} {'Решение':<60} {'Ответ'}"
     click.echo(header)
-    click.echo("-" * 120)
+    click.echo("-" * 140)
     shown = set()
     for message_id, label in sorted(labels.items()):
         row = by_message_id.get(message_id)
@@ -60,20 +62,20 @@ def demo(root: Path, config_path: Path | None) -> None:
             decision, reply = "оставлено во входящих", "—"
         else:
             shown.add(row["key"])
-            decision = _decision_ru(row)
+            decision = _decision_ru(row, rules)
             out = sent.get(row["key"])
             reply = out["subject"] if out else "—"
             scan = row.get("scan")
             if out and scan:
                 reply += " — " + _verdict_ru(scan, rules)
-        click.echo(f"{label[:51]:<52} {decision[:41]:<42} {reply[:100]}")
+        click.echo(f"{label[:51]:<52} {decision[:59]:<60} {reply[:100]}")
     click.echo("")
     click.echo(f"Обработано писем: {len(results)}; все исходящие письма лежат в {cfg.pickup_dir} (.eml).")
     to_head = [r for r in sent.values() if r["kind"] != "reply"]
     if to_head:
         click.echo("Начальнику отдела ИБ:")
         for row in sorted(to_head, key=lambda r: r.doc_id):
-            click.echo(f"  [{KINDS_RU.get(row['kind'], row['kind'])}] {row['subject']}")
+            click.echo(f"  [{OUTBOX_KIND_NAMES.get(row['kind'], row['kind'])}] {row['subject']}")
     replies = [r for r in sent.values() if r["kind"] == "reply"]
     if replies:
         first = min(replies, key=lambda r: r.doc_id)
@@ -120,9 +122,6 @@ DECISIONS_RU = {
 }
 
 
-KINDS_RU = {"alert": "оповещение", "digest": "сводка", "notice": "уведомление", "reminder": "напоминание",
-            "warning": "предупреждение"}
-
 VERDICTS_RU = {
     "complete": "скан принят",
     "incomplete": "скан не принят",
@@ -137,11 +136,14 @@ def _verdict_ru(scan: dict, rules: Rules) -> str:
     return text + (": " + "; ".join(defects) if defects else "")
 
 
-def _decision_ru(row: dict) -> str:
+def _decision_ru(row: dict, rules: Rules) -> str:
     action = row.get("action", "")
     first = (row.get("hits") or [{}])[0].get("decision", "")
     text = DECISIONS_RU.get(action, action)
-    return f"{text} ({first})" if first else text
+    if not first:
+        return text
+    why = REVIEW_REASON_NAMES.get(first) or load_digest(rules).decision_names.get(first, first)
+    return f"{text}: {why}"
 
 
 COMMANDS = [demo]
