@@ -1,4 +1,4 @@
-"""check_files: the attachment set -> one verdict. Never raises for bad input."""
+"""check_files: the attachment set -> one verdict. Never raises."""
 
 from __future__ import annotations
 
@@ -15,13 +15,23 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bot.rules import Rules, RulesError
+from bot.rules import Rules
 from bot.scan import fields as fields_mod
 from bot.scan import form as form_mod
 from bot.scan import ocr as ocr_mod
 from bot.scan.config import ScanConfig, from_rules
 from bot.scan.load import PageRef, decode_file
-from bot.scan.model import FIELD_NAMES, FileResult, PageResult, ScanResult
+from bot.scan.model import (
+    ABSENT,
+    DOUBT,
+    FIELD_NAMES,
+    MARKS,
+    PRESENT,
+    FileResult,
+    Mark,
+    PageResult,
+    ScanResult,
+)
 from bot.scan.page import Prepared, ink_mask, ocr_view, orientation_axis, prepare, rotate_quarter
 from bot.scan.seal import Seal, find_seals
 from bot.scan.signature import Zone, check_zone
@@ -52,6 +62,17 @@ REASONS = {
     "no_text": "текст на скане не распознаётся",
     "timeout": "обработка заняла слишком много времени",
     "no_files": "нет файлов",
+}
+# Doubts (the `review` verdict): what a person is asked to look at, for the alert and the digest.
+DOUBTS = {
+    "manager_zone_not_found": "не найдена строка подписи руководителя",
+    "owner_zone_not_found": "не найдена строка подписи владельца сертификата",
+    "manager_signature_unsure": "подпись руководителя видна не полностью",
+    "owner_signature_unsure": "подпись владельца сертификата видна не полностью",
+    "seal_ring_partial": "оттиск печати виден не полностью",
+    "ocr_weak": "текст страницы распознан плохо",
+    "internal_error": "внутренняя ошибка проверки",
+    "check_timeout": "проверка не уложилась в отведённое время",
 }
 
 
@@ -222,7 +243,6 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     """Seal, signature zones and fields of a form page."""
     res = out.result
     out.seals = seals
-    res.seal = any(s.accepted for s in seals)
     captions = form_mod.captions_of(lines, cfg)
     left = min((ln.box[0] for ln in lines if len(ln.words) >= 3), default=0)
     deciphers = form_mod.decipher_captions(lines)
@@ -233,8 +253,49 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         others = [lab for k, lab in labels.items() if k != kind]
         out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg, deciphers,
                                      unit)
-    res.manager, res.owner = out.zones["manager"].signed, out.zones["owner"].signed
+    weak = res.good_words < cfg.review.weak_ocr_words
+    for kind in ("manager", "owner"):
+        res.marks[kind] = _weak(zone_mark(out.zones[kind], cfg), weak)
+    res.marks["seal"] = _weak(seal_mark(seals, cfg), weak)
+    res.manager, res.owner, res.seal = (res.marks[k].seen for k in MARKS)
     out.fields = fields_mod.extract(lines, cfg.field_labels)
+
+
+def zone_mark(zone: Zone, cfg: ScanConfig) -> Mark:
+    """A signature zone as a mark: present, absent or a doubt, by how far its ink clears the minima."""
+    rv = cfg.review
+    if zone.box is None:
+        return Mark(DOUBT, 0.5, f"{zone.kind}_zone_not_found")
+    if zone.ratio >= rv.sure_signature:
+        return Mark(PRESENT, min(0.99, 0.8 + 0.1 * (zone.ratio - rv.sure_signature)))
+    if zone.ratio < rv.empty_signature:
+        return Mark(ABSENT, 0.95 - 0.4 * zone.ratio / rv.empty_signature)
+    # strokes, but too few or too small to be sure either way: half-seen, or specks on the line
+    span = rv.sure_signature - rv.empty_signature
+    return Mark(DOUBT, 0.5 + 0.3 * abs(zone.ratio - 1.0) / span, f"{zone.kind}_signature_unsure")
+
+
+def seal_mark(seals: Sequence[Seal], cfg: ScanConfig) -> Mark:
+    """The seal as a mark: a ring well inked is present; one near the limit, or a circle partly
+    inked (a faded or unevenly pressed stamp), is a doubt; no such circle at all is absent."""
+    rv, sc = cfg.review, cfg.seal
+    accepted = [s for s in seals if s.accepted]
+    if accepted:
+        best = max(accepted, key=lambda s: s.ring - s.need)
+        margin = best.ring - best.need
+        if margin >= rv.sure_ring_margin:
+            return Mark(PRESENT, min(0.99, 0.8 + margin))
+        return Mark(DOUBT, 0.6, "seal_ring_partial")
+    partial = [s for s in seals if s.ring >= rv.partial_ring and s.inner >= sc.min_inner_coverage
+               and s.ring - s.outside >= 0.2]
+    if partial:
+        return Mark(DOUBT, 0.5, "seal_ring_partial")
+    return Mark(ABSENT, 0.85)
+
+
+def _weak(mark: Mark, weak: bool) -> Mark:
+    """On a page whose text was read poorly, a mark not found is a doubt, not a defect."""
+    return Mark(DOUBT, 0.4, "ocr_weak") if weak and mark.state == ABSENT else mark
 
 
 def _unreadable(result: ScanResult, code: str, detail: str = "") -> ScanResult:
@@ -245,21 +306,29 @@ def _unreadable(result: ScanResult, code: str, detail: str = "") -> ScanResult:
     return result
 
 
+def _review(result: ScanResult, doubt: str, detail: str = "") -> ScanResult:
+    """Our own failure (a crash, Tesseract missing or failing, the time budget): a person decides."""
+    result.verdict = "review"
+    result.doubts = [doubt]
+    result.defects = []
+    result.reason = DOUBTS[doubt] + (f": {detail}" if detail else "")
+    result.manager = result.owner = result.seal = None
+    result.marks = {}
+    return result
+
+
 def check_files(paths: Sequence[Path], rules: Rules | None, *, annotate: list[PageAnalysis] | None = None) -> ScanResult:
-    """Check an attachment set. Never raises for bad input: problems become `unreadable`."""
+    """Check an attachment set. Never raises: bad input becomes `unreadable`, our own failures
+    (rules, Tesseract, a crash, the time budget) become `review` with doubt `internal_error`."""
     t0 = time.monotonic()
-    try:
-        cfg = from_rules(rules)
-    except RulesError as exc:  # a rules error is the operator's, not the sender's: use defaults
-        log.error("scan rules invalid, using defaults: %s", exc)
-        cfg = ScanConfig()
     result = ScanResult(verdict="unreadable")
     try:
+        cfg = from_rules(rules)
         with tempfile.TemporaryDirectory(prefix="scan-") as tmp:
             _check(list(paths), cfg, Path(tmp), result, annotate)
     except Exception as exc:  # noqa: BLE001 - the daemon must survive any page
         log.exception("scan check failed")
-        _unreadable(result, "corrupt_file", type(exc).__name__)
+        _review(result, "internal_error", type(exc).__name__)
     result.seconds = time.monotonic() - t0
     return result
 
@@ -274,7 +343,7 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
     failures: list[FileResult] = []
     for i, path in enumerate(paths):
         if time.monotonic() - t0 > cfg.limits.total_seconds:
-            _unreadable(result, "timeout")
+            _review(result, "check_timeout")
             return
         lf = decode_file(Path(path), i, tmp, cfg.limits, cfg.ocr.dpi)
         fr = FileResult(lf.name, lf.ok, lf.code, lf.detail, len(lf.pages))
@@ -295,6 +364,7 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
     keep = annotate is not None
     pool = ThreadPoolExecutor(max_workers=1 if len(refs) == 1 else workers, thread_name_prefix="scan-page")
     timed_out = False
+    crashed: list[str] = []
     try:
         futures = {pool.submit(analyse_page, ref, i, cfg, parts, keep): i for i, ref in enumerate(refs)}
         for fut, i in futures.items():
@@ -304,8 +374,9 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
             except TimeoutError:
                 timed_out = True
                 break
-            except Exception:  # noqa: BLE001 - one bad page must not sink the others
+            except Exception as exc:  # noqa: BLE001 - one bad page must not sink the others
                 log.exception("scan page %d failed", i)
+                crashed.append(f"{type(exc).__name__}: {exc}"[:200])
     finally:
         # on timeout, do not wait: a running Tesseract ends by its own timeout (limits.ocr_seconds)
         pool.shutdown(wait=not timed_out, cancel_futures=True)
@@ -315,8 +386,10 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
     result.pages = [a.result for a in done]
     forms = [a for a in done if a.result.form]
     if not forms:
-        if len(done) < len(refs):
-            _unreadable(result, "timeout")
+        if crashed:
+            _review(result, "internal_error", crashed[0])
+        elif len(done) < len(refs):
+            _review(result, "check_timeout")
         elif failures:
             _unreadable(result, failures[0].code, failures[0].detail)
         elif any(not a.readable and not a.result.blank for a in done):
@@ -327,9 +400,8 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
             result.manager = result.owner = result.seal = None
         return
     result.form = True
-    result.manager = any(a.result.manager for a in forms)
-    result.owner = any(a.result.owner for a in forms)
-    result.seal = any(a.result.seal for a in forms)
+    result.marks = {k: combine([a.result.marks[k] for a in forms if k in a.result.marks]) for k in MARKS}
+    result.manager, result.owner, result.seal = (result.marks[k].seen for k in MARKS)
     for a in forms:
         valid = a.fields.get("valid", {})
         for k in FIELD_NAMES:
@@ -338,12 +410,27 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
                 result.fields[k] = str(v)
                 if isinstance(valid, dict) and k in valid:
                     result.valid[k] = bool(valid[k])
-    defects = []
-    if not result.manager:
-        defects.append("manager_signature_missing")
-    if not result.owner:
-        defects.append("owner_signature_missing")
-    if not result.seal:
-        defects.append("seal_missing")
-    result.defects = defects
-    result.verdict = "incomplete" if defects else "complete"
+    missing = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
+    result.defects = [missing[k] for k in MARKS if result.marks[k].state == ABSENT]
+    doubts = [result.marks[k].doubt for k in MARKS if result.marks[k].state == DOUBT]
+    if crashed or len(done) < len(refs):
+        doubts.append("internal_error" if crashed else "check_timeout")
+    result.doubts = list(dict.fromkeys(doubts))
+    if result.defects:  # the place of a mark was seen, and it is empty: that much is sure
+        result.verdict = "incomplete"
+    elif result.doubts:
+        result.verdict = "review"
+        result.reason = "; ".join(DOUBTS.get(d, d) for d in result.doubts)
+    else:
+        result.verdict = "complete"
+
+
+def combine(marks: Sequence[Mark]) -> Mark:
+    """One mark over the form pages: seen on any page wins; else a doubt on any; else absent."""
+    if not marks:
+        return Mark(DOUBT, 0.5, "internal_error")
+    for state in (PRESENT, DOUBT, ABSENT):
+        same = [m for m in marks if m.state == state]
+        if same:
+            return max(same, key=lambda m: m.confidence)
+    return marks[0]

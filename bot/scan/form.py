@@ -153,17 +153,6 @@ def captions_of(lines: Sequence[Line], cfg: ScanConfig) -> list[Word]:
     return [w for ln in lines for w in ln.words if is_caption(w, ln, cfg)]
 
 
-def seal_place(lines: Sequence[Line], cfg: ScanConfig) -> list[Word]:
-    marks = {clean(v).replace(" ", "") for v in cfg.labels.get("seal_place", ())}
-    out = []
-    for ln in lines:
-        for w in ln.words:
-            c = clean(w.text).replace(" ", "")
-            if c and any(fuzz.ratio(c, m) >= 80 for m in marks):
-                out.append(w)
-    return out
-
-
 def decipher_captions(lines: Sequence[Line]) -> list[Word]:
     """«(расшифровка подписи)» / «(Ф.И.О.)» captions: they sit on a signature row, right of the line."""
     def head(text: str) -> bool:

@@ -30,6 +30,7 @@ class Seal:
     accepted: bool
     ink_level: float  # median grey of the seal's ink on the ring (to tell pen ink from it)
     ink_value: float = 255.0  # colour scans: median HSV value of the seal's ink on the ring
+    need: float = 0.0         # the ring coverage this circle had to reach to be accepted
 
 
 def _coverage(mask: np.ndarray, cx: float, cy: float, r: float, band: float) -> float:
@@ -135,7 +136,8 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             dark = p.bw or level < 110
             need = cfg.min_ring_coverage if (coloured or dark) else min(0.95, cfg.min_ring_coverage + 0.1)
             ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= 0.2
-            found.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, coloured, ok, level, value))
+            found.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, coloured, ok, level, value,
+                              need))
         if any(s.accepted for s in found):
             break
     found.sort(key=lambda s: (not s.accepted, -s.ring))

@@ -39,6 +39,8 @@ class Zone:
     ink_h: int = 0
     unit: float = 0.0
     reason: str = ""
+    ratio: float = 0.0       # how many times the best stroke group clears the minima (1.0 = just enough)
+    shape_only: bool = False  # strokes were read off a seal as dark as the pen, by shape alone
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
@@ -98,15 +100,16 @@ def best_group(sel: np.ndarray, h: float) -> tuple[int, int, int]:
     return best
 
 
-def enough(pix: int, width: int, height: int, h: float, sc: SignatureCfg, k: float = 1.0) -> bool:
-    """Is a group of strokes (ink pixels, width, height) a signature, in units of the print
-    height h (all minima multiplied by k)? Tall enough, or a long, well-inked flat flourish."""
-    if pix < k * sc.min_ink_pixels * h * h or width < k * sc.min_ink_width * h:
-        return False
-    if height >= k * sc.min_ink_height * h:
-        return True
-    return (height >= k * sc.flat_min_height * h and width >= k * sc.flat_min_width * h
-            and pix >= k * sc.flat_min_pixels * h * h)
+def ink_ratio(pix: int, width: int, height: int, h: float, sc: SignatureCfg) -> float:
+    """How many times a group of strokes clears the minima of `enough` (>= k exactly when
+    enough(..., k) holds): the better of the tall and the flat reading."""
+    if h <= 0:
+        return 0.0
+    base = min(pix / (sc.min_ink_pixels * h * h), width / (sc.min_ink_width * h))
+    tall = min(base, height / (sc.min_ink_height * h))
+    flat = min(base, height / (sc.flat_min_height * h), width / (sc.flat_min_width * h),
+               pix / (sc.flat_min_pixels * h * h))
+    return max(tall, flat)
 
 
 def rule_span(grey: np.ndarray, ly0: int, ly1: int, h: float) -> tuple[int, int] | None:
@@ -450,13 +453,17 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов")
     sel = keep[lab].astype(np.uint8)
     pix, iw, ih = best_group(sel, h)
-    signed = enough(pix, iw, ih, h, sc)
+    ratio = ink_ratio(pix, iw, ih, h, sc)
+    shape_only = False
     if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
         # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
         # outside the disc make a signature by themselves, or all of them make a clearly bigger one
-        signed = enough(pix, iw, ih, h, sc, sc.dark_seal_factor)
-        if not signed:
-            pix, iw, ih = best_group(sel & ~dark_disc, h)
-            signed = enough(pix, iw, ih, h, sc)
+        outside = best_group(sel & ~dark_disc, h)
+        ratio_out = ink_ratio(*outside, h, sc)
+        if ratio_out >= ratio / sc.dark_seal_factor:
+            (pix, iw, ih), ratio = outside, ratio_out
+        else:
+            ratio, shape_only = ratio / sc.dark_seal_factor, True
+    signed = ratio >= 1.0
     _dbg(kind, "4-kept", sel)
-    return Zone(kind, box, bool(signed), pix, iw, ih, h, "" if signed else "штрихов слишком мало")
+    return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio, shape_only)
