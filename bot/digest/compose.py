@@ -24,10 +24,11 @@ from bot.digest.settings import DigestSettings
 OVERDUE, TODAY, SOON = "overdue", "today", "soon"
 LEVEL_MARKS = {OVERDUE: "[!!] ", TODAY: "[!] ", SOON: "[~] ", "": ""}
 
-REJECTED_VERDICTS = ("incomplete", "not_a_form", "unreadable")
+REJECTED_VERDICTS = ("incomplete", "review", "not_a_form", "unreadable")
 VERDICT_NAMES = {
     "complete": "скан в порядке",
     "incomplete": "скан с недостатками",
+    "review": "скан на проверке у специалиста",
     "not_a_form": "во вложении нет заявки",
     "unreadable": "скан не читается",
 }
@@ -44,6 +45,8 @@ REVIEW_REASON_NAMES = {
     "ambiguous": "неоднозначное сопоставление с делом",
     "inn_mismatch": "ИНН на скане не совпадает с организацией",
     "unreadable": "скан не читается",
+    "scan_review": "проверка скана не уверена: решает специалист",
+    "internal_error": "внутренняя ошибка проверки скана",
     "other": "требует проверки",
 }
 CASE_EVENT_NAMES = {
@@ -173,8 +176,12 @@ def review_reason(hits: Sequence[Mapping[str, Any]], case: Mapping[str, Any] | N
     event = (case or {}).get("event")
     if event in ("ambiguous", "inn_mismatch"):
         return str(event)
-    if (scan or {}).get("verdict") == "unreadable":
+    verdict = (scan or {}).get("verdict")
+    if verdict == "unreadable":
         return "unreadable"
+    if verdict == "review":
+        doubts = (scan or {}).get("doubts") or []
+        return "internal_error" if {"internal_error", "check_timeout"} & set(doubts) else "scan_review"
     return "other"
 
 

@@ -19,8 +19,9 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
     replies = ctx.rules.section("mail")["replies"]
     received = (letter.date or ctx.now).astimezone(ctx.now.tzinfo).strftime("%d.%m.%Y %H:%M")
     case = outcome.case or {}
+    review = (outcome.scan or {}).get("verdict") == "review"
     body = ctx.rules.render(
-        replies["template"],
+        replies["review_template"] if review else replies["template"],
         subject=letter.subject,
         received=received,
         organisation=outcome.organisation,
