@@ -317,6 +317,13 @@ def _review(result: ScanResult, doubt: str, detail: str = "") -> ScanResult:
     return result
 
 
+def _failure(exc: BaseException) -> str:
+    """Our failure, in Russian for the person who reads the alert (the log has the traceback)."""
+    if isinstance(exc, ocr_mod.OcrError):
+        return "Tesseract не запустился или завершился с ошибкой (проверьте: vipnet-cert-bot doctor)"
+    return f"сбой анализа ({type(exc).__name__})"
+
+
 def check_files(paths: Sequence[Path], rules: Rules | None, *, annotate: list[PageAnalysis] | None = None) -> ScanResult:
     """Check an attachment set. Never raises: bad input becomes `unreadable`, our own failures
     (rules, Tesseract, a crash, the time budget) become `review` with doubt `internal_error`."""
@@ -328,7 +335,7 @@ def check_files(paths: Sequence[Path], rules: Rules | None, *, annotate: list[Pa
             _check(list(paths), cfg, Path(tmp), result, annotate)
     except Exception as exc:  # noqa: BLE001 - the daemon must survive any page
         log.exception("scan check failed")
-        _review(result, "internal_error", type(exc).__name__)
+        _review(result, "internal_error", _failure(exc))
     result.seconds = time.monotonic() - t0
     return result
 
@@ -376,7 +383,7 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
                 break
             except Exception as exc:  # noqa: BLE001 - one bad page must not sink the others
                 log.exception("scan page %d failed", i)
-                crashed.append(f"{type(exc).__name__}: {exc}"[:200])
+                crashed.append(_failure(exc))
     finally:
         # on timeout, do not wait: a running Tesseract ends by its own timeout (limits.ocr_seconds)
         pool.shutdown(wait=not timed_out, cancel_futures=True)
