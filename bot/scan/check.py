@@ -417,6 +417,10 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
                 result.fields[k] = str(v)
                 if isinstance(valid, dict) and k in valid:
                     result.valid[k] = bool(valid[k])
+    for k, ok in result.valid.items():  # a number failing its check digit was not read: a doubt
+        if not ok and result.fields.get(k):
+            result.unsure_fields[k] = str(result.fields[k])
+            result.fields[k] = None
     missing = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
     result.defects = [missing[k] for k in MARKS if result.marks[k].state == ABSENT]
     doubts = [result.marks[k].doubt for k in MARKS if result.marks[k].state == DOUBT]

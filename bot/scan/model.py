@@ -76,6 +76,7 @@ class ScanResult:
     seal: bool | None = None
     fields: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(FIELD_NAMES))
     valid: dict[str, bool] = field(default_factory=dict)   # check digits of inn/ogrn/snils
+    unsure_fields: dict[str, str] = field(default_factory=dict)  # read, but failing the check digit
     defects: list[str] = field(default_factory=list)
     doubts: list[str] = field(default_factory=list)  # what the check is not sure of (review)
     marks: dict[str, Mark] = field(default_factory=dict)
@@ -92,6 +93,7 @@ class ScanResult:
             "seal": self.seal,
             "fields": {k: self.fields.get(k) for k in FIELD_NAMES},
             "fields_valid": self.valid,
+            "fields_unsure": dict(self.unsure_fields),
             "defects": list(self.defects),
             "doubts": list(self.doubts),
             "confidence": {k: round(v.confidence, 2) for k, v in self.marks.items()},

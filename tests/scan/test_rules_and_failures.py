@@ -86,3 +86,19 @@ def test_a_crash_in_analysis_is_review(rules, sample, monkeypatch) -> None:
     monkeypatch.setattr(check_mod, "_judge_marks", boom)
     result = check_files([folder / "complete-colour.jpg"], rules)
     assert result.verdict == "review" and result.doubts == ["internal_error"]
+
+
+def test_a_number_failing_its_check_digit_is_not_reported_as_read(rules, sample, monkeypatch) -> None:
+    from bot.scan import check as check_mod
+
+    real = check_mod.fields_mod.extract
+
+    def bad_ogrn(lines, labels):
+        out = real(lines, labels)
+        return {**out, "ogrn": "1022900000013", "valid": {**out["valid"], "ogrn": False}}
+
+    folder, _ = sample
+    monkeypatch.setattr(check_mod.fields_mod, "extract", bad_ogrn)
+    out = check_files([folder / "complete-colour.jpg"], rules).to_json()
+    assert out["fields"]["ogrn"] is None and out["fields_unsure"] == {"ogrn": "1022900000013"}
+    assert out["verdict"] == "complete"
