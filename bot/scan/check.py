@@ -33,7 +33,7 @@ from bot.scan.model import (
     ScanResult,
 )
 from bot.scan.page import Prepared, ink_mask, ocr_view, orientation_axis, prepare, rotate_quarter
-from bot.scan.seal import Seal, find_seals
+from bot.scan.seal import Seal, find_seals, seal_ink_model
 from bot.scan.signature import Zone, check_zone
 
 log = logging.getLogger(__name__)
@@ -249,10 +249,11 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     unit = form_mod.text_height(words)
     form_mod.infer_missing_label(labels, captions, cfg, deciphers, left, unit)
     out.labels = labels
+    seal_ink = seal_ink_model(p.colour, p.grey, seals, cfg.seal)
     for kind in ("manager", "owner"):
         others = [lab for k, lab in labels.items() if k != kind]
         out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg, deciphers,
-                                     unit)
+                                     unit, seal_ink)
     weak = res.good_words < cfg.review.weak_ocr_words
     for kind in ("manager", "owner"):
         res.marks[kind] = _weak(zone_mark(out.zones[kind], cfg), weak)

@@ -64,6 +64,10 @@ class SealCfg:
     hue_min: int
     hue_max: int
     min_saturation: int
+    chroma_min_pixels: int
+    chroma_spread_factor: float
+    chroma_min_tol: float
+    chroma_max_tol: float
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,10 @@ def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple
         for j in starts:
             if sum(len(w) >= 3 and w.isalpha() for w in words[:j]) > ROW_WORDS_BEFORE:
                 break  # the end of a sentence («… данных владельца сертификата»), not a row's label
+            if j and any(":" in w.text or w.text in ("—", "–", "-") for w in line.words[:j]):
+                break  # a field's value («Должность — Главный врач»), not a row's label
+            if not words[j]:
+                continue  # a label starts with a word, not with a dash or a stroke
             # OCR may glue words («Руководитель-организации») or split them: try a few word counts,
             # and take no more words than needed (the next one may be a pen stroke read as junk)
             for n in range(1, min(len(words) - j, k + 1) + 1):

@@ -33,6 +33,51 @@ class Seal:
     need: float = 0.0         # the ring coverage this circle had to reach to be accepted
 
 
+@dataclass(frozen=True)
+class SealInk:
+    """The colour of a page's seal ink, to tell a pen of a similar hue from it (a blue ballpoint
+    under a blue stamp may be lighter or darker than the stamp). The feature is the absorbance
+    chromaticity: (255 - B, G, R) over its sum. Ink thinned by paper (faint, anti-aliased, JPEG-
+    smeared edges) keeps it, so it separates two inks by colour, not by how dark each came out."""
+
+    chroma: tuple[float, float, float]
+    tol: float                        # a pixel closer than this to `chroma` is seal ink
+
+
+def chroma_of(bgr: np.ndarray) -> np.ndarray:
+    a = 255.0 - bgr.astype(np.float32)
+    return a / np.maximum(a.sum(axis=-1, keepdims=True), 1.0)
+
+
+def seal_ink_model(colour: np.ndarray | None, grey: np.ndarray, seals: list[Seal], cfg: SealCfg) -> SealInk | None:
+    """The ink colour of the page's accepted seals, measured over their discs (the seal's own
+    ink dominates there; a pen stroke across it is a small share). None for grey pages or when
+    there is no accepted seal or too little coloured ink to measure."""
+    if colour is None:
+        return None
+    samples = []
+    for s in (s for s in seals if s.accepted):
+        x0, y0 = max(0, int(s.x - s.r)), max(0, int(s.y - s.r))
+        x1, y1 = min(grey.shape[1], int(s.x + s.r) + 1), min(grey.shape[0], int(s.y + s.r) + 1)
+        if x1 - x0 < 10 or y1 - y0 < 10:
+            continue
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        disc = (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (0.98 * s.r) ** 2
+        g = grey[y0:y1, x0:x1]
+        paper = float(np.percentile(g[disc], 95)) if disc.any() else 255.0
+        sel = disc & (g < paper - 40) & seal_colour_mask(colour[y0:y1, x0:x1], cfg, light_only=False)
+        samples.append(chroma_of(colour[y0:y1, x0:x1][sel]))
+    if not samples:
+        return None
+    c = np.concatenate(samples)
+    if len(c) < cfg.chroma_min_pixels:
+        return None
+    med = np.median(c, axis=0)
+    spread = float(np.percentile(np.linalg.norm(c - med, axis=1), 75))
+    tol = min(cfg.chroma_max_tol, max(cfg.chroma_min_tol, cfg.chroma_spread_factor * spread))
+    return SealInk((float(med[0]), float(med[1]), float(med[2])), tol)
+
+
 def _coverage(mask: np.ndarray, cx: float, cy: float, r: float, band: float) -> float:
     h, w = mask.shape
     hits = np.zeros(_ANGLES.shape, bool)

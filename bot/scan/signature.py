@@ -26,7 +26,7 @@ from bot.scan.config import ScanConfig, SignatureCfg
 from bot.scan.form import Label
 from bot.scan.ocr import Word
 from bot.scan.page import Prepared, seal_colour_mask
-from bot.scan.seal import Seal
+from bot.scan.seal import Seal, SealInk, chroma_of
 
 
 @dataclass(frozen=True)
@@ -364,7 +364,8 @@ def _dbg(kind: str, stage: str, mask: np.ndarray) -> None:
 
 def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Label], words: Sequence[Word],
                captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
-               deciphers: Sequence[Word] = (), page_text_height: float = 0.0) -> Zone:
+               deciphers: Sequence[Word] = (), page_text_height: float = 0.0,
+               seal_ink: SealInk | None = None) -> Zone:
     if label is None:
         return Zone(kind, None, False, reason="строка подписи не найдена")
     H, W = p.grey.shape
@@ -387,10 +388,19 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - 60)
     accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
-    if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke
+    pen_colour = np.zeros(ink.shape, bool)
+    if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke …
         values = [s.ink_value for s in accepted if s.ink_value < 255]
         min_value = max(120.0, float(np.median(values)) - 25) if values else 200.0
-        ink &= ~seal_colour_mask(p.colour[y0:y1, x0:x1], cfg.seal, min_value=min_value)
+        zone_bgr = p.colour[y0:y1, x0:x1]
+        hue_ink = seal_colour_mask(zone_bgr, cfg.seal, min_value=min_value)
+        if seal_ink is not None:
+            # … unless its colour is not the seal's: a blue pen lighter than the stamp. Such ink
+            # stays, whatever the grey-level rules below say about the seal's disc.
+            dist = np.linalg.norm(chroma_of(zone_bgr) - np.array(seal_ink.chroma, np.float32), axis=-1)
+            pen_colour = ink & seal_colour_mask(zone_bgr, cfg.seal, light_only=False) & (dist > seal_ink.tol)
+            hue_ink &= ~pen_colour
+        ink &= ~hue_ink
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
     lines = rules_mask(ink.astype(np.uint8), int(5 * h), int(3.5 * h))
@@ -427,6 +437,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         for s in g:  # keep only strokes darker than the seal's ink
             d = disc if s is o else disc_of(s)
             ink &= ~(d & (grey_f > s.ink_level - 35))
+    ink |= pen_colour
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
     _dbg(kind, "3-lines", u8)
