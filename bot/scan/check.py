@@ -269,6 +269,9 @@ def zone_mark(zone: Zone, cfg: ScanConfig) -> Mark:
         return Mark(DOUBT, 0.5, f"{zone.kind}_zone_not_found")
     if zone.ratio >= rv.sure_signature:
         return Mark(PRESENT, min(0.99, 0.8 + 0.1 * (zone.ratio - rv.sure_signature)))
+    if zone.ratio >= 1.0 and zone.stroke >= rv.sure_stroke and not zone.shape_only:
+        # a small signature: just over the minima, but drawn as one long continuous line
+        return Mark(PRESENT, 0.75)
     if zone.ratio < rv.empty_signature:
         return Mark(ABSENT, 0.95 - 0.4 * zone.ratio / rv.empty_signature)
     # strokes, but too few or too small to be sure either way: half-seen, or specks on the line
@@ -282,13 +285,15 @@ def seal_mark(seals: Sequence[Seal], cfg: ScanConfig) -> Mark:
     rv, sc = cfg.review, cfg.seal
     accepted = [s for s in seals if s.accepted]
     if accepted:
-        best = max(accepted, key=lambda s: s.ring - s.need)
+        best = max(accepted, key=lambda s: (not s.partial, s.ring - s.need))
+        if best.partial:  # one clean arc, the rest faded: a seal, pressed unevenly
+            return Mark(PRESENT, 0.8)
         margin = best.ring - best.need
         if margin >= rv.sure_ring_margin:
             return Mark(PRESENT, min(0.99, 0.8 + margin))
         return Mark(DOUBT, 0.6, "seal_ring_partial")
-    partial = [s for s in seals if s.ring >= rv.partial_ring and s.inner >= sc.min_inner_coverage
-               and s.ring - s.outside >= 0.2]
+    partial = [s for s in seals if s.blob or (s.ring >= rv.partial_ring and s.inner >= sc.min_inner_coverage
+                                              and s.ring - s.outside >= 0.2)]
     if partial:
         return Mark(DOUBT, 0.5, "seal_ring_partial")
     return Mark(ABSENT, 0.85)

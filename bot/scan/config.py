@@ -64,6 +64,11 @@ class SealCfg:
     hue_min: int
     hue_max: int
     min_saturation: int
+    partial_min_ring: float
+    partial_min_arc: float
+    partial_hole_steps: int
+    partial_perfectness_drop: float
+    blob_min_fill: float
     chroma_min_pixels: int
     chroma_spread_factor: float
     chroma_min_tol: float
@@ -74,6 +79,7 @@ class SealCfg:
 class ReviewCfg:
     sure_signature: float
     empty_signature: float
+    sure_stroke: float
     sure_ring_margin: float
     partial_ring: float
     weak_ocr_words: int

@@ -40,6 +40,7 @@ class Zone:
     unit: float = 0.0
     reason: str = ""
     ratio: float = 0.0       # how many times the best stroke group clears the minima (1.0 = just enough)
+    stroke: float = 0.0      # the longest continuous kept stroke, in label heights
     shape_only: bool = False  # strokes were read off a seal as dark as the pen, by shape alone
 
 
@@ -98,6 +99,21 @@ def best_group(sel: np.ndarray, h: float) -> tuple[int, int, int]:
         if pix > best[0]:
             best = (pix, gw, gh)
     return best
+
+
+def longest_stroke(sel: np.ndarray, h: float) -> float:
+    """The length of the longest connected stroke, in units of h (area over stroke width, the
+    width from the distance transform). A signature, even a small one, is a long continuous
+    line; specks, dust and remnants of print are short."""
+    if h <= 0 or not sel.any():
+        return 0.0
+    u8 = sel.astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
+    dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
+    area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+    mean_dt = np.bincount(lab.ravel(), weights=dist.ravel(), minlength=n)[1:] / np.maximum(area, 1)
+    lengths = area / np.maximum(4.0 * mean_dt, 1.0)  # a stroke of width w: mean distance w/4
+    return float(lengths.max() / h)
 
 
 def ink_ratio(pix: int, width: int, height: int, h: float, sc: SignatureCfg) -> float:
@@ -477,4 +493,5 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             ratio, shape_only = ratio / sc.dark_seal_factor, True
     signed = ratio >= 1.0
     _dbg(kind, "4-kept", sel)
-    return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio, shape_only)
+    return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
+                longest_stroke(sel, h), shape_only)
