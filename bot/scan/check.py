@@ -272,6 +272,8 @@ def zone_mark(zone: Zone, cfg: ScanConfig) -> Mark:
     if zone.ratio >= 1.0 and zone.stroke >= rv.sure_stroke and not zone.shape_only:
         # a small signature: just over the minima, but drawn as one long continuous line
         return Mark(PRESENT, 0.75)
+    if not zone.located:  # no caption, no rule: the place where the pen goes was not seen
+        return Mark(DOUBT, 0.5, f"{zone.kind}_zone_not_found")
     if zone.ratio < rv.empty_signature:
         return Mark(ABSENT, 0.95 - 0.4 * zone.ratio / rv.empty_signature)
     # strokes, but too few or too small to be sure either way: half-seen, or specks on the line

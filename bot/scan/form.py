@@ -166,7 +166,8 @@ def find_labels(lines: Sequence[Line], cfg: ScanConfig) -> dict[str, Label]:
             cands.sort(key=lambda c: c[0])
             out[kind] = cands[-1][1]
     # the same line cannot be both
-    if "manager" in out and "owner" in out and out["manager"].line_index == out["owner"].line_index:
+    # the same words cannot be both (two labels side by side on one line are two columns)
+    if "manager" in out and "owner" in out and set(map(id, out["manager"].words)) & set(map(id, out["owner"].words)):
         del out["manager"]
     return out
 

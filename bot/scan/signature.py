@@ -42,6 +42,7 @@ class Zone:
     ratio: float = 0.0       # how many times the best stroke group clears the minima (1.0 = just enough)
     stroke: float = 0.0      # the longest continuous kept stroke, in label heights
     shape_only: bool = False  # strokes were read off a seal as dark as the pen, by shape alone
+    located: bool = True      # the zone holds its row's «(подпись)» caption or signature rule
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
@@ -395,8 +396,10 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
     if x1 - x0 < 10 or y1 - y0 < 10:
         return Zone(kind, None, False, reason="зона подписи пуста")
+    located = caption is not None
     if caption is None:  # no «(подпись)» to centre on: the signature goes on the rule, not beside it
         span = rule_span(p.grey[y0:y1, x0:x1], label.box[1] - y0, label.box[3] - y0, h)
+        located = span is not None
         if span is not None:
             x0, x1 = max(x0, x0 + span[0] - int(0.5 * h)), min(x1, x0 + span[1] + int(0.5 * h))
             box = (x0, box[1], x1, box[3])
@@ -477,7 +480,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             continue
         keep[i] = True
     if not keep.any():
-        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов")
+        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located)
     sel = keep[lab].astype(np.uint8)
     pix, iw, ih = best_group(sel, h)
     ratio = ink_ratio(pix, iw, ih, h, sc)
@@ -494,4 +497,4 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     signed = ratio >= 1.0
     _dbg(kind, "4-kept", sel)
     return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
-                longest_stroke(sel, h), shape_only)
+                longest_stroke(sel, h), shape_only, located)

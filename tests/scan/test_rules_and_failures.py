@@ -102,3 +102,13 @@ def test_a_number_failing_its_check_digit_is_not_reported_as_read(rules, sample,
     out = check_files([folder / "complete-colour.jpg"], rules).to_json()
     assert out["fields"]["ogrn"] is None and out["fields_unsure"] == {"ogrn": "1022900000013"}
     assert out["verdict"] == "complete"
+
+
+def test_check_scan_summary_of_a_review(sample, monkeypatch, tmp_path: Path) -> None:
+    import pytesseract
+
+    folder, _ = sample
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "gone"))
+    out = CliRunner().invoke(main, ["check-scan", str(folder / "complete-colour.jpg")])
+    assert out.exit_code == 0, out.output
+    assert "решает специалист" in out.output and "Tesseract" in out.output
