@@ -8,7 +8,7 @@ from email import policy as email_policy
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from bot.cases import model as m
 from bot.cases import service
@@ -17,13 +17,14 @@ from bot.cli import main
 from bot.rules import Rules
 from bot.store import Store
 from tests.cases.conftest import INN_A, at
+from tests.cases.test_cli import Bot as CliBot
+from tests.cases.test_cli import ok
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "scans" / "sample"
 
 
-class Bot:
-    def __init__(self, config: Path, tmp_path: Path) -> None:
-        self.config, self.state, self.runner = config, tmp_path / "state", CliRunner()
+class Bot(CliBot):
+    """test_cli's bot, with the `scan` group and a login name for --by."""
 
     def __call__(self, *args: str, now: str = "2026-04-29T10:00:00") -> Result:
         argv = [*args[:2], "--config", str(self.config), *args[2:]] if args[0] in ("request", "scan") else \
@@ -42,25 +43,10 @@ class Bot:
         finally:
             store.close()
 
-    def snapshot(self) -> bytes:
-        return (self.state / "store.json").read_bytes()
-
-    def outbox(self) -> list[dict]:
-        store = Store(self.state)
-        try:
-            return store.outbox.all()
-        finally:
-            store.close()
-
 
 @pytest.fixture
 def bot(config_path: Path, tmp_path: Path) -> Bot:
     return Bot(config_path, tmp_path)
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def body_of(row: dict) -> str:
