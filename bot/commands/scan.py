@@ -59,7 +59,8 @@ def _letter(ctx: Context, store: Any, policy: Policy, registry: registry_mod.Reg
         scan_defects=defect_texts(defects, ctx.rules), scan={"verdict": verdict, "reason": None},
         case_template=TEMPLATES.get(view["state"], DEFAULT_TEMPLATE),
     )
-    subject = policy.subjects["scan_decision"] + (f": {view['owner']}" if view.get("owner") else "")
+    subject = str(ctx.rules.value("mail", "replies.decision_subject")) + (f": {view['owner']}" if view.get("owner")
+                                                                         else "")
     letter = DueLetter(case_id=case_id, key=f"scan:{verdict}:{now.isoformat()}", kind="notice",
                        recipient=ORGANISATION, to=org.email if org else "", subject=subject, body=body,
                        event=m.NOTICE_SENT)
