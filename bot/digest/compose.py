@@ -266,7 +266,7 @@ def _rejected(state: State, since: datetime, now: datetime, defect_text: Mapping
         rows.append(Row((ru_dt(r.get("handled_at")), _sender(r), _org(r, state),
                          VERDICT_NAMES.get(verdict, verdict), "; ".join(reasons) or "—"),
                         picture=str(r["key"]) if has_file else None, details=tuple(reasons)))
-    return Section("rejected", "Сканы не приняты",
+    return Section("rejected", "Сканы не приняты или ждут решения специалиста",
                    ("Получено", "Отправитель", "Организация", "Заключение", "Что не так"), tuple(rows),
                    note="Рамки на картинке: зелёная — подпись найдена, красная — подписи нет, "
                         "фиолетовый круг — печать.")
