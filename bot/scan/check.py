@@ -254,12 +254,21 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         others = [lab for k, lab in labels.items() if k != kind]
         out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg, deciphers,
                                      unit, seal_ink)
-    weak = res.good_words < cfg.review.weak_ocr_words
+    weak = weak_ocr(words, res.good_words, cfg)
     for kind in ("manager", "owner"):
         res.marks[kind] = _weak(zone_mark(out.zones[kind], cfg), weak)
     res.marks["seal"] = _weak(seal_mark(seals, cfg), weak)
     res.manager, res.owner, res.seal = (res.marks[k].seen for k in MARKS)
     out.fields = fields_mod.extract(lines, cfg.field_labels)
+
+
+def weak_ocr(words: Sequence[ocr_mod.Word], good: int, cfg: ScanConfig) -> bool:
+    """Was the page read poorly? Few good words AND a low median confidence of its lettered words
+    (a sparse page read well, such as a page of signatures, is not weak)."""
+    if good >= cfg.review.weak_ocr_words:
+        return False
+    lettered = sorted(w.conf for w in words if sum(ch.isalpha() for ch in w.text) >= 3)
+    return not lettered or lettered[len(lettered) // 2] < cfg.review.weak_ocr_conf
 
 
 def zone_mark(zone: Zone, cfg: ScanConfig) -> Mark:
@@ -445,9 +454,13 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
 
 
 def combine(marks: Sequence[Mark]) -> Mark:
-    """One mark over the form pages: seen on any page wins; else a doubt on any; else absent."""
+    """One mark over the form pages: seen on any page wins; else a doubt on any; else absent.
+    A page that did not locate the signature row (the title page of a form whose signatures
+    are on page 2) does not speak against a page that located it."""
     if not marks:
         return Mark(DOUBT, 0.5, "internal_error")
+    if any(m.state != DOUBT or not m.doubt.endswith("_zone_not_found") for m in marks):
+        marks = [m for m in marks if m.state != DOUBT or not m.doubt.endswith("_zone_not_found")]
     for state in (PRESENT, DOUBT, ABSENT):
         same = [m for m in marks if m.state == state]
         if same:

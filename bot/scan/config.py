@@ -83,6 +83,7 @@ class ReviewCfg:
     sure_ring_margin: float
     partial_ring: float
     weak_ocr_words: int
+    weak_ocr_conf: float
 
 
 @dataclass(frozen=True)
