@@ -70,6 +70,7 @@ DOUBTS = {
     "manager_signature_unsure": "подпись руководителя видна не полностью",
     "owner_signature_unsure": "подпись владельца сертификата видна не полностью",
     "seal_ring_partial": "оттиск печати виден не полностью",
+    "seal_not_visible_bw": "скан чёрно-белый: светлый оттиск печати на нём мог пропасть",
     "ocr_weak": "текст страницы распознан плохо",
     "internal_error": "внутренняя ошибка проверки",
     "check_timeout": "проверка не уложилась в отведённое время",
@@ -257,7 +258,11 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     weak = weak_ocr(words, res.good_words, cfg)
     for kind in ("manager", "owner"):
         res.marks[kind] = _weak(zone_mark(out.zones[kind], cfg), weak)
-    res.marks["seal"] = _weak(seal_mark(seals, cfg), weak)
+    seal = seal_mark(seals, cfg)
+    if p.bw and seal.state == ABSENT:
+        # 1-bit scanning erases a light stamp entirely: on such a page «no seal» is not seen
+        seal = Mark(DOUBT, 0.5, "seal_not_visible_bw")
+    res.marks["seal"] = _weak(seal, weak)
     res.manager, res.owner, res.seal = (res.marks[k].seen for k in MARKS)
     out.fields = fields_mod.extract(lines, cfg.field_labels)
 
