@@ -243,7 +243,7 @@ def main() -> int:
     if memory is not None:
         print(f"20-page PDF: peak memory (process tree RSS) {memory[0]:.0f} MB, {memory[1]:.1f} s, result {memory[2]}")
     print()
-    print("what a person can trust (confident error = a wrong verdict that is not `review`):")
+    print("what a person can trust (confident error = a wrong verdict that is not `review`, or a wrong defect):")
     for x in rows:
         x["family"] = f"{x['truth']['mode']}"
     families(rows, "scangen")
@@ -274,15 +274,29 @@ def run_docgen(cases: int, seed: int, tmp: Path, rules: object) -> list[dict]:
 
 
 def families(rows: list[dict], generator: str) -> None:
-    """False accepts, confident errors and the review rate, per generator and per style family
-    (scangen: colour mode; docgen: layout and device)."""
+    """False accepts, confident errors (a wrong verdict that is not `review`, or `incomplete` with a
+    wrong defect) and the review rate, per generator and per style family (scangen: colour mode;
+    docgen: layout and device)."""
     if not rows:
         return
+
+    names = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
+
+    def confident_error(x: dict) -> bool:
+        got, truth = x["got"], x["truth"]
+        if got["verdict"] == "review":
+            return False
+        if got["verdict"] != truth["verdict"]:
+            return True
+        if got["verdict"] == "incomplete":  # the right verdict with a wrong defect tells a falsehood too
+            missing = {names[k] for k in names if truth.get(k) is False}
+            return set(got["defects"]) != missing
+        return False
 
     def line(name: str, xs: list[dict]) -> str:
         n = len(xs)
         fa = sum(x["got"]["verdict"] == "complete" and x["truth"]["verdict"] != "complete" for x in xs)
-        conf = sum(x["got"]["verdict"] not in (x["truth"]["verdict"], "review") for x in xs)
+        conf = sum(confident_error(x) for x in xs)
         rev = sum(x["got"]["verdict"] == "review" for x in xs)
         right = sum(x["got"]["verdict"] == x["truth"]["verdict"] for x in xs)
         return (f"  {name:24} n={n:3d}  right {100 * right / n:5.1f} %  false accepts {fa}  "

@@ -286,6 +286,9 @@ def zone_mark(zone: Zone, cfg: ScanConfig) -> Mark:
     if zone.ratio >= 1.0 and zone.stroke >= rv.sure_stroke and not zone.shape_only:
         # a small signature: just over the minima, but drawn as one long continuous line
         return Mark(PRESENT, 0.75)
+    if zone.ratio >= rv.empty_signature and zone.stroke >= rv.long_stroke and not zone.shape_only:
+        # compact, but one long handwritten line (print, rules and seal arcs are gone by now)
+        return Mark(PRESENT, 0.7)
     if not zone.located:  # no caption, no rule: the place where the pen goes was not seen
         return Mark(DOUBT, 0.5, f"{zone.kind}_zone_not_found")
     if zone.ratio < rv.empty_signature:

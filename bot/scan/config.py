@@ -69,6 +69,7 @@ class SealCfg:
     partial_hole_steps: int
     partial_perfectness_drop: float
     blob_min_fill: float
+    disc_margin: float
     chroma_min_pixels: int
     chroma_spread_factor: float
     chroma_min_tol: float
@@ -80,6 +81,7 @@ class ReviewCfg:
     sure_signature: float
     empty_signature: float
     sure_stroke: float
+    long_stroke: float
     sure_ring_margin: float
     partial_ring: float
     weak_ocr_words: int

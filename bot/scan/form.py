@@ -145,10 +145,24 @@ def is_caption(word: Word, line: Line, cfg: ScanConfig) -> bool:
     return c == "подпись" and not (following and len(following[0]) >= 5 and "шифр" not in following[0])
 
 
+def _is_position_value(lab: Label, lines: Sequence[Line], position_words: Sequence[str]) -> bool:
+    """«Директор», «Главный врач» as the value of the position field («Должность | Директор»,
+    in a line or a table row): a word left of the label on its row is the field's label."""
+    x0, y0, x1, y1 = lab.box
+    cy, h = (y0 + y1) / 2, lab.height
+    for ln in lines:
+        for w in ln.words:
+            if w.x1 <= x0 and abs(w.cy - cy) < 0.6 * h and any(
+                    fuzz.ratio(clean(w.text), p) >= 85 for p in position_words):
+                return True
+    return False
+
+
 def find_labels(lines: Sequence[Line], cfg: ScanConfig) -> dict[str, Label]:
     """The manager's and the owner's label lines: at a line's start; a signature line wins over prose."""
     out: dict[str, Label] = {}
     captions = captions_of(lines, cfg)
+    position_words = [clean(v) for v in cfg.field_labels.get("position", ())]
     for kind in ("manager", "owner"):
         variants = [clean(v) for v in cfg.labels.get(kind, ())]
         cands: list[tuple[tuple[int, int, int], Label]] = []
@@ -159,13 +173,14 @@ def find_labels(lines: Sequence[Line], cfg: ScanConfig) -> dict[str, Label]:
             lab = Label(kind, line.words[j:j + k], i, score)
             x0, y0, x1, y1 = lab.box
             h = lab.height
+            if _is_position_value(lab, lines, position_words):
+                continue
             has_caption = any(y0 - 0.5 * h <= c.y0 <= y1 + 4.5 * h for c in captions)
             short = len(line.words) - j <= k + 6
             cands.append(((int(has_caption), int(short), y0), lab))
         if cands:
             cands.sort(key=lambda c: c[0])
             out[kind] = cands[-1][1]
-    # the same line cannot be both
     # the same words cannot be both (two labels side by side on one line are two columns)
     if "manager" in out and "owner" in out and set(map(id, out["manager"].words)) & set(map(id, out["owner"].words)):
         del out["manager"]

@@ -419,6 +419,14 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             dist = np.linalg.norm(chroma_of(zone_bgr) - np.array(seal_ink.chroma, np.float32), axis=-1)
             pen_colour = ink & seal_colour_mask(zone_bgr, cfg.seal, light_only=False) & (dist > seal_ink.tol)
             hue_ink &= ~pen_colour
+        if accepted:
+            # the seal was found: its ink lies on its disc (and on the discs of the other circles
+            # the search saw). Seal-coloured ink elsewhere is a pen of the seal's colour.
+            zy, zx = np.mgrid[y0:y1, x0:x1]
+            near = np.zeros(ink.shape, bool)
+            for s in seals:
+                near |= (zx - s.x) ** 2 + (zy - s.y) ** 2 <= (cfg.seal.disc_margin * s.r) ** 2
+            hue_ink &= near
         ink &= ~hue_ink
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)

@@ -26,9 +26,9 @@ PROBES = {
 }
 SEEDS = (126001, 126002)
 # Still sent to `review` (safe, not a confident error), left as found rather than tuned away:
-# the owner's light-blue signature there clears 0.9 of the ink minima, the manager's half-size
-# one 0.92 — between `empty_signature` and 1.0, so the check asks a person.
-STILL_REVIEW = {("blue pen lighter than the stamp", 126002), ("half-size signatures", 126002)}
+# the manager's half-size signature clears 0.92 of the ink minima in strokes shorter than
+# `long_stroke` — between `empty_signature` and 1.0, so the check asks a person.
+STILL_REVIEW = {("half-size signatures", 126002)}
 
 
 def _cases() -> list:
