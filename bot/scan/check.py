@@ -70,6 +70,7 @@ DOUBTS = {
     "manager_signature_unsure": "подпись руководителя видна не полностью",
     "owner_signature_unsure": "подпись владельца сертификата видна не полностью",
     "seal_ring_partial": "оттиск печати виден не полностью",
+    "seal_place_not_found": "не найден блок подписей, где ставится печать",
     "seal_not_visible_bw": "скан чёрно-белый: светлый оттиск печати на нём мог пропасть",
     "ocr_weak": "текст страницы распознан плохо",
     "internal_error": "внутренняя ошибка проверки",
@@ -433,6 +434,10 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
         return
     result.form = True
     result.marks = {k: combine([a.result.marks[k] for a in forms if k in a.result.marks]) for k in MARKS}
+    rows_unseen = all(result.marks[k].doubt.endswith("_zone_not_found") for k in ("manager", "owner"))
+    if rows_unseen and result.marks["seal"].state == ABSENT:
+        # the seal goes by the signatures: with neither signature row found, its place was not seen
+        result.marks["seal"] = Mark(DOUBT, 0.5, "seal_place_not_found")
     result.manager, result.owner, result.seal = (result.marks[k].seen for k in MARKS)
     for a in forms:
         valid = a.fields.get("valid", {})

@@ -42,6 +42,7 @@ class OcrCfg:
 class SignatureCfg:
     zone_up: float
     zone_down: float
+    header_reach: float
     min_ink_height: float
     min_ink_width: float
     min_ink_pixels: float

@@ -57,10 +57,24 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     below = [c for c in below if not any(o.box[1] > y1 and o.box[1] < c.y0 for o in others)]
     if below:
         caption = min(below, key=lambda c: (c.y0, abs(c.cx - x1)))
+    header = None
+    if caption is None:
+        # a table: «Подпись» heads the column above the rows (a bare word, not «(подпись)»)
+        heads = [c for c in captions if not c.text.startswith("(") and y0 - sc.header_reach * h <= c.y1 <= y0
+                 and c.x0 > x1]
+        if heads:
+            header = min(heads, key=lambda c: y0 - c.y1)
     if caption is not None:
         half = max(1.5 * caption.w, 5.0 * h)
         zx0, zx1 = int(caption.cx - half), int(caption.cx + half)
         zy1 = caption.y1 + int(0.1 * caption.h)
+    elif header is not None:  # the signature cell: under the header, on the label's row, up to
+        # the next column's header («Расшифровка подписи»), whose column holds the written-out name
+        nxt = [d.x0 for d in deciphers if d.x0 > header.x1 and abs(d.cy - header.cy) < 2 * h]
+        zx0 = int(max(x1 + h, header.x0 - 2 * h))
+        zx1 = int(min(nxt) - 0.3 * h) if nxt else int(header.x1 + 6 * h)
+        zy1 = int(y1 + sc.zone_down * h)
+        caption = header
     else:  # the line may run on to the right of the label or on the next line under it
         zx0, zx1 = int(x0), int(right_edge)
         zy1 = int(y1 + sc.zone_down * h)

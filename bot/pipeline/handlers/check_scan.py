@@ -14,7 +14,7 @@ from bot.registry import Organisation
 
 NAME = "check_scan"
 NO_SEAL = ("нет", "no", "false", "0", "без печати")
-SEAL_CODES = ("seal_missing", "seal_ring_partial", "seal_not_visible_bw")
+SEAL_CODES = ("seal_missing", "seal_ring_partial", "seal_not_visible_bw", "seal_place_not_found")
 
 
 def seal_required(org: Organisation | None) -> bool:
