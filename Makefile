@@ -21,6 +21,7 @@ clean:
 
 # Scan-check benchmark (issue 3): accuracy and speed on generated scans. Not part of `make test`.
 bench-scan: setup
+	.venv/bin/pip install -q -e '.[bench]'
 	OMP_THREAD_LIMIT=1 .venv/bin/python bench/scan_bench.py
 
 # Kill soak (issue 11): 30 kills at random moments and 30 at each crash point, against the real

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "fixtures" / "scans"))
 
+import docgen  # noqa: E402
 import scangen  # noqa: E402
 
 from bot import DEFAULT_RULES_DIR  # noqa: E402
@@ -138,6 +139,9 @@ def main() -> int:
     ap.add_argument("--ocr-cache", type=Path, help="development: cache OCR words here (timings then mean nothing)")
     ap.add_argument("--misses", type=Path, help="development: write each miss's file and annotated page here")
     ap.add_argument("--keep-cases", type=Path, help="development: generate the cases here once and reuse them")
+    ap.add_argument("--docgen-cases", type=int, default=60,
+                    help="cases from the second generator (fixtures/scans/docgen.py), 0 to skip")
+    ap.add_argument("--docgen-seed", type=int, default=500000)
     ap.add_argument("--force", action="append", default=[], metavar="KEY=VALUE",
                     help="development: force a generator choice, e.g. mode=bw or kind=complete")
     args = ap.parse_args()
@@ -173,6 +177,7 @@ def main() -> int:
                 annotate_mod.write(analyses, args.misses / f"{name}.annotated.png")
             print(f"[{i + 1:3d}/{len(truth)}] {mark} {name} {t['verdict']:>10} -> {r.verdict:<10} "
                   f"{t['mode']:5} {t['dpi']}dpi rot{t['rotation']:<3} {r.seconds:5.1f}s {' '.join(wrong)}", flush=True)
+        docs = run_docgen(args.docgen_cases, args.docgen_seed, Path(tmp), rules)
         # speed: single-page 300-dpi scans, against plain tesseract on the same page image
         single = [x for x in rows if x["truth"]["pages"] == 1 and x["truth"]["dpi"] == 300]
         ours = [x["got"]["seconds"] for x in single]
@@ -237,9 +242,77 @@ def main() -> int:
               f"ours {statistics.median(ours_same):.2f} s; ratio {ratio:.2f} (n={len(base)})")
     if memory is not None:
         print(f"20-page PDF: peak memory (process tree RSS) {memory[0]:.0f} MB, {memory[1]:.1f} s, result {memory[2]}")
+    print()
+    print("what a person can trust (confident error = a wrong verdict that is not `review`, or a wrong defect):")
+    for x in rows:
+        x["family"] = f"{x['truth']['mode']}"
+    families(rows, "scangen")
+    families(docs, "docgen")
     if args.json:
-        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps(rows + docs, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
+
+
+def run_docgen(cases: int, seed: int, tmp: Path, rules: object) -> list[dict]:
+    """The second generator's documents (word-processor forms, handwriting fonts, other seals,
+    four devices): checked once each."""
+    out: list[dict] = []
+    if cases <= 0:
+        return out
+    print(f"docgen: {cases} documents, seeds {seed}..{seed + cases - 1}", flush=True)
+    for i in range(cases):
+        data, ext, t = docgen.make_doc(seed + i)
+        path = tmp / f"doc-{seed + i}.{ext}"
+        path.write_bytes(data)
+        r = check_files([path], rules)
+        out.append({"name": path.name, "truth": {**t, "form": True}, "got": r.to_json(),
+                    "family": f"{t['layout']}/{t['device']}"})
+        mark = "ok " if r.verdict == t["verdict"] else ("rev" if r.verdict == "review" else "BAD")
+        print(f"[doc {i + 1:3d}/{cases}] {mark} {path.name} {t['verdict']:>10} -> {r.verdict:<10} "
+              f"{t['layout']:10} {t['device']:7} {r.seconds:5.1f}s {' '.join(r.doubts)}", flush=True)
+    return out
+
+
+def families(rows: list[dict], generator: str) -> None:
+    """False accepts, confident errors (a wrong verdict that is not `review`, or `incomplete` with a
+    wrong defect) and the review rate, per generator and per style family (scangen: colour mode;
+    docgen: layout and device)."""
+    if not rows:
+        return
+
+    names = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
+
+    def confident_error(x: dict) -> bool:
+        got, truth = x["got"], x["truth"]
+        if got["verdict"] == "review":
+            return False
+        if got["verdict"] != truth["verdict"]:
+            return True
+        if got["verdict"] == "incomplete":  # the right verdict with a wrong defect tells a falsehood too
+            missing = {names[k] for k in names if truth.get(k) is False}
+            return set(got["defects"]) != missing
+        return False
+
+    def line(name: str, xs: list[dict]) -> str:
+        n = len(xs)
+        fa = sum(x["got"]["verdict"] == "complete" and x["truth"]["verdict"] != "complete" for x in xs)
+        conf = sum(confident_error(x) for x in xs)
+        rev = sum(x["got"]["verdict"] == "review" for x in xs)
+        right = sum(x["got"]["verdict"] == x["truth"]["verdict"] for x in xs)
+        return (f"  {name:24} n={n:3d}  right {100 * right / n:5.1f} %  false accepts {fa}  "
+                f"confident errors {conf} ({100 * conf / n:.1f} %)  review {rev} ({100 * rev / n:.1f} %)")
+
+    print(line(f"{generator} (all)", rows))
+    groups: dict[str, list[dict]] = {}
+    for x in rows:
+        groups.setdefault(x["family"], []).append(x)
+        if "/" in x["family"]:  # docgen: also by layout and by device alone
+            a, b = x["family"].split("/")
+            groups.setdefault(f"layout {a}", []).append(x)
+            groups.setdefault(f"device {b}", []).append(x)
+    for name in sorted(groups):
+        if "/" not in name:
+            print(line(name, groups[name]))
 
 
 if __name__ == "__main__":

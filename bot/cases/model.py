@@ -101,6 +101,7 @@ EVENT_NAMES = {
 }
 
 ACCEPTED_VERDICT = "complete"
+REVIEW_VERDICT = "review"   # the scan check was not sure: the scan awaits a person, the state does not move
 
 # Paper documents: key, event that marks it received, name in Russian.
 ORIGINAL = "original"
@@ -128,6 +129,7 @@ class Status:
     scan_verdict: str | None = None          # of the latest scan
     scan_on: date | None = None
     scan_accepted: bool = False              # some scan was accepted (a later bad one does not undo it)
+    scan_review: bool = False                # the latest scan awaits a person's decision (verdict review)
     accepted_on: date | None = None
     full_set_on: date | None = None
     certificate_due: date | None = None
@@ -175,6 +177,7 @@ def derive(case: dict[str, Any], policy: Policy, today: date) -> Status:
     request_on: date | None = None
     scan_verdict: str | None = None
     scan_on: date | None = None
+    scan_review = False
     accepted_on: date | None = None
     full_set_on: date | None = None
     made_on: date | None = None
@@ -199,7 +202,10 @@ def derive(case: dict[str, Any], policy: Policy, today: date) -> Status:
         if kind == REQUEST_RECEIVED:
             has_request = True
             request_on = request_on or on
+        elif kind == SCAN_RECEIVED and ev.get("verdict") == REVIEW_VERDICT:
+            scan_review = True   # neither defective nor accepted: flagged until a person decides
         elif kind == SCAN_RECEIVED:
+            scan_review = False
             scan_verdict = ev.get("verdict")
             scan_on = on
             if scan_verdict == ACCEPTED_VERDICT:
@@ -275,7 +281,7 @@ def derive(case: dict[str, Any], policy: Policy, today: date) -> Status:
                      WAITING_FOR_REQUEST: accepted_on}.get(state)
     return Status(
         state=state, request_on=request_on, scan_verdict=scan_verdict, scan_on=scan_on,
-        scan_accepted=accepted_on is not None, accepted_on=accepted_on, full_set_on=full_set_on,
+        scan_accepted=accepted_on is not None, scan_review=scan_review, accepted_on=accepted_on, full_set_on=full_set_on,
         certificate_due=certificate_due, made_on=made_on, serial=serial, not_after=not_after,
         original_due=original_due, paper_due=paper_due, original_on=original_on, paper_on=paper_on,
         suspended=suspended, closed=closed or cancelled, letter_keys=frozenset(keys),

@@ -431,3 +431,61 @@ def merge(store: Any, policy: Policy, keep_id: str, other_id: str, *, on: date, 
     before = len(keep["events"])
     _commit(store, keep, False, policy, on, now)
     return Recorded(keep, False, tuple(keep["events"][before:]))
+
+
+# --- the operator's decision on a scan (bot/commands/scan.py) ---------------------
+
+SCAN_DEFECTS = ("manager_signature_missing", "owner_signature_missing", "seal_missing", "form_missing")
+
+
+def decide_scan(
+    store: Any, policy: Policy, case_id: str, *, verdict: str, reason: str, by: str, on: date, now: datetime,
+    defects: tuple[str, ...] = (), letter_key: str | None = None, fields: dict[str, Any] | None = None,
+    doubts: tuple[str, ...] = (), origin: str = "decision",
+) -> Recorded:
+    """Record a person's verdict on a scan: a `scan_received` event with source "operator".
+
+    `verdict` is "complete" (accepted; a full set when the request is there), "incomplete"
+    (rejected, `defects` say what is missing) or, for a scan added by the operator, "review".
+    `letter_key` names the letter whose scan is decided (by default the case's latest scan);
+    `origin` is "decision" (a scan already seen) or "added" (an application that came another way).
+    """
+    case = get_case(store, case_id)
+    st = m.derive(case, policy, today_of(now))
+    if st.state not in m.OPEN_FOR_SCAN:
+        raise CaseError(f"по делу {case['id']} сертификат уже изготовлен или дело закрыто "
+                        f"(состояние: {m.STATE_NAMES[st.state]}): решение по скану не нужно")
+    if verdict not in ("complete", "incomplete", "review"):
+        raise CaseError(f"неверный вердикт «{verdict}»")
+    if not reason.strip():
+        raise CaseError("не указана причина решения: --reason ТЕКСТ")
+    if not by.strip():
+        raise CaseError("не указано, кто принял решение: --by ЛОГИН")
+    unknown = [d for d in defects if d not in SCAN_DEFECTS]
+    if unknown:
+        raise CaseError(f"неизвестный недостаток «{unknown[0]}»; возможные: {', '.join(SCAN_DEFECTS)}")
+    if verdict == "incomplete" and not defects:
+        raise CaseError("укажите хотя бы один недостаток: --defect ИМЯ")
+    if verdict == "complete" and st.scan_accepted:
+        raise CaseError(f"по делу {case['id']} скан заявки уже принят ({m.ru_date(st.accepted_on)})")
+    scans = [ev for ev in case["events"] if ev["kind"] == m.SCAN_RECEIVED]
+    decided: dict[str, Any] | None = None
+    if letter_key:
+        decided = next((ev for ev in reversed(scans) if ev.get("letter_key") == letter_key), None)
+        if decided is None:
+            raise CaseError(f"в деле {case['id']} нет скана из письма {letter_key}")
+    elif origin == "decision":
+        if not scans:
+            raise CaseError(f"в деле {case['id']} нет ни одного скана заявки; скан, полученный иначе, "
+                            "добавьте командой: vipnet-cert-bot scan add ДЕЛО ФАЙЛ")
+        decided = scans[-1]
+    kept = dict(fields or (decided or {}).get("fields") or {})
+    before = len(case["events"])
+    case["events"].append(m.make_event(
+        m.SCAN_RECEIVED, on=on, at=now, verdict=verdict, fields=kept or None, source="operator", by=by.strip(),
+        reason=reason.strip(), defects=list(defects) or None, doubts=list(doubts) or None, origin=origin,
+        letter_key=(decided or {}).get("letter_key"), message_id=(decided or {}).get("message_id"),
+        replaces_defective=(st.scan_verdict is not None and not st.scan_accepted) or None,
+    ))
+    _commit(store, case, False, policy, on, now)
+    return Recorded(case, False, tuple(case["events"][before:]))

@@ -14,6 +14,7 @@ from bot.commands import config_option, load_context
 VERDICT_TEXT = {
     "complete": "заявка принята: есть подпись руководителя, подпись владельца сертификата и печать",
     "incomplete": "заявка НЕ принята, не хватает",
+    "review": "проверка не уверена, решает специалист",
     "not_a_form": "во вложении не найдена заявка на изготовление сертификата",
     "unreadable": "скан не удалось прочитать",
 }
@@ -59,7 +60,7 @@ def check_scan(files: tuple[Path, ...], as_json: bool, annotate: Path | None, co
     if result.verdict == "incomplete":
         for text in defect_texts(result.defects, rules):
             click.echo(f"  - {text}")
-    if result.verdict == "unreadable" and result.reason:
+    if result.verdict in ("unreadable", "review") and result.reason:
         click.echo(f"Причина: {result.reason}")
     if result.form:
         click.echo(f"Подпись руководителя: {_yes(result.manager)}; подпись владельца: {_yes(result.owner)}; "
@@ -71,6 +72,8 @@ def check_scan(files: tuple[Path, ...], as_json: bool, annotate: Path | None, co
                 if key in result.valid:
                     mark = " (контрольная сумма верна)" if result.valid[key] else " (контрольная сумма НЕ сходится)"
                 click.echo(f"{title}: {value}{mark}")
+        for key, seen in result.unsure_fields.items():
+            click.echo(f"{FIELD_TEXT.get(key, key)}: прочитано «{seen}», контрольная сумма НЕ сходится — не принято")
     for f in result.files:
         if not f.ok:
             click.echo(f"Файл {f.name}: не прочитан ({f.code})")

@@ -74,7 +74,11 @@ def check_rules(cfg: config_mod.Config) -> Callable[[], str]:
             load_policy(rules)
             load_digest(rules)
             load_retention(rules)
-            for name in ("reply_received.txt.j2", "digest.html.j2", "digest.txt.j2", "alert_review.txt.j2"):
+            from bot.scan.config import from_rules
+
+            from_rules(rules)  # rules/form.toml: every key, no unknown ones, right types
+            for name in ("reply_received.txt.j2", "digest.html.j2", "digest.txt.j2", "alert_review.txt.j2",
+                         "reply_sent_to_review.txt.j2"):
                 rules.templates.get_template(name)
         except rules_mod.RulesError as exc:
             raise Failed(str(exc), hint) from exc

@@ -9,7 +9,23 @@ import click
 from bot.commands import Context, with_context
 from bot.edge.mailbox import MailboxError
 from bot.registry import RegistryError
+from bot.rules import RulesError
 from bot.store import AlreadyRunning
+
+
+def scan_ready(ctx: Context) -> None:
+    """The scan check's tools and rules, checked before the first letter: a missing Tesseract or
+    language pack, or a bad rules/form.toml, stops the start (the same message as `doctor`)."""
+    from bot.commands.doctor import Failed, check_tesseract
+    from bot.scan.config import from_rules
+
+    try:
+        check_tesseract()
+        from_rules(ctx.rules)
+    except Failed as exc:
+        raise click.ClickException(f"{exc.detail}" + (f" (подсказка: {exc.hint})" if exc.hint else "")) from exc
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.command("run")
@@ -19,6 +35,7 @@ def run(ctx: Context, once: bool) -> None:
     """Запустить бота: следить за почтовым ящиком, отвечать, напоминать."""
     from bot.daemon import Daemon
 
+    scan_ready(ctx)
     try:
         daemon = Daemon(ctx.config, ctx.rules, ctx.clock)
         if once:

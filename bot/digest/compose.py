@@ -26,10 +26,11 @@ from bot.russian import plural
 OVERDUE, TODAY, SOON = "overdue", "today", "soon"
 LEVEL_MARKS = {OVERDUE: "[!!] ", TODAY: "[!] ", SOON: "[~] ", "": ""}
 
-REJECTED_VERDICTS = ("incomplete", "not_a_form", "unreadable")
+REJECTED_VERDICTS = ("incomplete", "review", "not_a_form", "unreadable")
 VERDICT_NAMES = {
     "complete": "скан в порядке",
     "incomplete": "скан с недостатками",
+    "review": "скан на проверке у специалиста",
     "not_a_form": "во вложении нет заявки",
     "unreadable": "скан не читается",
 }
@@ -48,6 +49,8 @@ REVIEW_REASON_NAMES = {
     "ambiguous": "неоднозначное сопоставление с делом",
     "inn_mismatch": "ИНН на скане не совпадает с организацией",
     "unreadable": "скан не читается",
+    "scan_review": "проверка скана не уверена: решает специалист",
+    "internal_error": "внутренняя ошибка проверки скана",
     "other": "требует проверки",
 }
 CASE_EVENT_NAMES = {
@@ -169,8 +172,12 @@ def review_reason(hits: Sequence[Mapping[str, Any]], case: Mapping[str, Any] | N
     event = (case or {}).get("event")
     if event in ("ambiguous", "inn_mismatch"):
         return str(event)
-    if (scan or {}).get("verdict") == "unreadable":
+    verdict = (scan or {}).get("verdict")
+    if verdict == "unreadable":
         return "unreadable"
+    if verdict == "review":
+        doubts = (scan or {}).get("doubts") or []
+        return "internal_error" if {"internal_error", "check_timeout"} & set(doubts) else "scan_review"
     return "other"
 
 
@@ -263,7 +270,7 @@ def _rejected(state: State, since: datetime, now: datetime, defect_text: Mapping
         rows.append(Row((ru_dt(r.get("handled_at")), _sender(r), _org(r, state),
                          VERDICT_NAMES.get(verdict, verdict), "; ".join(reasons) or "—"),
                         picture=str(r["key"]) if has_file else None, details=tuple(reasons)))
-    return Section("rejected", "Сканы не приняты",
+    return Section("rejected", "Сканы не приняты или ждут решения специалиста",
                    ("Получено", "Отправитель", "Организация", "Заключение", "Что не так"), tuple(rows),
                    note="Рамки на картинке: зелёная — подпись найдена, красная — подписи нет, "
                         "фиолетовый круг — печать.")

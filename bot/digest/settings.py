@@ -12,7 +12,7 @@ from bot.rules import Rules, RulesError, read_int, read_str, read_time
 DIGEST_FILE = "digest.toml"
 RETENTION_FILE = "retention.toml"
 REVIEW_REASONS = ("unknown_sender", "sender_spoof", "near_subject", "processing_failed", "malformed", "reply_cap",
-                  "ambiguous", "inn_mismatch")
+                  "ambiguous", "inn_mismatch", "scan_review", "internal_error")
 
 
 def _int(sec: dict[str, Any], key: str, default: int, where: str, file: str = DIGEST_FILE) -> int:

@@ -1,4 +1,4 @@
-"""check_files: the attachment set -> one verdict. Never raises for bad input."""
+"""check_files: the attachment set -> one verdict. Never raises."""
 
 from __future__ import annotations
 
@@ -15,15 +15,25 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bot.rules import Rules, RulesError
+from bot.rules import Rules
 from bot.scan import fields as fields_mod
 from bot.scan import form as form_mod
 from bot.scan import ocr as ocr_mod
 from bot.scan.config import ScanConfig, from_rules
 from bot.scan.load import PageRef, decode_file
-from bot.scan.model import FIELD_NAMES, FileResult, PageResult, ScanResult
+from bot.scan.model import (
+    ABSENT,
+    DOUBT,
+    FIELD_NAMES,
+    MARKS,
+    PRESENT,
+    FileResult,
+    Mark,
+    PageResult,
+    ScanResult,
+)
 from bot.scan.page import Prepared, ink_mask, ocr_view, orientation_axis, prepare, rotate_quarter
-from bot.scan.seal import Seal, find_seals
+from bot.scan.seal import Seal, find_seals, seal_ink_model
 from bot.scan.signature import Zone, check_zone
 
 log = logging.getLogger(__name__)
@@ -52,6 +62,19 @@ REASONS = {
     "no_text": "текст на скане не распознаётся",
     "timeout": "обработка заняла слишком много времени",
     "no_files": "нет файлов",
+}
+# Doubts (the `review` verdict): what a person is asked to look at, for the alert and the digest.
+DOUBTS = {
+    "manager_zone_not_found": "не найдена строка подписи руководителя",
+    "owner_zone_not_found": "не найдена строка подписи владельца сертификата",
+    "manager_signature_unsure": "подпись руководителя видна не полностью",
+    "owner_signature_unsure": "подпись владельца сертификата видна не полностью",
+    "seal_ring_partial": "оттиск печати виден не полностью",
+    "seal_place_not_found": "не найден блок подписей, где ставится печать",
+    "seal_not_visible_bw": "скан чёрно-белый: светлый оттиск печати на нём мог пропасть",
+    "ocr_weak": "текст страницы распознан плохо",
+    "internal_error": "внутренняя ошибка проверки",
+    "check_timeout": "проверка не уложилась в отведённое время",
 }
 
 
@@ -222,19 +245,83 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     """Seal, signature zones and fields of a form page."""
     res = out.result
     out.seals = seals
-    res.seal = any(s.accepted for s in seals)
     captions = form_mod.captions_of(lines, cfg)
     left = min((ln.box[0] for ln in lines if len(ln.words) >= 3), default=0)
     deciphers = form_mod.decipher_captions(lines)
     unit = form_mod.text_height(words)
     form_mod.infer_missing_label(labels, captions, cfg, deciphers, left, unit)
     out.labels = labels
+    seal_ink = seal_ink_model(p.colour, p.grey, seals, cfg.seal)
     for kind in ("manager", "owner"):
         others = [lab for k, lab in labels.items() if k != kind]
         out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg, deciphers,
-                                     unit)
-    res.manager, res.owner = out.zones["manager"].signed, out.zones["owner"].signed
+                                     unit, seal_ink)
+    weak = weak_ocr(words, res.good_words, cfg)
+    for kind in ("manager", "owner"):
+        res.marks[kind] = _weak(zone_mark(out.zones[kind], cfg), weak)
+    seal = seal_mark(seals, cfg)
+    if p.bw and seal.state == ABSENT:
+        # 1-bit scanning erases a light stamp entirely: on such a page «no seal» is not seen
+        seal = Mark(DOUBT, 0.5, "seal_not_visible_bw")
+    res.marks["seal"] = _weak(seal, weak)
+    res.manager, res.owner, res.seal = (res.marks[k].seen for k in MARKS)
     out.fields = fields_mod.extract(lines, cfg.field_labels)
+
+
+def weak_ocr(words: Sequence[ocr_mod.Word], good: int, cfg: ScanConfig) -> bool:
+    """Was the page read poorly? Few good words AND a low median confidence of its lettered words
+    (a sparse page read well, such as a page of signatures, is not weak)."""
+    if good >= cfg.review.weak_ocr_words:
+        return False
+    lettered = sorted(w.conf for w in words if sum(ch.isalpha() for ch in w.text) >= 3)
+    return not lettered or lettered[len(lettered) // 2] < cfg.review.weak_ocr_conf
+
+
+def zone_mark(zone: Zone, cfg: ScanConfig) -> Mark:
+    """A signature zone as a mark: present, absent or a doubt, by how far its ink clears the minima."""
+    rv = cfg.review
+    if zone.box is None:
+        return Mark(DOUBT, 0.5, f"{zone.kind}_zone_not_found")
+    if zone.ratio >= rv.sure_signature:
+        return Mark(PRESENT, min(0.99, 0.8 + 0.1 * (zone.ratio - rv.sure_signature)))
+    if zone.ratio >= 1.0 and zone.stroke >= rv.sure_stroke and not zone.shape_only:
+        # a small signature: just over the minima, but drawn as one long continuous line
+        return Mark(PRESENT, 0.75)
+    if zone.ratio >= rv.empty_signature and zone.stroke >= rv.long_stroke and not zone.shape_only:
+        # compact, but one long handwritten line (print, rules and seal arcs are gone by now)
+        return Mark(PRESENT, 0.7)
+    if not zone.located:  # no caption, no rule: the place where the pen goes was not seen
+        return Mark(DOUBT, 0.5, f"{zone.kind}_zone_not_found")
+    if zone.ratio < rv.empty_signature:
+        return Mark(ABSENT, 0.95 - 0.4 * zone.ratio / rv.empty_signature)
+    # strokes, but too few or too small to be sure either way: half-seen, or specks on the line
+    span = rv.sure_signature - rv.empty_signature
+    return Mark(DOUBT, 0.5 + 0.3 * abs(zone.ratio - 1.0) / span, f"{zone.kind}_signature_unsure")
+
+
+def seal_mark(seals: Sequence[Seal], cfg: ScanConfig) -> Mark:
+    """The seal as a mark: a ring well inked is present; one near the limit, or a circle partly
+    inked (a faded or unevenly pressed stamp), is a doubt; no such circle at all is absent."""
+    rv, sc = cfg.review, cfg.seal
+    accepted = [s for s in seals if s.accepted]
+    if accepted:
+        best = max(accepted, key=lambda s: (not s.partial, s.ring - s.need))
+        if best.partial:  # one clean arc, the rest faded: a seal, pressed unevenly
+            return Mark(PRESENT, 0.8)
+        margin = best.ring - best.need
+        if margin >= rv.sure_ring_margin:
+            return Mark(PRESENT, min(0.99, 0.8 + margin))
+        return Mark(DOUBT, 0.6, "seal_ring_partial")
+    partial = [s for s in seals if s.blob or (s.ring >= rv.partial_ring and s.inner >= sc.min_inner_coverage
+                                              and s.ring - s.outside >= 0.2)]
+    if partial:
+        return Mark(DOUBT, 0.5, "seal_ring_partial")
+    return Mark(ABSENT, 0.85)
+
+
+def _weak(mark: Mark, weak: bool) -> Mark:
+    """On a page whose text was read poorly, a mark not found is a doubt, not a defect."""
+    return Mark(DOUBT, 0.4, "ocr_weak") if weak and mark.state == ABSENT else mark
 
 
 def _unreadable(result: ScanResult, code: str, detail: str = "") -> ScanResult:
@@ -245,21 +332,36 @@ def _unreadable(result: ScanResult, code: str, detail: str = "") -> ScanResult:
     return result
 
 
+def _review(result: ScanResult, doubt: str, detail: str = "") -> ScanResult:
+    """Our own failure (a crash, Tesseract missing or failing, the time budget): a person decides."""
+    result.verdict = "review"
+    result.doubts = [doubt]
+    result.defects = []
+    result.reason = DOUBTS[doubt] + (f": {detail}" if detail else "")
+    result.manager = result.owner = result.seal = None
+    result.marks = {}
+    return result
+
+
+def _failure(exc: BaseException) -> str:
+    """Our failure, in Russian for the person who reads the alert (the log has the traceback)."""
+    if isinstance(exc, ocr_mod.OcrError):
+        return "Tesseract не запустился или завершился с ошибкой (проверьте: vipnet-cert-bot doctor)"
+    return f"сбой анализа ({type(exc).__name__})"
+
+
 def check_files(paths: Sequence[Path], rules: Rules | None, *, annotate: list[PageAnalysis] | None = None) -> ScanResult:
-    """Check an attachment set. Never raises for bad input: problems become `unreadable`."""
+    """Check an attachment set. Never raises: bad input becomes `unreadable`, our own failures
+    (rules, Tesseract, a crash, the time budget) become `review` with doubt `internal_error`."""
     t0 = time.monotonic()
-    try:
-        cfg = from_rules(rules)
-    except RulesError as exc:  # a rules error is the operator's, not the sender's: use defaults
-        log.error("scan rules invalid, using defaults: %s", exc)
-        cfg = ScanConfig()
     result = ScanResult(verdict="unreadable")
     try:
+        cfg = from_rules(rules)
         with tempfile.TemporaryDirectory(prefix="scan-") as tmp:
             _check(list(paths), cfg, Path(tmp), result, annotate)
     except Exception as exc:  # noqa: BLE001 - the daemon must survive any page
         log.exception("scan check failed")
-        _unreadable(result, "corrupt_file", type(exc).__name__)
+        _review(result, "internal_error", _failure(exc))
     result.seconds = time.monotonic() - t0
     return result
 
@@ -274,7 +376,7 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
     failures: list[FileResult] = []
     for i, path in enumerate(paths):
         if time.monotonic() - t0 > cfg.limits.total_seconds:
-            _unreadable(result, "timeout")
+            _review(result, "check_timeout")
             return
         lf = decode_file(Path(path), i, tmp, cfg.limits, cfg.ocr.dpi)
         fr = FileResult(lf.name, lf.ok, lf.code, lf.detail, len(lf.pages))
@@ -295,6 +397,7 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
     keep = annotate is not None
     pool = ThreadPoolExecutor(max_workers=1 if len(refs) == 1 else workers, thread_name_prefix="scan-page")
     timed_out = False
+    crashed: list[str] = []
     try:
         futures = {pool.submit(analyse_page, ref, i, cfg, parts, keep): i for i, ref in enumerate(refs)}
         for fut, i in futures.items():
@@ -304,8 +407,9 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
             except TimeoutError:
                 timed_out = True
                 break
-            except Exception:  # noqa: BLE001 - one bad page must not sink the others
+            except Exception as exc:  # noqa: BLE001 - one bad page must not sink the others
                 log.exception("scan page %d failed", i)
+                crashed.append(_failure(exc))
     finally:
         # on timeout, do not wait: a running Tesseract ends by its own timeout (limits.ocr_seconds)
         pool.shutdown(wait=not timed_out, cancel_futures=True)
@@ -315,8 +419,10 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
     result.pages = [a.result for a in done]
     forms = [a for a in done if a.result.form]
     if not forms:
-        if len(done) < len(refs):
-            _unreadable(result, "timeout")
+        if crashed:
+            _review(result, "internal_error", crashed[0])
+        elif len(done) < len(refs):
+            _review(result, "check_timeout")
         elif failures:
             _unreadable(result, failures[0].code, failures[0].detail)
         elif any(not a.readable and not a.result.blank for a in done):
@@ -327,9 +433,12 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
             result.manager = result.owner = result.seal = None
         return
     result.form = True
-    result.manager = any(a.result.manager for a in forms)
-    result.owner = any(a.result.owner for a in forms)
-    result.seal = any(a.result.seal for a in forms)
+    result.marks = {k: combine([a.result.marks[k] for a in forms if k in a.result.marks]) for k in MARKS}
+    rows_unseen = all(result.marks[k].doubt.endswith("_zone_not_found") for k in ("manager", "owner"))
+    if rows_unseen and result.marks["seal"].state == ABSENT:
+        # the seal goes by the signatures: with neither signature row found, its place was not seen
+        result.marks["seal"] = Mark(DOUBT, 0.5, "seal_place_not_found")
+    result.manager, result.owner, result.seal = (result.marks[k].seen for k in MARKS)
     for a in forms:
         valid = a.fields.get("valid", {})
         for k in FIELD_NAMES:
@@ -338,12 +447,35 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
                 result.fields[k] = str(v)
                 if isinstance(valid, dict) and k in valid:
                     result.valid[k] = bool(valid[k])
-    defects = []
-    if not result.manager:
-        defects.append("manager_signature_missing")
-    if not result.owner:
-        defects.append("owner_signature_missing")
-    if not result.seal:
-        defects.append("seal_missing")
-    result.defects = defects
-    result.verdict = "incomplete" if defects else "complete"
+    for k, ok in result.valid.items():  # a number failing its check digit was not read: a doubt
+        if not ok and result.fields.get(k):
+            result.unsure_fields[k] = str(result.fields[k])
+            result.fields[k] = None
+    missing = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
+    result.defects = [missing[k] for k in MARKS if result.marks[k].state == ABSENT]
+    doubts = [result.marks[k].doubt for k in MARKS if result.marks[k].state == DOUBT]
+    if crashed or len(done) < len(refs):
+        doubts.append("internal_error" if crashed else "check_timeout")
+    result.doubts = list(dict.fromkeys(doubts))
+    if result.defects:  # the place of a mark was seen, and it is empty: that much is sure
+        result.verdict = "incomplete"
+    elif result.doubts:
+        result.verdict = "review"
+        result.reason = "; ".join(DOUBTS.get(d, d) for d in result.doubts)
+    else:
+        result.verdict = "complete"
+
+
+def combine(marks: Sequence[Mark]) -> Mark:
+    """One mark over the form pages: seen on any page wins; else a doubt on any; else absent.
+    A page that did not locate the signature row (the title page of a form whose signatures
+    are on page 2) does not speak against a page that located it."""
+    if not marks:
+        return Mark(DOUBT, 0.5, "internal_error")
+    if any(m.state != DOUBT or not m.doubt.endswith("_zone_not_found") for m in marks):
+        marks = [m for m in marks if m.state != DOUBT or not m.doubt.endswith("_zone_not_found")]
+    for state in (PRESENT, DOUBT, ABSENT):
+        same = [m for m in marks if m.state == state]
+        if same:
+            return max(same, key=lambda m: m.confidence)
+    return marks[0]

@@ -1,126 +1,202 @@
-"""The scan check's settings, read from rules/form.toml (with defaults for missing keys)."""
+"""The scan check's settings: rules/form.toml, read once and checked whole.
+
+There is one set of values, the shipped rules/form.toml: every key must be there with the
+right type, an unknown (misspelled) key is an error naming the file and the key, and the
+code has no defaults of its own. `from_rules` is called at start (`run`, `doctor`) so a bad
+file stops the start instead of a letter.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, get_type_hints
 
 from bot.rules import Rules, RulesError
+
+FILE = "rules/form.toml"
 
 
 @dataclass(frozen=True)
 class Limits:
-    max_pages: int = 50
-    max_file_mb: float = 40
-    max_pixels: int = 60_000_000
-    memory_mb: int = 700
-    decode_seconds: float = 60
-    ocr_seconds: float = 120
-    max_render_pixels: int = 40_000_000
-    total_seconds: float = 600
+    max_pages: int
+    max_file_mb: float
+    max_pixels: int
+    memory_mb: int
+    decode_seconds: float
+    ocr_seconds: float
+    max_render_pixels: int
+    total_seconds: float
 
 
 @dataclass(frozen=True)
 class OcrCfg:
-    languages: str = "rus"
-    dpi: int = 300
-    default_dpi: int = 200
-    min_word_conf: float = 55
-    min_good_words: int = 12
-    min_good_share: float = 0.3
+    languages: str
+    dpi: int
+    min_word_conf: float
+    min_good_words: int
+    min_good_share: float
 
 
 @dataclass(frozen=True)
 class SignatureCfg:
-    zone_up: float = 2.2
-    zone_down: float = 3.0
-    min_ink_height: float = 0.9
-    min_ink_width: float = 2.0
-    min_ink_pixels: float = 0.6
-    min_component: float = 0.02
-    dark_seal_factor: float = 1.5
-    flat_min_height: float = 0.6
-    flat_min_width: float = 4.0
-    flat_min_pixels: float = 1.0
+    zone_up: float
+    zone_down: float
+    header_reach: float
+    min_ink_height: float
+    min_ink_width: float
+    min_ink_pixels: float
+    min_component: float
+    dark_seal_factor: float
+    flat_min_height: float
+    flat_min_width: float
+    flat_min_pixels: float
 
 
 @dataclass(frozen=True)
 class SealCfg:
-    dpi: int = 100
-    min_radius_mm: float = 13.0
-    max_radius_mm: float = 28.0
-    hough_param1: float = 120
-    hough_param2: float = 0.55
-    min_ring_coverage: float = 0.72
-    min_inner_coverage: float = 0.25
-    hue_min: int = 95
-    hue_max: int = 165
-    min_saturation: int = 40
+    dpi: int
+    min_radius_mm: float
+    max_radius_mm: float
+    hough_param1: float
+    hough_param2: float
+    min_ring_coverage: float
+    min_inner_coverage: float
+    hue_min: int
+    hue_max: int
+    min_saturation: int
+    partial_min_ring: float
+    partial_min_arc: float
+    partial_hole_steps: int
+    partial_perfectness_drop: float
+    blob_min_fill: float
+    disc_margin: float
+    chroma_min_pixels: int
+    chroma_spread_factor: float
+    chroma_min_tol: float
+    chroma_max_tol: float
+
+
+@dataclass(frozen=True)
+class ReviewCfg:
+    sure_signature: float
+    empty_signature: float
+    sure_stroke: float
+    long_stroke: float
+    sure_ring_margin: float
+    partial_ring: float
+    weak_ocr_words: int
+    weak_ocr_conf: float
 
 
 @dataclass(frozen=True)
 class ScanConfig:
-    ocr: OcrCfg = field(default_factory=OcrCfg)
-    limits: Limits = field(default_factory=Limits)
-    signature: SignatureCfg = field(default_factory=SignatureCfg)
-    seal: SealCfg = field(default_factory=SealCfg)
-    titles: tuple[str, ...] = ("заявка на изготовление сертификата ключа проверки электронной подписи",)
-    title_min_score: float = 80
-    title_first_words: tuple[str, ...] = ("заявка", "заявление")
-    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    label_min_score: float = 82
-    field_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    defect_text: dict[str, str] = field(default_factory=dict)
+    ocr: OcrCfg
+    limits: Limits
+    signature: SignatureCfg
+    seal: SealCfg
+    review: ReviewCfg
+    titles: tuple[str, ...]
+    title_min_score: float
+    title_first_words: tuple[str, ...]
+    labels: dict[str, tuple[str, ...]]
+    label_min_score: float
+    field_labels: dict[str, tuple[str, ...]]
+    defect_text: dict[str, str]
+
+
+_TOP = ("ocr", "form", "labels", "fields", "signature", "seal", "review", "limits", "defect_text")
+_FIELDS = ("inn", "ogrn", "snils", "owner_name", "organisation", "position", "vipnet_node")
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise RulesError(f"{FILE}: нет раздела [{key}]")
+    return value
 
 
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:
-    known = {f.name: f for f in fields(cls)}
+    hints = get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    for key in data:
+        if key not in names:
+            raise RulesError(f"{FILE}: неизвестный ключ {where}.{key}")
     kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in known:
-            raise RulesError(f"rules/form.toml: неизвестный ключ {where}.{key}")
-        default = getattr(cls(), key)
-        if isinstance(default, bool) or not isinstance(value, type(default) | int | float):
-            raise RulesError(f"rules/form.toml: неверное значение {where}.{key} = {value!r}")
-        kwargs[key] = type(default)(value)
+    for key in names:
+        if key not in data:
+            raise RulesError(f"{FILE}: нет ключа {where}.{key}")
+        value, kind = data[key], hints[key]
+        ok = (isinstance(value, str) if kind is str else
+              isinstance(value, int) and not isinstance(value, bool) if kind is int else
+              isinstance(value, int | float) and not isinstance(value, bool))
+        if not ok:
+            raise RulesError(f"{FILE}: неверное значение {where}.{key} = {value!r} "
+                             f"(нужно {'строка' if kind is str else 'целое число' if kind is int else 'число'})")
+        kwargs[key] = kind(value)
     return cls(**kwargs)
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise RulesError(f"rules/form.toml: {where} должен быть списком строк")
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise RulesError(f"{FILE}: {where} должен быть непустым списком строк")
     return tuple(v.lower() for v in value)
+
+
+def _number(sec: dict[str, Any], key: str, where: str) -> float:
+    value = sec.get(key)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise RulesError(f"{FILE}: {'неверное значение' if key in sec else 'нет ключа'} {where}.{key}")
+    return float(value)
+
+
+def _only(sec: dict[str, Any], allowed: Iterable[str], where: str) -> None:
+    allowed = set(allowed)
+    for key in sec:
+        if key not in allowed:
+            raise RulesError(f"{FILE}: неизвестный ключ {where}.{key}")
 
 
 def defect_texts(codes: Iterable[str], rules: Rules | None) -> list[str]:
     """Defect codes as Russian sentences from rules/form.toml [defect_text] (the code when unknown)."""
-    table = from_rules(rules).defect_text
+    table = from_rules(rules).defect_text if rules is not None else {}
     return [table.get(code, code) for code in codes]
 
 
+_CACHE: dict[int, tuple[Rules, ScanConfig]] = {}
+
+
 def from_rules(rules: Rules | None) -> ScanConfig:
-    """The configuration from rules ("form" section); defaults when rules is None or lacks it."""
-    data: dict[str, Any] = {}
-    if rules is not None and "form" in rules.sections:
-        data = rules.sections["form"]
-    form = data.get("form", {})
-    labels = data.get("labels", {})
-    return ScanConfig(
-        ocr=_build(OcrCfg, data.get("ocr", {}), "ocr"),
-        limits=_build(Limits, data.get("limits", {}), "limits"),
-        signature=_build(SignatureCfg, data.get("signature", {}), "signature"),
-        seal=_build(SealCfg, data.get("seal", {}), "seal"),
-        titles=_strings(form.get("titles", list(ScanConfig.titles)), "form.titles"),
-        title_min_score=float(form.get("title_min_score", 80)),
-        title_first_words=_strings(form.get("title_first_words", ["заявка", "заявление"]), "form.title_first_words"),
-        labels={
-            "manager": _strings(labels.get("manager", ["руководитель"]), "labels.manager"),
-            "owner": _strings(labels.get("owner", ["владелец сертификата"]), "labels.owner"),
-            "signature_caption": _strings(labels.get("signature_caption", ["(подпись)"]), "labels.signature_caption"),
-            "seal_place": _strings(labels.get("seal_place", ["м.п."]), "labels.seal_place"),
-        },
-        label_min_score=float(labels.get("min_score", 82)),
-        field_labels={k: _strings(v, f"fields.{k}") for k, v in data.get("fields", {}).items()},
-        defect_text={str(k): str(v) for k, v in data.get("defect_text", {}).items()},
+    """The configuration from rules/form.toml (section "form"); RulesError names the file and key."""
+    if rules is None or "form" not in rules.sections:
+        raise RulesError(f"нет файла правил {FILE}")
+    hit = _CACHE.get(id(rules))
+    if hit is not None and hit[0] is rules:
+        return hit[1]
+    data = rules.sections["form"]
+    _only(data, _TOP, "")
+    form, labels, flds = _table(data, "form"), _table(data, "labels"), _table(data, "fields")
+    _only(form, ("titles", "title_min_score", "title_first_words"), "form")
+    _only(labels, ("manager", "owner", "min_score"), "labels")
+    _only(flds, _FIELDS, "fields")
+    defects = _table(data, "defect_text")
+    if not all(isinstance(v, str) for v in defects.values()):
+        raise RulesError(f"{FILE}: defect_text: значения должны быть строками")
+    cfg = ScanConfig(
+        ocr=_build(OcrCfg, _table(data, "ocr"), "ocr"),
+        limits=_build(Limits, _table(data, "limits"), "limits"),
+        signature=_build(SignatureCfg, _table(data, "signature"), "signature"),
+        seal=_build(SealCfg, _table(data, "seal"), "seal"),
+        review=_build(ReviewCfg, _table(data, "review"), "review"),
+        titles=_strings(form.get("titles"), "form.titles"),
+        title_min_score=_number(form, "title_min_score", "form"),
+        title_first_words=_strings(form.get("title_first_words"), "form.title_first_words"),
+        labels={"manager": _strings(labels.get("manager"), "labels.manager"),
+                "owner": _strings(labels.get("owner"), "labels.owner")},
+        label_min_score=_number(labels, "min_score", "labels"),
+        field_labels={k: _strings(flds.get(k), f"fields.{k}") for k in _FIELDS},
+        defect_text={str(k): str(v) for k, v in defects.items()},
     )
+    _CACHE.clear()
+    _CACHE[id(rules)] = (rules, cfg)
+    return cfg

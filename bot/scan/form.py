@@ -13,6 +13,11 @@ from bot.scan.config import ScanConfig
 from bot.scan.ocr import Line, Word
 
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+# A signature row holds its label and at most this many more words (a line, a name, captions);
+# a longer line is prose, where only a label at the line's start counts.
+ROW_EXTRA_WORDS = 7
+# … and before its label at most this many words (a number, «Подпись», a position).
+ROW_WORDS_BEFORE = 2
 
 
 def clean(text: str) -> str:
@@ -87,19 +92,32 @@ def title_score(lines: Sequence[Line], cfg: ScanConfig) -> tuple[float, int]:
     return best, where
 
 
-def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple[float, int]:
-    """Similarity of the first words of a line with a label; and how many words matched."""
+def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple[float, int, int]:
+    """Where a label stands in a line: its similarity, the index of its first word and how many
+    words matched. The label may stand anywhere in a signature row («1. Руководитель …»,
+    «Подпись руководителя …», «Главный врач ____ (руководитель организации)»), but a row is
+    short: in a line of prose (wrapped to the page's width) only a label at its start counts."""
     words = [cyr(w.text) for w in line.words]
-    best, n_best = 0.0, 0
+    best, j_best, n_best = 0.0, 0, 0
     for v in variants:
         k = len(v.split())
-        # OCR may glue words («Руководитель-организации») or split them: try a few word counts,
-        # and take no more words than needed (the next one may be a pen stroke read as junk)
-        for n in range(1, min(len(words), k + 1) + 1):
-            s = fuzz.ratio(" ".join(words[:n]), v)
-            if s >= min_score and (s > best or (s == best and n < n_best)):
-                best, n_best = s, n
-    return best, n_best
+        starts = range(len(words)) if len(words) <= k + ROW_EXTRA_WORDS else range(1)
+        for j in starts:
+            if sum(len(w) >= 3 and w.isalpha() for w in words[:j]) > ROW_WORDS_BEFORE:
+                break  # the end of a sentence («… данных владельца сертификата»), not a row's label
+            if j and any(":" in w.text or w.text in ("—", "–", "-") for w in line.words[:j]):
+                break  # a field's value («Должность — Главный врач»), not a row's label
+            if not words[j]:
+                continue  # a label starts with a word, not with a dash or a stroke
+            # OCR may glue words («Руководитель-организации») or split them: try a few word counts,
+            # and take no more words than needed (the next one may be a pen stroke read as junk)
+            for n in range(1, min(len(words) - j, k + 1) + 1):
+                s = fuzz.ratio(" ".join(words[j:j + n]), v)
+                if j:  # a label inside the row: a little less likely than one that starts it
+                    s -= 1.0
+                if s >= min_score and (s > best or (s == best and n < n_best)):
+                    best, j_best, n_best = s, j, n
+    return best, j_best, n_best
 
 
 def is_caption(word: Word, line: Line, cfg: ScanConfig) -> bool:
@@ -113,48 +131,57 @@ def is_caption(word: Word, line: Line, cfg: ScanConfig) -> bool:
     i = line.words.index(word)
     if i > 0 and "шифр" in clean(line.words[i - 1].text):
         return False
-    return word.text.startswith("(") or word.text.endswith(")") or len(line.words) <= 3 or c == "подпись"
+    if word.text.startswith("(") or word.text.endswith(")") or len(line.words) <= 3:
+        return True
+    # a bare «Подпись» is a caption unless it starts a row label: «Подпись руководителя …»
+    following = [cyr(w.text) for w in line.words[i + 1:i + 2]]
+    return c == "подпись" and not (following and len(following[0]) >= 5 and "шифр" not in following[0])
+
+
+def _is_position_value(lab: Label, lines: Sequence[Line], position_words: Sequence[str]) -> bool:
+    """«Директор», «Главный врач» as the value of the position field («Должность | Директор»,
+    in a line or a table row): a word left of the label on its row is the field's label."""
+    x0, y0, x1, y1 = lab.box
+    cy, h = (y0 + y1) / 2, lab.height
+    for ln in lines:
+        for w in ln.words:
+            if w.x1 <= x0 and abs(w.cy - cy) < 0.6 * h and any(
+                    fuzz.ratio(clean(w.text), p) >= 85 for p in position_words):
+                return True
+    return False
 
 
 def find_labels(lines: Sequence[Line], cfg: ScanConfig) -> dict[str, Label]:
     """The manager's and the owner's label lines: at a line's start; a signature line wins over prose."""
     out: dict[str, Label] = {}
     captions = captions_of(lines, cfg)
+    position_words = [clean(v) for v in cfg.field_labels.get("position", ())]
     for kind in ("manager", "owner"):
         variants = [clean(v) for v in cfg.labels.get(kind, ())]
         cands: list[tuple[tuple[int, int, int], Label]] = []
         for i, line in enumerate(lines):
-            score, k = _match_label(line, variants, cfg.label_min_score)
+            score, j, k = _match_label(line, variants, cfg.label_min_score)
             if not k:
                 continue
-            lab = Label(kind, line.words[:k], i, score)
+            lab = Label(kind, line.words[j:j + k], i, score)
             x0, y0, x1, y1 = lab.box
             h = lab.height
+            if _is_position_value(lab, lines, position_words):
+                continue
             has_caption = any(y0 - 0.5 * h <= c.y0 <= y1 + 4.5 * h for c in captions)
-            short = len(line.words) <= k + 6
+            short = len(line.words) - j <= k + 6
             cands.append(((int(has_caption), int(short), y0), lab))
         if cands:
             cands.sort(key=lambda c: c[0])
             out[kind] = cands[-1][1]
-    # the same line cannot be both
-    if "manager" in out and "owner" in out and out["manager"].line_index == out["owner"].line_index:
+    # the same words cannot be both (two labels side by side on one line are two columns)
+    if "manager" in out and "owner" in out and set(map(id, out["manager"].words)) & set(map(id, out["owner"].words)):
         del out["manager"]
     return out
 
 
 def captions_of(lines: Sequence[Line], cfg: ScanConfig) -> list[Word]:
     return [w for ln in lines for w in ln.words if is_caption(w, ln, cfg)]
-
-
-def seal_place(lines: Sequence[Line], cfg: ScanConfig) -> list[Word]:
-    marks = {clean(v).replace(" ", "") for v in cfg.labels.get("seal_place", ())}
-    out = []
-    for ln in lines:
-        for w in ln.words:
-            c = clean(w.text).replace(" ", "")
-            if c and any(fuzz.ratio(c, m) >= 80 for m in marks):
-                out.append(w)
-    return out
 
 
 def decipher_captions(lines: Sequence[Line]) -> list[Word]:

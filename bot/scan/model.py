@@ -6,6 +6,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FIELD_NAMES = ("inn", "ogrn", "snils", "owner_name", "organisation", "position", "vipnet_node")
+MARKS = ("manager", "owner", "seal")
+PRESENT, ABSENT, DOUBT = "present", "absent", "doubt"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One mark (a signature or the seal) as the check saw it: present, absent, or a doubt.
+
+    `confidence` (0..1) is how sure the check is of `state`; `doubt` names what is unsure.
+    """
+
+    state: str
+    confidence: float
+    doubt: str = ""
+
+    @property
+    def seen(self) -> bool | None:
+        return True if self.state == PRESENT else False if self.state == ABSENT else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "confidence": round(self.confidence, 2), "doubt": self.doubt or None}
 
 
 @dataclass
@@ -23,12 +44,14 @@ class PageResult:
     seal: bool | None = None
     good_words: int = 0
     blank: bool = False
+    marks: dict[str, Mark] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"index": self.index, "file": self.file, "page": self.page, "form": self.form,
                 "seconds": round(self.seconds, 2), "rotation": self.rotation, "skew": round(self.skew, 2),
                 "title_score": round(self.title_score, 1), "signatures": {"manager": self.manager, "owner": self.owner},
-                "seal": self.seal, "blank": self.blank}
+                "seal": self.seal, "blank": self.blank,
+                "marks": {k: v.to_json() for k, v in self.marks.items()}}
 
 
 @dataclass
@@ -46,15 +69,18 @@ class FileResult:
 
 @dataclass
 class ScanResult:
-    verdict: str                                   # complete | incomplete | not_a_form | unreadable
+    verdict: str                  # complete | incomplete | review | not_a_form | unreadable
     form: bool = False
     manager: bool | None = None
     owner: bool | None = None
     seal: bool | None = None
     fields: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(FIELD_NAMES))
     valid: dict[str, bool] = field(default_factory=dict)   # check digits of inn/ogrn/snils
+    unsure_fields: dict[str, str] = field(default_factory=dict)  # read, but failing the check digit
     defects: list[str] = field(default_factory=list)
-    reason: str | None = None                      # Russian, for unreadable
+    doubts: list[str] = field(default_factory=list)  # what the check is not sure of (review)
+    marks: dict[str, Mark] = field(default_factory=dict)
+    reason: str | None = None                      # Russian, for unreadable and review
     pages: list[PageResult] = field(default_factory=list)
     files: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
@@ -67,7 +93,11 @@ class ScanResult:
             "seal": self.seal,
             "fields": {k: self.fields.get(k) for k in FIELD_NAMES},
             "fields_valid": self.valid,
+            "fields_unsure": dict(self.unsure_fields),
             "defects": list(self.defects),
+            "doubts": list(self.doubts),
+            "confidence": {k: round(v.confidence, 2) for k, v in self.marks.items()},
+            "marks": {k: v.to_json() for k, v in self.marks.items()},
             "reason": self.reason,
             "pages": [p.to_json() for p in self.pages],
             "files": [f.to_json() for f in self.files],

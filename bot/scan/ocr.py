@@ -118,6 +118,10 @@ def _run(image_path: str, lang: str, dpi: int, psm: int, timeout: float, dy: int
     return words
 
 
+class OcrError(Exception):
+    """Tesseract failed (missing, crashed, timed out): an internal error, never an empty page."""
+
+
 def ocr_bands(jobs: Sequence[tuple[np.ndarray, int]], lang: str, dpi: int, timeout: float,
               psm: int = 3, workers: int | None = None) -> list[list[Word]]:
     """OCR several images in parallel, one Tesseract per core; each job is (image, y offset).
@@ -136,8 +140,9 @@ def ocr_bands(jobs: Sequence[tuple[np.ndarray, int]], lang: str, dpi: int, timeo
             for i, fut in enumerate(futures):
                 try:
                     results[i] = fut.result()
-                except (RuntimeError, pytesseract.TesseractError):  # timeout or a failed run
-                    results[i] = []
+                except (RuntimeError, pytesseract.TesseractError, OSError) as exc:  # timeout or a failed run
+                    # our failure, not an empty page: the check sends the letter to a person
+                    raise OcrError(f"Tesseract: {type(exc).__name__}: {exc}") from exc
     return results
 
 
@@ -148,21 +153,6 @@ def ocr_page(grey: np.ndarray, lang: str, dpi: int, timeout: float, parts: int =
     for words in ocr_bands(jobs, lang, dpi, timeout, workers=len(jobs)):
         out.extend(words)
     return out
-
-
-def ocr_digits(crop: np.ndarray, dpi: int, timeout: float = 20) -> str:
-    """One line of digits (a field value re-read with a digit whitelist)."""
-    with tempfile.TemporaryDirectory(prefix="scan-ocr-") as tmp:
-        p = Path(tmp) / "digits.png"
-        cv2.imwrite(str(p), crop)
-        try:
-            text = pytesseract.image_to_string(
-                str(p), lang="eng",
-                config=f"--psm 7 -c user_defined_dpi={dpi} -c tessedit_char_whitelist=0123456789-",
-                timeout=timeout)
-        except (RuntimeError, pytesseract.TesseractError):
-            return ""
-    return text.strip()
 
 
 _REAL_WORD = re.compile(r"[«(\"]?[А-Яа-яЁёA-Za-z]{4,}[»).,:;\"]?")

@@ -30,16 +30,98 @@ class Seal:
     accepted: bool
     ink_level: float  # median grey of the seal's ink on the ring (to tell pen ink from it)
     ink_value: float = 255.0  # colour scans: median HSV value of the seal's ink on the ring
+    need: float = 0.0         # the ring coverage this circle had to reach to be accepted
+    partial: bool = False     # accepted as a partial impression (one side of the ring faded)
+    blob: bool = False        # not a circle: a round patch of seal-coloured ink (a doubt at most)
 
 
-def _coverage(mask: np.ndarray, cx: float, cy: float, r: float, band: float) -> float:
+@dataclass(frozen=True)
+class SealInk:
+    """The colour of a page's seal ink, to tell a pen of a similar hue from it (a blue ballpoint
+    under a blue stamp may be lighter or darker than the stamp). The feature is the absorbance
+    chromaticity: (255 - B, G, R) over its sum. Ink thinned by paper (faint, anti-aliased, JPEG-
+    smeared edges) keeps it, so it separates two inks by colour, not by how dark each came out."""
+
+    chroma: tuple[float, float, float]
+    tol: float                        # a pixel closer than this to `chroma` is seal ink
+
+
+def chroma_of(bgr: np.ndarray) -> np.ndarray:
+    a = 255.0 - bgr.astype(np.float32)
+    return a / np.maximum(a.sum(axis=-1, keepdims=True), 1.0)
+
+
+def seal_ink_model(colour: np.ndarray | None, grey: np.ndarray, seals: list[Seal], cfg: SealCfg) -> SealInk | None:
+    """The ink colour of the page's accepted seals, measured over their discs (the seal's own
+    ink dominates there; a pen stroke across it is a small share). None for grey pages or when
+    there is no accepted seal or too little coloured ink to measure."""
+    if colour is None:
+        return None
+    samples = []
+    for s in (s for s in seals if s.accepted):
+        x0, y0 = max(0, int(s.x - s.r)), max(0, int(s.y - s.r))
+        x1, y1 = min(grey.shape[1], int(s.x + s.r) + 1), min(grey.shape[0], int(s.y + s.r) + 1)
+        if x1 - x0 < 10 or y1 - y0 < 10:
+            continue
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        disc = (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (0.98 * s.r) ** 2
+        g = grey[y0:y1, x0:x1]
+        paper = float(np.percentile(g[disc], 95)) if disc.any() else 255.0
+        sel = disc & (g < paper - 40) & seal_colour_mask(colour[y0:y1, x0:x1], cfg, light_only=False)
+        samples.append(chroma_of(colour[y0:y1, x0:x1][sel]))
+    if not samples:
+        return None
+    c = np.concatenate(samples)
+    if len(c) < cfg.chroma_min_pixels:
+        return None
+    med = np.median(c, axis=0)
+    spread = float(np.percentile(np.linalg.norm(c - med, axis=1), 75))
+    tol = min(cfg.chroma_max_tol, max(cfg.chroma_min_tol, cfg.chroma_spread_factor * spread))
+    return SealInk((float(med[0]), float(med[1]), float(med[2])), tol)
+
+
+def _hits(mask: np.ndarray, cx: float, cy: float, r: float, band: float) -> np.ndarray:
+    """Per angle (every 2°): is there ink on the circle, within `band` pixels of radius r?"""
     h, w = mask.shape
     hits = np.zeros(_ANGLES.shape, bool)
     for dr in np.arange(-band, band + 0.01, 1.0):
         xs = np.clip(np.round(cx + (r + dr) * np.cos(_ANGLES)).astype(int), 0, w - 1)
         ys = np.clip(np.round(cy + (r + dr) * np.sin(_ANGLES)).astype(int), 0, h - 1)
         hits |= mask[ys, xs]
-    return float(hits.mean())
+    return hits
+
+
+def _coverage(mask: np.ndarray, cx: float, cy: float, r: float, band: float) -> float:
+    return float(_hits(mask, cx, cy, r, band).mean())
+
+
+def arc_vote(hits: np.ndarray, hole: int) -> tuple[float, float]:
+    """A stamp pressed unevenly leaves its ring whole on one side and faint on the other: one
+    gap. Returns the share of the circumference outside the largest gap (holes shorter than
+    `hole` angle steps closed first), and the raw ink coverage within that arc."""
+    n = len(hits)
+    if hits.all() or not hits.any():
+        return float(hits.all()), float(hits.mean())
+    start = int(np.argmax(hits))  # walk the circle from an inked angle
+    rolled = np.roll(hits, -start)
+    gaps: list[tuple[int, int]] = []
+    i = 0
+    while i < n:
+        if not rolled[i]:
+            j = i
+            while j < n and not rolled[j]:
+                j += 1
+            if j - i >= hole:
+                gaps.append((i, j))
+            i = j
+        else:
+            i += 1
+    if not gaps:
+        return 1.0, float(hits.mean())
+    a, b = max(gaps, key=lambda g: g[1] - g[0])
+    arc = np.ones(n, bool)
+    arc[a:b] = False
+    return float(arc.mean()), float(rolled[arc].mean())
 
 
 def _sector_coverage(mask: np.ndarray, cx: float, cy: float, r0: float, r1: float, sectors: int = 48) -> float:
@@ -115,6 +197,10 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
     # binarisation breaks a light seal's rings into dashes: a last search with a wider blur
     # joins them again, and allows a less perfect circle (ring coverage still decides)
     sources.append((grey_s, gmask, False, 2.2, cfg.hough_param2 - 0.15))
+    if sources[0][2]:
+        # a stamp pressed unevenly is half a circle: the seal-coloured ink once more, asking for
+        # a less perfect circle (the arc vote decides)
+        sources.append((sources[0][0], sources[0][1], True, 1.2, cfg.hough_param2 - cfg.partial_perfectness_drop))
     found: list[Seal] = []
     for img, mask, coloured, sigma, perfect in sources:
         blur = cv2.GaussianBlur(img, (0, 0), sigma)
@@ -135,8 +221,41 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             dark = p.bw or level < 110
             need = cfg.min_ring_coverage if (coloured or dark) else min(0.95, cfg.min_ring_coverage + 0.1)
             ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= 0.2
-            found.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, coloured, ok, level, value))
+            partial = False
+            if not ok and ring >= cfg.partial_min_ring and (ring - outside) >= 0.2:
+                # a partial impression: one clean arc, inked like a whole ring, with the seal's
+                # text inside it, and the rest of the circle faded as one gap
+                arc, within = arc_vote(_hits(mask, cx, cy, r, 1.0), cfg.partial_hole_steps)
+                partial = (arc >= cfg.partial_min_arc and within >= need
+                           and inner >= cfg.min_inner_coverage * arc)
+                ok = partial
+            found.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, coloured, ok, level, value,
+                              need, partial))
         if any(s.accepted for s in found):
             break
     found.sort(key=lambda s: (not s.accepted, -s.ring))
+    if not any(s.accepted for s in found) and sources[0][2]:
+        found += _seal_like_blobs(sources[0][1], scale, rmin, rmax, cfg)
     return found
+
+
+def _seal_like_blobs(cmask: np.ndarray, scale: float, rmin: int, rmax: int, cfg: SealCfg) -> list[Seal]:
+    """Seal-coloured ink in a roughly round patch of a seal's size that no circle search
+    accepted (a stamp pressed very unevenly, smudged, struck twice): not a seal for sure, not
+    nothing either. Returned as never-accepted candidates (`blob`), so that the check answers with
+    a doubt rather than «no seal»."""
+    k = max(7, rmin // 3)  # the ring, its text and the centre joined into one patch
+    joined = cv2.morphologyEx(cmask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    n, _, stats, cents = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    out = []
+    for i in range(1, n):
+        w, h, area = stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT], stats[i, cv2.CC_STAT_AREA]
+        side = max(w, h)
+        if not (1.5 * rmin <= side <= 2.2 * rmax and 0.6 <= w / max(h, 1) <= 1.6):
+            continue
+        if area < cfg.blob_min_fill * w * h:
+            continue
+        r = side / 2
+        out.append(Seal(cents[i][0] / scale, cents[i][1] / scale, r / scale, cfg.partial_min_ring,
+                        cfg.min_inner_coverage, 0.0, True, False, 255.0, 255.0, 1.0, blob=True))
+    return out

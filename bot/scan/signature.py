@@ -26,7 +26,7 @@ from bot.scan.config import ScanConfig, SignatureCfg
 from bot.scan.form import Label
 from bot.scan.ocr import Word
 from bot.scan.page import Prepared, seal_colour_mask
-from bot.scan.seal import Seal
+from bot.scan.seal import Seal, SealInk, chroma_of
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ class Zone:
     ink_h: int = 0
     unit: float = 0.0
     reason: str = ""
+    ratio: float = 0.0       # how many times the best stroke group clears the minima (1.0 = just enough)
+    stroke: float = 0.0      # the longest continuous kept stroke, in label heights
+    shape_only: bool = False  # strokes were read off a seal as dark as the pen, by shape alone
+    located: bool = True      # the zone holds its row's «(подпись)» caption or signature rule
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
@@ -53,10 +57,24 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     below = [c for c in below if not any(o.box[1] > y1 and o.box[1] < c.y0 for o in others)]
     if below:
         caption = min(below, key=lambda c: (c.y0, abs(c.cx - x1)))
+    header = None
+    if caption is None:
+        # a table: «Подпись» heads the column above the rows (a bare word, not «(подпись)»)
+        heads = [c for c in captions if not c.text.startswith("(") and y0 - sc.header_reach * h <= c.y1 <= y0
+                 and c.x0 > x1]
+        if heads:
+            header = min(heads, key=lambda c: y0 - c.y1)
     if caption is not None:
         half = max(1.5 * caption.w, 5.0 * h)
         zx0, zx1 = int(caption.cx - half), int(caption.cx + half)
         zy1 = caption.y1 + int(0.1 * caption.h)
+    elif header is not None:  # the signature cell: under the header, on the label's row, up to
+        # the next column's header («Расшифровка подписи»), whose column holds the written-out name
+        nxt = [d.x0 for d in deciphers if d.x0 > header.x1 and abs(d.cy - header.cy) < 2 * h]
+        zx0 = int(max(x1 + h, header.x0 - 2 * h))
+        zx1 = int(min(nxt) - 0.3 * h) if nxt else int(header.x1 + 6 * h)
+        zy1 = int(y1 + sc.zone_down * h)
+        caption = header
     else:  # the line may run on to the right of the label or on the next line under it
         zx0, zx1 = int(x0), int(right_edge)
         zy1 = int(y1 + sc.zone_down * h)
@@ -98,15 +116,31 @@ def best_group(sel: np.ndarray, h: float) -> tuple[int, int, int]:
     return best
 
 
-def enough(pix: int, width: int, height: int, h: float, sc: SignatureCfg, k: float = 1.0) -> bool:
-    """Is a group of strokes (ink pixels, width, height) a signature, in units of the print
-    height h (all minima multiplied by k)? Tall enough, or a long, well-inked flat flourish."""
-    if pix < k * sc.min_ink_pixels * h * h or width < k * sc.min_ink_width * h:
-        return False
-    if height >= k * sc.min_ink_height * h:
-        return True
-    return (height >= k * sc.flat_min_height * h and width >= k * sc.flat_min_width * h
-            and pix >= k * sc.flat_min_pixels * h * h)
+def longest_stroke(sel: np.ndarray, h: float) -> float:
+    """The length of the longest connected stroke, in units of h (area over stroke width, the
+    width from the distance transform). A signature, even a small one, is a long continuous
+    line; specks, dust and remnants of print are short."""
+    if h <= 0 or not sel.any():
+        return 0.0
+    u8 = sel.astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
+    dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
+    area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+    mean_dt = np.bincount(lab.ravel(), weights=dist.ravel(), minlength=n)[1:] / np.maximum(area, 1)
+    lengths = area / np.maximum(4.0 * mean_dt, 1.0)  # a stroke of width w: mean distance w/4
+    return float(lengths.max() / h)
+
+
+def ink_ratio(pix: int, width: int, height: int, h: float, sc: SignatureCfg) -> float:
+    """How many times a group of strokes clears the minima of `enough` (>= k exactly when
+    enough(..., k) holds): the better of the tall and the flat reading."""
+    if h <= 0:
+        return 0.0
+    base = min(pix / (sc.min_ink_pixels * h * h), width / (sc.min_ink_width * h))
+    tall = min(base, height / (sc.min_ink_height * h))
+    flat = min(base, height / (sc.flat_min_height * h), width / (sc.flat_min_width * h),
+               pix / (sc.flat_min_pixels * h * h))
+    return max(tall, flat)
 
 
 def rule_span(grey: np.ndarray, ly0: int, ly1: int, h: float) -> tuple[int, int] | None:
@@ -361,7 +395,8 @@ def _dbg(kind: str, stage: str, mask: np.ndarray) -> None:
 
 def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Label], words: Sequence[Word],
                captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
-               deciphers: Sequence[Word] = (), page_text_height: float = 0.0) -> Zone:
+               deciphers: Sequence[Word] = (), page_text_height: float = 0.0,
+               seal_ink: SealInk | None = None) -> Zone:
     if label is None:
         return Zone(kind, None, False, reason="строка подписи не найдена")
     H, W = p.grey.shape
@@ -375,8 +410,10 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
     if x1 - x0 < 10 or y1 - y0 < 10:
         return Zone(kind, None, False, reason="зона подписи пуста")
+    located = caption is not None
     if caption is None:  # no «(подпись)» to centre on: the signature goes on the rule, not beside it
         span = rule_span(p.grey[y0:y1, x0:x1], label.box[1] - y0, label.box[3] - y0, h)
+        located = span is not None
         if span is not None:
             x0, x1 = max(x0, x0 + span[0] - int(0.5 * h)), min(x1, x0 + span[1] + int(0.5 * h))
             box = (x0, box[1], x1, box[3])
@@ -384,10 +421,27 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - 60)
     accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
-    if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke
+    pen_colour = np.zeros(ink.shape, bool)
+    if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke …
         values = [s.ink_value for s in accepted if s.ink_value < 255]
         min_value = max(120.0, float(np.median(values)) - 25) if values else 200.0
-        ink &= ~seal_colour_mask(p.colour[y0:y1, x0:x1], cfg.seal, min_value=min_value)
+        zone_bgr = p.colour[y0:y1, x0:x1]
+        hue_ink = seal_colour_mask(zone_bgr, cfg.seal, min_value=min_value)
+        if seal_ink is not None:
+            # … unless its colour is not the seal's: a blue pen lighter than the stamp. Such ink
+            # stays, whatever the grey-level rules below say about the seal's disc.
+            dist = np.linalg.norm(chroma_of(zone_bgr) - np.array(seal_ink.chroma, np.float32), axis=-1)
+            pen_colour = ink & seal_colour_mask(zone_bgr, cfg.seal, light_only=False) & (dist > seal_ink.tol)
+            hue_ink &= ~pen_colour
+        if accepted:
+            # the seal was found: its ink lies on its disc (and on the discs of the other circles
+            # the search saw). Seal-coloured ink elsewhere is a pen of the seal's colour.
+            zy, zx = np.mgrid[y0:y1, x0:x1]
+            near = np.zeros(ink.shape, bool)
+            for s in seals:
+                near |= (zx - s.x) ** 2 + (zy - s.y) ** 2 <= (cfg.seal.disc_margin * s.r) ** 2
+            hue_ink &= near
+        ink &= ~hue_ink
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
     lines = rules_mask(ink.astype(np.uint8), int(5 * h), int(3.5 * h))
@@ -424,6 +478,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         for s in g:  # keep only strokes darker than the seal's ink
             d = disc if s is o else disc_of(s)
             ink &= ~(d & (grey_f > s.ink_level - 35))
+    ink |= pen_colour
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
     _dbg(kind, "3-lines", u8)
@@ -447,16 +502,21 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             continue
         keep[i] = True
     if not keep.any():
-        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов")
+        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located)
     sel = keep[lab].astype(np.uint8)
     pix, iw, ih = best_group(sel, h)
-    signed = enough(pix, iw, ih, h, sc)
+    ratio = ink_ratio(pix, iw, ih, h, sc)
+    shape_only = False
     if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
         # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
         # outside the disc make a signature by themselves, or all of them make a clearly bigger one
-        signed = enough(pix, iw, ih, h, sc, sc.dark_seal_factor)
-        if not signed:
-            pix, iw, ih = best_group(sel & ~dark_disc, h)
-            signed = enough(pix, iw, ih, h, sc)
+        outside = best_group(sel & ~dark_disc, h)
+        ratio_out = ink_ratio(*outside, h, sc)
+        if ratio_out >= ratio / sc.dark_seal_factor:
+            (pix, iw, ih), ratio = outside, ratio_out
+        else:
+            ratio, shape_only = ratio / sc.dark_seal_factor, True
+    signed = ratio >= 1.0
     _dbg(kind, "4-kept", sel)
-    return Zone(kind, box, bool(signed), pix, iw, ih, h, "" if signed else "штрихов слишком мало")
+    return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
+                longest_stroke(sel, h), shape_only, located)

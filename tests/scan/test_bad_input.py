@@ -78,12 +78,12 @@ def test_memory_limit_stops_a_huge_render(tmp_path: Path, rules) -> None:
 
 def test_pdf_text_layer_is_read_without_ocr(tmp_path: Path, rules) -> None:
     """A PDF with a text layer: its words come through the sandboxed pdfplumber, no Tesseract run."""
-    from bot.scan.config import Limits
+    from bot.scan.config import from_rules
     from bot.scan.load import decode_file
 
     path = tmp_path / "letter.pdf"
     path.write_bytes(text_pdf(["Hello world this is a covering letter"] * 10))
-    loaded = decode_file(path, 0, tmp_path / "work", Limits(), 300)
+    loaded = decode_file(path, 0, tmp_path / "work", from_rules(rules).limits, 300)
     assert loaded.ok and loaded.pages[0].text_words[0][0] == "Hello"
     out, seconds = check(tmp_path, "letter2.pdf", path.read_bytes(), rules)
     assert out["verdict"] == "not_a_form"

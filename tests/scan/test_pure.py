@@ -6,12 +6,18 @@ import cv2
 import numpy as np
 import pytest
 
+from bot import DEFAULT_RULES_DIR
 from bot.ids import valid_inn, valid_ogrn, valid_snils
+from bot.rules import load as load_rules
 from bot.scan import fields
-from bot.scan.config import ScanConfig
+from bot.scan.config import ScanConfig, from_rules
 from bot.scan.ocr import Line, Word
 from bot.scan.page import Prepared
 from bot.scan.seal import find_seals
+
+
+def _cfg() -> ScanConfig:
+    return from_rules(load_rules(DEFAULT_RULES_DIR))
 
 
 def test_check_digits() -> None:
@@ -56,7 +62,7 @@ def _page(draw) -> Prepared:
 
 @pytest.mark.parametrize("with_text", [False, True])
 def test_round_seal_is_found_and_rectangle_is_not(with_text: bool) -> None:
-    cfg = ScanConfig().seal
+    cfg = _cfg().seal
 
     def seal(g: np.ndarray) -> None:
         cv2.circle(g, (1200, 2000), 235, 90, 7)
@@ -148,7 +154,7 @@ def test_ring_pieces_are_not_strokes() -> None:
 def test_labels_lost_under_a_seal_come_from_the_two_signature_rows() -> None:
     from bot.scan.form import captions_of, decipher_captions, infer_missing_label
 
-    cfg = ScanConfig()
+    cfg = _cfg()
     lines = [
         _line("Настоящим подтверждаю достоверность сведений", 1500),
         _line("ифровка подписи)", 1900),               # «(рас-» under the seal: the row still shows

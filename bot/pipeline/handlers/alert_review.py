@@ -1,6 +1,7 @@
 """Review handler: tell the InfoSec head at once about a letter that waits for a person.
 
-Runs inside the mail loop's store transaction for letters parked for review, so the
+Runs inside the mail loop's store transaction for letters parked for review (and, in the
+commit phase, for accepted letters whose scan check answered `review`), so the
 alert, its record (table "alerts") and the letter's outcome are committed together:
 a letter retried after a crash does not alert twice. Only the reasons listed in
 rules/digest.toml [alerts.review] alert (an unknown sender, a processing failure, an
@@ -18,7 +19,7 @@ from bot import logs, outbox
 from bot.clock import MOSCOW
 from bot.digest.compose import REVIEW_REASON_NAMES, review_reason, ru_dt
 from bot.digest.settings import load_digest
-from bot.pipeline.model import Context, Letter, Outcome
+from bot.pipeline.model import ACCEPT, Context, Letter, Outcome
 
 NAME = "alert_review"
 ALERTS = "alerts"
@@ -58,7 +59,9 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
             table.insert({"kind": "review_cap", "day": day, "at": ctx.now.isoformat()})
             log.warning("review alerts capped for today", day=day, cap=settings.daily_cap)
         return outcome
-    detail = "; ".join(settings.decision_texts(hits) + list(outcome.notes))
+    scan_why = [str(outcome.scan["reason"])] if outcome.scan and outcome.scan.get("verdict") == "review" \
+        and outcome.scan.get("reason") else []
+    detail = "; ".join(settings.decision_texts(hits) + scan_why + list(outcome.notes))
     shown = f"{letter.from_name} <{sender}>" if letter.from_name and letter.from_name != sender else sender
     common = {"sender": shown, "subject": letter.subject or "(без темы)", "received": ru_dt(letter.date or ctx.now),
               "folder": folder, "letter_key": letter.key}
@@ -68,7 +71,8 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
                                 vipnet_header=ctx.rules.section("mail").get("sender", {}).get("vipnet_header", ""))
     else:
         body = ctx.rules.render("alert_review.txt.j2", reason=REVIEW_REASON_NAMES[code], reason_code=code,
-                                detail=detail, **common)
+                                detail=detail, answered=outcome.action == ACCEPT,
+                                case_id=(outcome.case or {}).get("id"), **common)
     subject = f"{settings.review_subject}: {REVIEW_REASON_NAMES[code]}"
     outbox_id = _queue(ctx, subject, body, f"review:{letter.key}")
     table.insert({**record, "outbox_id": outbox_id})

@@ -50,8 +50,9 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         return outcome
     replies = ctx.rules.section("mail")["replies"]
     case = outcome.case or {}
+    review = (outcome.scan or {}).get("verdict") == "review"  # the check was not sure: a person decides
     body = ctx.rules.render(
-        replies["template"],
+        replies["review_template"] if review else replies["template"],
         subject=letter.subject,
         received=received_at(letter, ctx),
         organisation=outcome.organisation,

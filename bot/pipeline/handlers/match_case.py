@@ -31,7 +31,8 @@ from bot.pipeline.model import REVIEW, Context, Letter, Outcome
 NAME = "match_case"
 log = logs.get("bot.pipeline.match_case")
 AFTER_CERTIFICATE = (m.CERTIFICATE_MADE_STATE, m.OVERDUE, m.SUSPENDED_STATE)
-RECORDABLE = ("complete", "incomplete")   # verdicts of an application form (good or defective)
+# verdicts of an application form: good, defective, or awaiting a person (the state does not move)
+RECORDABLE = ("complete", "incomplete", "review")
 
 TEMPLATES = {
     m.WAITING_FOR_REQUEST: "case_waiting_for_request.txt.j2",
@@ -98,7 +99,7 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         if late.kind == "case":
             case = next(c for c in made if c["id"] == late.case_id)
             match = late
-    if case is None and verdict not in RECORDABLE:
+    if case is None and (verdict not in RECORDABLE or (verdict == "review" and not scan.get("form"))):
         # not an application (or unreadable) and no case to put it on: nothing to open a case for
         return outcome.with_(case=_empty("not_recorded", f"вердикт {verdict}: дело не открыто"))
 
