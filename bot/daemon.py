@@ -144,7 +144,8 @@ class Daemon:
         duties: list[tuple[str, Callable[..., Any]]] = []
         if self.config.bot.requests_dir is not None:
             folder = self.config.bot.requests_dir
-            duties.append(("requests", lambda **who: import_folder(self.store, self.rules, registry, folder, **who)))
+            duties.append(("requests", lambda **who: import_folder(self.store, self.rules, registry, folder, **who,
+                                                                 reply_to=self.config.bot.reply_to)))
         duties += [
             ("cases", lambda **who: case_duties.run_duties(self.store, self.rules, registry, **who,
                                                             reply_to=self.config.bot.reply_to)),

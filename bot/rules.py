@@ -76,6 +76,11 @@ def load(rules_dir: Path) -> Rules:
     return Rules(dir=rules_dir, sections=sections, templates=env)
 
 
+def duty_name(rules: Rules, name: str) -> str:
+    """A scheduled duty's name for people (rules/names.toml [duties]); the code name when none."""
+    return str(rules.sections.get("names", {}).get("duties", {}).get(name, name))
+
+
 # Typed readers for rules sections: a wrong value stops the start with a message that
 # names the file and the key (in Russian, like every rules error).
 

@@ -22,7 +22,7 @@ from tinydb import Query
 
 from bot import logs, outbox
 from bot.clock import MOSCOW
-from bot.rules import Rules
+from bot.rules import Rules, duty_name
 from bot.store import Store, backup
 
 log = logs.get("upkeep")
@@ -101,11 +101,12 @@ def duty_failed(store: Store, rules: Rules, name: str, error: str, *, bot_addres
     with store.transaction():
         table = store.table(DUTIES)
         row: dict[str, Any] = dict(table.get(Query().name == name) or {"name": name, "errors": 0})
-        row.update(errors=int(row.get("errors", 0)) + 1, last_error=error[:500], last_error_at=now.isoformat(),
+        row.update(title=duty_name(rules, name), errors=int(row.get("errors", 0)) + 1, last_error=error[:500],
+                   last_error_at=now.isoformat(),
                    failing_since=row.get("failing_since") or now.isoformat())
         alert = not row.get("alerted") and bool(infosec_head)
         if alert:
-            body = rules.render("alert_duty.txt.j2", duty=name, error=error[:500],
+            body = rules.render("alert_duty.txt.j2", duty=row["title"], error=error[:500],
                                 since=now.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M"))
             msg = outbox.make_message(sender=bot_address, to=infosec_head, kind="alert", now=now, body=body,
                                       subject=str(rules.value("mail", "duties.alert_subject")))

@@ -34,7 +34,7 @@ import jinja2
 import pytest
 from click.testing import CliRunner
 
-from bot import DEFAULT_RULES_DIR, health
+from bot import DEFAULT_RULES_DIR, health, outbox, upkeep
 from bot import config as config_mod
 from bot import rules as rules_mod
 from bot.cases.duties import run_duties
@@ -60,6 +60,7 @@ ORG_B = "29(Вторая больница) Канцелярия <mo-b@b.example>
 NOT_SENT: dict[str, str] = {}
 
 
+SAMPLE_SCAN = Path(__file__).resolve().parents[1] / "fixtures" / "scans" / "sample" / "complete-colour.jpg"
 PDF = b"%PDF-1.4\n% a golden scan: its verdict is the step's, not read from it\n%%EOF\n"
 
 
@@ -195,7 +196,25 @@ class World:
         folder.mkdir(exist_ok=True)
         (folder / name).write_bytes(data)
         import_folder(self.store, self.rules, self.daemon.registry, folder, bot_address=self.config.bot.address,
-                      infosec_head=self.config.bot.infosec_head, now=self.now)
+                      infosec_head=self.config.bot.infosec_head, now=self.now,
+                      reply_to=self.config.bot.reply_to)
+
+    def duty_failure(self, name: str, error: str) -> None:
+        """A scheduled duty raised: counted, and the first failure of a streak alerted."""
+        upkeep.duty_failed(self.store, self.rules, name, error, bot_address=self.config.bot.address,
+                           infosec_head=self.config.bot.infosec_head, now=self.now)
+
+    def refused(self, to: str, error: str) -> None:
+        """The organisation's server refused a reply for good (SMTP 5xx): the InfoSec head is alerted."""
+        msg = outbox.make_message(sender=BOT, to=to, subject="Re: Заявка на сертификат ViPNet", body="…",
+                                  kind="reply", now=self.now)
+        with self.store.transaction():
+            letter_id = outbox.queue(self.store, msg, kind="reply", ref="golden", now=self.now)
+        outbox.mark_sending(self.store, letter_id, self.now)
+        outbox.mark_failed(self.store, letter_id, error, self.now, base=15, cap=900, permanent=True)
+        self.sent = letter_id  # the refused letter itself is not a golden: the alert about it is
+        upkeep.outbox_attention(self.store, self.rules, bot_address=self.config.bot.address,
+                                infosec_head=self.config.bot.infosec_head, now=self.now)
 
     def new_letters(self) -> list[dict[str, Any]]:
         rows = sorted(self.store.outbox.all(), key=lambda r: r.doc_id)
@@ -233,6 +252,8 @@ SCRIPT: list[Step] = [
     Step("request-petrova", "2026-04-27 12:00", lambda w: w.cli("request", "add", "--inn", INN_B, "--owner", PETROVA)),
     Step("reply-incomplete-request-received", "2026-04-27 12:30", lambda w: w.mail(ORG_B, scan(
         "incomplete", owner=PETROVA, inn=INN_B, ogrn=OGRN_B, defects=("manager_signature_missing",)))),
+    Step("reply-scan-review", "2026-04-27 12:45", lambda w: w.mail(ORG_B, scan(
+        "review", owner=PETROVA, inn=INN_B, ogrn=OGRN_B, reason="подпись владельца видна не полностью"))),
     Step("reply-complete-full-set", "2026-04-27 13:00",
          lambda w: w.mail(ORG_B, scan("complete", owner=PETROVA, inn=INN_B, ogrn=OGRN_B))),
     # 27.04: what the InfoSec head is told at once
@@ -245,6 +266,10 @@ SCRIPT: list[Step] = [
     Step("alert-outage", "2026-04-27 14:00",
          lambda w: w.outage("smtp", down_since="2026-04-27 13:20", error="Connection refused")),
     Step("alert-recovered", "2026-04-27 14:30", lambda w: w.outage("smtp")),
+    Step("alert-duty-failed", "2026-04-27 14:40",
+         lambda w: w.duty_failure("digest", "TemplateSyntaxError: unexpected '}' (digest.txt.j2, line 12)")),
+    Step("alert-outbox-failed", "2026-04-27 14:50", lambda w: w.refused(
+        "old-address@b.example", "SMTP mx.b.example:25: (550, '5.1.1 <old-address@b.example>: mailbox unavailable')")),
     Step("alert-request-file-failed", "2026-04-27 15:00", lambda w: w.request_file("запрос.req", b"not a request")),
     Step("alert-review-cap", "2026-04-27 15:10", lambda w: w.mail_capped("Петров П.П. <petrov@mail.example>")),
     Step("auto-reply-filed", "2026-04-27 15:20", lambda w: w.mail(
@@ -261,8 +286,9 @@ SCRIPT: list[Step] = [
     # the operator, having checked the paper, accepts the scan for the case
     Step("alert-sender-spoof", "2026-04-28 12:05", lambda w: w.mail(
         "29(Третья больница) <relay@vipnet-gate.example>", scan("complete", owner=SIDOROV, inn=INN_C, ogrn=OGRN_C))),
-    Step("scan-accept-no-address", "2026-04-28 12:07", lambda w: w.cli(
-        "scan", "accept", "2026-0003", "--reason", "скан проверен специалистом: подписи и печать на месте")),
+    # the operator, having checked the paper that came by post, adds it to the case (the real scan check runs)
+    Step("scan-add-no-address", "2026-04-28 12:07", lambda w: w.cli(
+        "scan", "add", "2026-0003", str(SAMPLE_SCAN), "--reason", "оригинал заявки получен почтой")),
     Step("notice-no-address", "2026-04-28 12:10",
          lambda w: w.cli("cert", "issued", "2026-0003", "--serial", "7F03", "--not-after", "2027-06-30",
                          "--date", "2026-04-28")),
@@ -279,14 +305,18 @@ SCRIPT: list[Step] = [
     # the paper documents: the original comes on 06.05, the signed certificate is late
     Step("duties-original", "2026-05-01 09:00", lambda w: w.duties("2026-05-06 09:00")),
     Step("paper-original", "2026-05-06 10:00", lambda w: w.cli("paper", "original", CASE)),
+    # a new owner's renewal at the second hospital stalls: the request came, the scan never does
+    Step("request-stalled", "2026-05-06 10:30",
+         lambda w: w.cli("request", "add", "--inn", INN_B, "--owner", "Кузнецова Мария Андреевна")),
     Step("duties-certificate", "2026-05-06 11:00", lambda w: w.duties("2026-06-02 11:00")),
     Step("digest-overdue", "2026-06-02 11:30", lambda w: w.digest()),
     Step("reply-complete-after-deadline", "2026-06-02 11:45",
          lambda w: w.mail(ORG_A, scan("complete", owner=IVANOV, inn=INN_A, ogrn=OGRN_A))),
     Step("suspend", "2026-06-02 12:00", lambda w: w.cli("suspend", CASE)),
-    Step("paper-certificate", "2026-06-04 10:00", lambda w: w.cli("paper", "certificate", CASE)),
-    Step("resume", "2026-06-04 11:00", lambda w: w.cli("resume", CASE)),
-    Step("duties-after", "2026-06-04 12:00", lambda w: w.duties("2026-06-10 18:00")),
+    Step("duties-suspended", "2026-06-02 12:30", lambda w: w.duties("2026-06-10 09:00")),
+    Step("paper-certificate", "2026-06-10 10:00", lambda w: w.cli("paper", "certificate", CASE)),
+    Step("resume", "2026-06-10 11:00", lambda w: w.cli("resume", CASE)),
+    Step("duties-after", "2026-06-10 12:00", lambda w: w.duties("2026-06-17 18:00")),
     # a year later: the planned rotation
     Step("duties-rotation", "2027-03-25 09:00", lambda w: w.duties("2027-04-30 09:00", step=timedelta(days=1))),
 ]

@@ -24,7 +24,7 @@ NO_ADDRESS_NOTE = ("[У организации нет адреса электр�
 
 
 def queue_letter(store: Any, letter: DueLetter, *, bot_address: str, infosec_head: str,
-                 now: datetime, reply_to: str = "") -> str:
+                 now: datetime, reply_to: str) -> str:
     """Queue one letter and record it on its case. Call inside store.transaction()."""
     to, body, kind = letter.to, letter.body, letter.kind
     if letter.recipient == INFOSEC_HEAD:
@@ -46,7 +46,7 @@ def queue_letter(store: Any, letter: DueLetter, *, bot_address: str, infosec_hea
 
 
 def run_duties(store: Any, rules: Rules, registry: Registry, *, bot_address: str, infosec_head: str,
-               now: datetime, reply_to: str = "") -> list[str]:
+               now: datetime, reply_to: str) -> list[str]:
     """Queue every due reminder, warning and alert; returns their refs ("case:ID:KEY")."""
     with store.transaction():
         letters = due_letters(all_cases(store), now, rules, registry)

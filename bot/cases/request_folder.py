@@ -62,7 +62,7 @@ def _read(path: Path) -> tuple[str, str, dict[str, str]]:
 
 
 def import_folder(store: Store, rules: Rules, registry: Registry, folder: Path, *, bot_address: str,
-                  infosec_head: str, now: datetime) -> list[Imported]:
+                  infosec_head: str, now: datetime, reply_to: str) -> list[Imported]:
     if not folder.is_dir():
         return []
     policy = load_policy(rules)
@@ -75,7 +75,8 @@ def import_folder(store: Store, rules: Rules, registry: Registry, folder: Path, 
                 rec = service.add_request(store, policy, registry, inn=inn, owner=owner, on=on, now=now,
                                           source="folder", details=details)
                 for letter in change_letters(rec.case, rec.before(policy, on), rec.added, now, rules, registry):
-                    queue_letter(store, letter, bot_address=bot_address, infosec_head=infosec_head, now=now)
+                    queue_letter(store, letter, bot_address=bot_address, infosec_head=infosec_head, now=now,
+                                 reply_to=reply_to)
             _move(path, IMPORTED)
             results.append(Imported(path.name, rec.case["id"], None))
             log.info("request imported", file=path.name, case=rec.case["id"], created=rec.created)

@@ -115,7 +115,7 @@ def _begin(ctx: Context, date_: str | None, by: str | None) -> tuple[datetime, P
 def _queue(ctx: Context, store: Any, letters: list[DueLetter], now: datetime) -> list[DueLetter]:
     for letter in letters:
         queue_letter(store, letter, bot_address=ctx.config.bot.address,
-                     infosec_head=ctx.config.bot.infosec_head, now=now)
+                     infosec_head=ctx.config.bot.infosec_head, now=now, reply_to=ctx.config.bot.reply_to)
     return letters
 
 

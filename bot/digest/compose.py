@@ -471,7 +471,7 @@ def _outbox_attention(state: State) -> Section:
 
 def _health_extra(state: State, since: datetime) -> list[Row]:
     """Failing duties, and letters left flagged \\Deleted in the inbox (a server without MOVE and UIDPLUS)."""
-    rows = [Row((f"Задача «{d.get('name')}»", ru_dt(d.get("last_ok")), f"ошибка с {ru_dt(d.get('failing_since'))}",
+    rows = [Row((f"Задача «{d.get('title') or d.get('name')}»", ru_dt(d.get("last_ok")), f"ошибка с {ru_dt(d.get('failing_since'))}",
                  str(d.get("errors", 0)), str(d.get("last_error") or "—")[:200]), level=OVERDUE)
             for d in state.duties]
     flagged = [r for r in state.messages if r.get("filed_how") == "copied_flagged"

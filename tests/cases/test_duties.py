@@ -31,7 +31,7 @@ def _made(store: Store, policy: Policy, registry: Registry, *, inn: str = INN_A,
 
 
 def _run(store: Store, rules: Rules, registry: Registry, now: datetime) -> list[str]:
-    return run_duties(store, rules, registry, bot_address=BOT, infosec_head=HEAD, now=now)
+    return run_duties(store, rules, registry, bot_address=BOT, infosec_head=HEAD, reply_to="", now=now)
 
 
 def _sweep(store: Store, rules: Rules, registry: Registry, start: datetime, days: float,

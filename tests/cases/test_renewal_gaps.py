@@ -30,7 +30,7 @@ def _sweep(store: Store, rules: Rules, registry: Registry, start: datetime, days
     sent: list[tuple[datetime, str]] = []
     now = start
     while now < start + timedelta(days=days):
-        sent += [(now, ref) for ref in run_duties(store, rules, registry, bot_address=BOT, infosec_head=HEAD,
+        sent += [(now, ref) for ref in run_duties(store, rules, registry, bot_address=BOT, infosec_head=HEAD, reply_to="",
                                                   now=now)]
         now += step
     return sent
@@ -63,7 +63,7 @@ def _apply(store: Store, rules: Rules, registry: Registry, policy: Policy, op, *
         rec = op(store, policy, *args, now=now, **kw)
         letters = change_letters(rec.case, rec.before(policy, now.date()), rec.added, now, rules, registry)
         for letter in letters:
-            queue_letter(store, letter, bot_address=BOT, infosec_head=HEAD, now=now)
+            queue_letter(store, letter, bot_address=BOT, infosec_head=HEAD, reply_to="", now=now)
     return letters
 
 

@@ -50,7 +50,7 @@ def test_request_scan_certificate_reminders_late_paper_suspension_resumed_closed
                 rec = service.mark_issued(store, policy, cid, serial="7F01", not_after=date(2027, 4, 30),
                                           on=now.date(), now=now)
                 letters.append((now, queue_letter(store, certificate_notice(rec.case, rules, registry, now),
-                                                  bot_address=BOT, infosec_head=HEAD, now=now)))
+                                                  bot_address=BOT, infosec_head=HEAD, reply_to="", now=now)))
             elif action == "original":
                 service.mark_paper(store, policy, cid, m.ORIGINAL, on=now.date(), now=now)
             elif action == "suspend":
@@ -60,7 +60,7 @@ def test_request_scan_certificate_reminders_late_paper_suspension_resumed_closed
             elif action == "resume":
                 service.resume(store, policy, cid, on=now.date(), now=now)
         letters += [(now, ref) for ref in run_duties(store, rules, registry, bot_address=BOT,
-                                                     infosec_head=HEAD, now=now)]
+                                                     infosec_head=HEAD, reply_to="", now=now)]
         now += timedelta(hours=1)
 
     got = [(when.strftime("%d.%m %H:%M"), ref.split(":", 2)[2]) for when, ref in letters]

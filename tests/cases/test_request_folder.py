@@ -17,7 +17,7 @@ def test_folder_import(tmp_path: Path, store, rules, registry) -> None:
                                           "CERTIFICATE REQUEST"))
     (folder / "corrupt.req").write_bytes(b"-----BEGIN CERTIFICATE REQUEST-----\nnonsense\n")
     (folder / "stranger.der").write_bytes(request_der(subject_attrs(cn="Пётр Петров", inn_le=INN_UNKNOWN)))
-    results = import_folder(store, rules, registry, folder, bot_address=BOT, infosec_head=HEAD,
+    results = import_folder(store, rules, registry, folder, bot_address=BOT, infosec_head=HEAD, reply_to="",
                             now=at("2026-04-27T10:00"))
     by_file = {r.file: r for r in results}
     assert by_file["good.req"].case_id and by_file["good.req"].error is None
@@ -30,7 +30,7 @@ def test_folder_import(tmp_path: Path, store, rules, registry) -> None:
     alerts = store.outbox.all()
     assert len(alerts) == 2 and all(a["to"] == [HEAD] and a["kind"] == "alert" for a in alerts)
     # a second round finds nothing new
-    assert import_folder(store, rules, registry, folder, bot_address=BOT, infosec_head=HEAD,
+    assert import_folder(store, rules, registry, folder, bot_address=BOT, infosec_head=HEAD, reply_to="",
                          now=at("2026-04-27T10:01")) == []
 
 
@@ -46,6 +46,6 @@ def test_a_request_completing_the_set_is_told(tmp_path: Path, store, rules, regi
     folder.mkdir()
     (folder / "good.req").write_bytes(pem(request_der(subject_attrs(cn="Иванов Иван Иванович", inn_le=INN_A)),
                                           "CERTIFICATE REQUEST"))
-    import_folder(store, rules, registry, folder, bot_address=BOT, infosec_head=HEAD, now=at("2026-04-28T10:00"))
+    import_folder(store, rules, registry, folder, bot_address=BOT, infosec_head=HEAD, reply_to="", now=at("2026-04-28T10:00"))
     (letter,) = store.outbox.all()
     assert letter["to"] == ["mo-a@a.example"] and letter["ref"].endswith(":fullset")

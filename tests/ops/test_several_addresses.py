@@ -49,7 +49,7 @@ def test_reminders_go_to_every_address(tmp_path: Path, store: Store, rules: Rule
                             on=made, now=now, letter={})
         service.mark_issued(store, policy, rec.case["id"], serial="7F01", on=made, now=now,
                             not_after=made + timedelta(days=365))
-    refs = run_duties(store, rules, reg, bot_address=BOT, infosec_head=HEAD, now=at("2026-05-04 10:00"))
+    refs = run_duties(store, rules, reg, bot_address=BOT, infosec_head=HEAD, reply_to="", now=at("2026-05-04 10:00"))
     assert refs == [f"case:{rec.case['id']}:paper:original:1"]
     with store.transaction():
         row = store.outbox.all()[0]
