@@ -159,14 +159,14 @@ def test_a_failing_duty_fails_alone(imap_setup, dovecot, smtp_server, rules) -> 
     assert len(smtp_server.wait_for(2)) == 2
     time.sleep(0.3)
     duty_alerts = [r for r in smtp_server.to_head if "плановой задачи" in str(r.message["Subject"])]
-    assert len(duty_alerts) == 1 and "backup" in duty_alerts[0].text   # alerted once, not every round
+    assert len(duty_alerts) == 1 and "резервная копия хранилища" in duty_alerts[0].text   # once, not every round
     store = Store(config.bot.state_dir)
     (duty,) = store.table("duties").search(Query().name == "backup")
     assert duty["errors"] == 2 and duty["failing_since"]
     from bot.digest import build
 
     digest, _ = build(store, rules, None, now=EarlyMorningClock().now(), with_pictures=False)
-    assert any("Задача «backup»" in row.cells[0] for row in digest.health.rows)
+    assert any("Задача «резервная копия хранилища»" in row.cells[0] for row in digest.health.rows)
     store.close()
     (config.bot.state_dir / "backups").unlink()  # fixed: the streak ends
     Daemon(config, rules, EarlyMorningClock()).run_once()
