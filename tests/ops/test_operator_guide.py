@@ -2,9 +2,9 @@
 
 Each `$ vipnet-cert-bot …` line runs against a fresh state dir and the guide's own little
 world (registry, mailbox with two scans — one from an address the registry does not know
-yet —, two scans of applications that came by post or by hand, certificate and request
-files, an address book, an SMTP server that refuses one organisation's old address for
-good), with the clock pinned by
+yet —, two scans of applications that came by post or by hand — the second generated so
+that the check is not sure of it —, certificate and request files, an address book, an
+SMTP server that refuses one organisation's old address for good), with the clock pinned by
 `$ export VIPNET_CERT_BOT_NOW=…` lines. Lines under a command are its expected output:
 each must be found in what the command printed («…» stands for anything; lines starting
 with «# » are comments). A shown «Ошибка: …» means the command must fail.
@@ -35,6 +35,7 @@ from bot.cli import main
 from bot.clock import MOSCOW
 from bot.letters import Draft
 from tests.cases import gostfiles as g
+from tests.digest.seed import scangen_module
 from tests.ops.nodenames import Entry, nodename_doc
 from tests.support.smtp import SmtpServer
 
@@ -69,6 +70,14 @@ BOOK = [
     Entry("29(Северодвинская ГБ) Регистратура", 0x1A54F6E9),
     Entry("Все медицинские организации", 0x1A0E0100, type="G"),
 ]
+
+
+def unsure_scan() -> bytes:
+    """A black-and-white scan whose manager signature the check sees only in part: `review`."""
+    data, _, _ = scangen_module().make_case(25, force={
+        "kind": "complete", "fmt": "png", "mode": "bw", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.0,
+        "noise": 0, "blur": 0})
+    return bytes(data)
 
 
 class RefusingSmtp(SmtpServer):
@@ -108,7 +117,7 @@ def build_world(root: Path, smtp_port: int) -> Path:
         "CERTIFICATE REQUEST"))
     shutil.copy(SAMPLE_SCAN, root / "заявка.jpg")
     shutil.copy(SAMPLES / "no-seal-upside-down.jpg", root / "орлова-почта.jpg")   # no seal: the bot rejects it
-    shutil.copy(SAMPLES / "no-owner-grey.jpg", root / "орлова-нарочным.jpg")   # no owner signature seen: the operator accepts it
+    (root / "орлова-нарочным.png").write_bytes(unsure_scan())   # the check is not sure: the operator accepts it
     letter = Draft(sender="29(НЦРБ) Канцелярия <crb@nyandoma.example>", to="ib-head@tfoms29.example",
                    attachments=[("Заявка НЦРБ.jpg", SAMPLE_SCAN.read_bytes())],
                    date=datetime(2026, 4, 28, 10, 30, tzinfo=MOSCOW), message_id="<guide-1@nyandoma.example>")
