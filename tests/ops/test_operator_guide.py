@@ -2,8 +2,9 @@
 
 Each `$ vipnet-cert-bot …` line runs against a fresh state dir and the guide's own little
 world (registry, mailbox with two scans — one from an address the registry does not know
-yet —, certificate and request files, an address book, an SMTP server that refuses one
-organisation's old address for good), with the clock pinned by
+yet —, two scans of applications that came by post or by hand — the second generated so
+that the check is not sure of it —, certificate and request files, an address book, an
+SMTP server that refuses one organisation's old address for good), with the clock pinned by
 `$ export VIPNET_CERT_BOT_NOW=…` lines. Lines under a command are its expected output:
 each must be found in what the command printed («…» stands for anything; lines starting
 with «# » are comments). A shown «Ошибка: …» means the command must fail.
@@ -11,9 +12,6 @@ with «# » are comments). A shown «Ошибка: …» means the command must 
 A ```csv organisations.csv block is the operator's own edit of the registry: a header and
 the rows as they read after the edit; at that point of the run each row replaces the
 registry's row with the same ИНН (or is added).
-
-```console-pending blocks name commands that other branches add: they are checked for
-their names only, and are switched on after the merge.
 """
 
 from __future__ import annotations
@@ -37,6 +35,7 @@ from bot.cli import main
 from bot.clock import MOSCOW
 from bot.letters import Draft
 from tests.cases import gostfiles as g
+from tests.digest.seed import scangen_module
 from tests.ops.nodenames import Entry, nodename_doc
 from tests.support.smtp import SmtpServer
 
@@ -47,8 +46,7 @@ GUIDE = PROJECT / "docs" / "OPERATOR.md"
 SAMPLES = PROJECT / "fixtures" / "scans" / "sample"
 SAMPLE_SCAN = SAMPLES / "complete-colour.jpg"        # ИНН 2915021105, Тарасов Олег Александрович
 SECOND_SCAN = SAMPLES / "letter-and-form.pdf"        # ИНН 2954615769, Иванов Олег Иванович
-BLOCK = re.compile(r"^```(console|console-pending|csv organisations\.csv)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
-PENDING_NAMES = {("scan", "accept"), ("scan", "reject"), ("scan", "add")}
+BLOCK = re.compile(r"^```(console|csv organisations\.csv)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
 REFUSED = "mo-a@a.example"   # «Первая больница» changed its address; the server refuses the old one for good
 
 REGISTRY = """inn,ogrn,name,email,vipnet_node
@@ -72,6 +70,14 @@ BOOK = [
     Entry("29(Северодвинская ГБ) Регистратура", 0x1A54F6E9),
     Entry("Все медицинские организации", 0x1A0E0100, type="G"),
 ]
+
+
+def unsure_scan() -> bytes:
+    """A black-and-white scan whose manager signature the check sees only in part: `review`."""
+    data, _, _ = scangen_module().make_case(25, force={
+        "kind": "complete", "fmt": "png", "mode": "bw", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.0,
+        "noise": 0, "blur": 0})
+    return bytes(data)
 
 
 class RefusingSmtp(SmtpServer):
@@ -110,6 +116,8 @@ def build_world(root: Path, smtp_port: int) -> Path:
         g.subject_attrs(cn="Смирнова Ольга Петровна", o="ГБУЗ АО «Первая больница»", inn="002901001236")),
         "CERTIFICATE REQUEST"))
     shutil.copy(SAMPLE_SCAN, root / "заявка.jpg")
+    shutil.copy(SAMPLES / "no-seal-upside-down.jpg", root / "орлова-почта.jpg")   # no seal: the bot rejects it
+    (root / "орлова-нарочным.png").write_bytes(unsure_scan())   # the check is not sure: the operator accepts it
     letter = Draft(sender="29(НЦРБ) Канцелярия <crb@nyandoma.example>", to="ib-head@tfoms29.example",
                    attachments=[("Заявка НЦРБ.jpg", SAMPLE_SCAN.read_bytes())],
                    date=datetime(2026, 4, 28, 10, 30, tzinfo=MOSCOW), message_id="<guide-1@nyandoma.example>")
@@ -151,10 +159,9 @@ class Step:
     registry_rows: list[dict[str, str]] | None = None   # an edit of organisations.csv instead of a command
 
 
-def parse_guide(text: str) -> tuple[list[Step], list[tuple[int, list[str]]]]:
-    """Run steps from the console blocks; (line, argv) of the pending ones."""
+def parse_guide(text: str) -> list[Step]:
+    """Run steps from the console and registry blocks, in order."""
     steps: list[Step] = []
-    pending: list[tuple[int, list[str]]] = []
     env: dict[str, str] = {}
     for block in BLOCK.finditer(text):
         kind, body = block.group(1), block.group(2)
@@ -167,7 +174,7 @@ def parse_guide(text: str) -> tuple[list[Step], list[tuple[int, list[str]]]]:
         for offset, raw in enumerate(body.splitlines()):
             number = first + offset
             if not raw.startswith("$ "):
-                if kind == "console" and steps and raw.strip() and not raw.lstrip().startswith("# "):
+                if steps and raw.strip() and not raw.lstrip().startswith("# "):
                     steps[-1].expected.append(raw.strip())
                 continue
             words = shlex.split(raw[2:], comments=True)
@@ -181,18 +188,8 @@ def parse_guide(text: str) -> tuple[list[Step], list[tuple[int, list[str]]]]:
                 key, _, value = words.pop(0).partition("=")
                 local[key] = value
             assert words[:1] == ["vipnet-cert-bot"], f"OPERATOR.md:{number}: not a vipnet-cert-bot command"
-            if kind == "console":
-                steps.append(Step(number, local, words[1:]))
-            else:
-                pending.append((number, words[1:]))
-    return steps, pending
-
-
-def test_the_pending_examples_name_the_announced_commands() -> None:
-    _, pending = parse_guide(GUIDE.read_text(encoding="utf-8"))
-    assert pending
-    for number, argv in pending:
-        assert tuple(argv[:2]) in PENDING_NAMES or tuple(argv[:1]) in PENDING_NAMES, f"OPERATOR.md:{number}"
+            steps.append(Step(number, local, words[1:]))
+    return steps
 
 
 @pytest.fixture
@@ -206,7 +203,7 @@ def smtp() -> Iterator[RefusingSmtp]:
 
 
 def test_the_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: RefusingSmtp) -> None:
-    steps, _ = parse_guide(GUIDE.read_text(encoding="utf-8"))
+    steps = parse_guide(GUIDE.read_text(encoding="utf-8"))
     assert len(steps) > 20
     config = build_world(tmp_path, smtp.port)
     monkeypatch.chdir(tmp_path)
