@@ -468,6 +468,12 @@ def decide_scan(
         raise CaseError("укажите хотя бы один недостаток: --defect ИМЯ")
     if verdict == "complete" and st.scan_accepted:
         raise CaseError(f"по делу {case['id']} скан заявки уже принят ({m.ru_date(st.accepted_on)})")
+    if verdict == "incomplete" and st.scan_accepted:
+        # an accepted scan stays accepted (the set may be full): telling the organisation «не принят»
+        # now would be untrue; a wrong application is ended with `case cancel` and a new request
+        raise CaseError(f"по делу {case['id']} скан заявки уже принят ({m.ru_date(st.accepted_on)}); "
+                        f"отклонить его нельзя. Если заявка оказалась неверной, отмените дело: "
+                        f"vipnet-cert-bot case cancel {case['id']} --reason ТЕКСТ")
     scans = [ev for ev in case["events"] if ev["kind"] == m.SCAN_RECEIVED]
     decided: dict[str, Any] | None = None
     if letter_key:

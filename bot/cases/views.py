@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.cases import model as m
 from bot.cases.policy import Policy
+from bot.scan.model import VERDICT_NAMES
 
 
 def _iso(day: date | None) -> str | None:
@@ -91,7 +92,9 @@ def event_line(ev: dict[str, Any]) -> str:
     on = m.ru_date(date.fromisoformat(ev["on"])) if ev.get("on") else ""
     extra = []
     if ev["kind"] == m.SCAN_RECEIVED:
-        extra.append(f"вердикт: {ev.get('verdict')}")
+        extra.append(VERDICT_NAMES.get(str(ev.get("verdict")), str(ev.get("verdict"))))
+        if ev.get("defects"):
+            extra.append("недостатки: " + ", ".join(str(d) for d in ev["defects"]))
         if ev.get("replaces_defective"):
             extra.append("заменяет непринятый скан")
     if ev["kind"] == m.REQUEST_RECEIVED:

@@ -11,6 +11,7 @@ from bot.digest.compose import OUTBOX_KIND_NAMES, REVIEW_REASON_NAMES
 from bot.digest.settings import load_digest
 from bot.rules import Rules
 from bot.scan.config import defect_texts
+from bot.scan.model import VERDICT_NAMES
 
 
 @click.command("demo")
@@ -122,16 +123,8 @@ DECISIONS_RU = {
 }
 
 
-VERDICTS_RU = {
-    "complete": "скан принят",
-    "incomplete": "скан не принят",
-    "not_a_form": "заявка не найдена",
-    "unreadable": "скан не читается",
-}
-
-
 def _verdict_ru(scan: dict, rules: Rules) -> str:
-    text = VERDICTS_RU.get(scan.get("verdict", ""), scan.get("verdict", ""))
+    text = VERDICT_NAMES.get(scan.get("verdict", ""), scan.get("verdict", ""))
     defects = defect_texts(scan.get("defects") or [], rules)
     return text + (": " + "; ".join(defects) if defects else "")
 

@@ -10,6 +10,16 @@ MARKS = ("manager", "owner", "seal")
 PRESENT, ABSENT, DOUBT = "present", "absent", "doubt"
 
 
+# The verdicts, as people read them (the case timeline, the demo).
+VERDICT_NAMES = {
+    "complete": "скан принят",
+    "incomplete": "скан не принят",
+    "review": "скан на проверке у специалиста",
+    "not_a_form": "заявка не найдена",
+    "unreadable": "скан не читается",
+}
+
+
 @dataclass(frozen=True)
 class Mark:
     """One mark (a signature or the seal) as the check saw it: present, absent, or a doubt.
@@ -69,7 +79,7 @@ class FileResult:
 
 @dataclass
 class ScanResult:
-    verdict: str                  # complete | incomplete | review | not_a_form | unreadable
+    verdict: str                  # complete | incomplete | review | not_a_form | unreadable (VERDICT_NAMES)
     form: bool = False
     manager: bool | None = None
     owner: bool | None = None

@@ -91,6 +91,16 @@ def test_reject_names_the_defects(bot: Bot, rules: Rules, registry) -> None:
     assert "не принят" in text and "нет оттиска печати" in text
 
 
+def test_an_accepted_scan_cannot_be_rejected(bot: Bot, rules: Rules, registry) -> None:
+    """Its set may be full already: a «не принят» letter now would tell the organisation something untrue."""
+    ok(bot("request", "add", "--inn", INN_A, "--owner", "Иванов Иван Иванович", now="2026-04-28T10:00"))
+    bot.record(rules, registry, "2026-0001", "complete", "k1", "2026-04-28 11:00")
+    before, letters = bot.snapshot(), len(bot.outbox())
+    result = bot("scan", "reject", "2026-0001", "--defect", "seal_missing", "--reason", "x", now="2026-04-28T12:00")
+    assert result.exit_code != 0 and "отклонить его нельзя" in result.output and "case cancel" in result.output
+    assert bot.snapshot() == before and len(bot.outbox()) == letters
+
+
 @pytest.mark.parametrize(("args", "error"), [
     (("scan", "accept", "2026-0009", "--reason", "x"), "2026-0009"),
     (("scan", "accept", "2026-0001", "--reason", "  "), "причина"),
