@@ -7,10 +7,8 @@ a non-zero exit, leaving the store as it was.
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,8 +26,9 @@ from bot.cases.repo import CaseError, all_cases, get_case
 from bot.cases.service import Recorded
 from bot.cases.views import case_view, event_line, timeline
 from bot.clock import MOSCOW
-from bot.commands import Context, with_context
+from bot.commands import Context, identity, with_context
 from bot.commands.files import read_input
+from bot.commands.identity import by_option
 from bot.rules import RulesError
 
 MAX_FILE = 1 << 20  # requests and certificates are a few kilobytes
@@ -86,30 +85,10 @@ def _summary(case: dict[str, Any], policy: Policy, today: date) -> str:
     return line
 
 
-def _default_by() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container without passwd entry)
-        return "оператор"
-
-
-def by_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--by: who did it (recorded on the event); the login user by default."""
-    return click.option("--by", "by", default=None,
-                        help="Кто выполнил действие (записывается в дело); по умолчанию — имя входа.")(func)
-
-
-def _by(value: str | None) -> str:
-    text = (value if value is not None else _default_by()).strip()
-    if not text:
-        raise click.ClickException("пустое значение --by: укажите, кто выполнил действие")
-    return text
-
-
 def _begin(ctx: Context, date_: str | None, by: str | None) -> tuple[datetime, Policy, date, str]:
     """What a recording command starts with: the moment, the policy, the day (--date) and who (--by)."""
     now = _now(ctx)
-    return now, _policy(ctx), parse_date(date_, "--date", now.date()), _by(by)
+    return now, _policy(ctx), parse_date(date_, "--date", now.date()), identity.who(by)
 
 
 def _queue(ctx: Context, store: Any, letters: list[DueLetter], now: datetime) -> list[DueLetter]:
@@ -179,7 +158,7 @@ def request_add(ctx: Context, inn: str, owner: str, node: str, date_: str | None
     now = _now(ctx)
     policy, registry = _policy(ctx), _registry(ctx)
     on = parse_date(date_, "--date", now.date())
-    who = _by(by)
+    who = identity.who(by)
     with _Run(ctx) as store:
         rec = service.add_request(store, policy, registry, inn=inn, owner=owner, node=node, on=on, now=now,
                                   case_id=case_id, by=who, replaces=replaces)
@@ -201,7 +180,7 @@ def request_import(ctx: Context, files: tuple[Path, ...], date_: str | None, by:
     now = _now(ctx)
     policy, registry = _policy(ctx), _registry(ctx)
     on = parse_date(date_, "--date", now.date())
-    who = _by(by)
+    who = identity.who(by)
     parsed = []
     for path in files:
         try:
@@ -275,7 +254,7 @@ def cert_issued(ctx: Context, case_id: str, serial: str, not_after: str, date_: 
     policy, registry = _policy(ctx), _registry(ctx)
     on = parse_date(date_, "--date", now.date())
     until = parse_date(not_after, "--not-after", now.date(), future_ok=True)
-    who = _by(by)
+    who = identity.who(by)
     with _Run(ctx) as store:
         case = _issue(ctx, store, policy, registry, case_id, serial=serial, not_after=until, on=on, now=now,
                       source="operator", by=who, reissue=reissue)
@@ -563,7 +542,7 @@ def case_extend(ctx: Context, case_id: str, original: str | None, certificate: s
     document = m.ORIGINAL if original is not None else m.PAPER_CERTIFICATE
     option = "--original" if original is not None else "--certificate"
     due = parse_date(original or certificate, option, now.date(), future_ok=True)
-    text, who = _reason(reason), _by(by)
+    text, who = _reason(reason), identity.who(by)
     with _Run(ctx) as store:
         rec = service.extend(store, policy, case_id, document, due=due, reason=text, on=now.date(), now=now,
                              by=who)
@@ -579,7 +558,7 @@ def case_merge(ctx: Context, keep_id: str, other_id: str, by: str | None) -> Non
     """Объединить два дела одного продления: события второго переносятся в первое, второе отменяется."""
     now = _now(ctx)
     policy = _policy(ctx)
-    who = _by(by)
+    who = identity.who(by)
     with _Run(ctx) as store:
         rec = service.merge(store, policy, keep_id, other_id, on=now.date(), now=now, by=who)
         letters = _after(ctx, store, rec, now)

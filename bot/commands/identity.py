@@ -1,4 +1,7 @@
-"""Who did it: the operator's identity recorded with what a command changes (--by)."""
+"""Who did it: the operator's identity recorded with what a command changes (--by).
+
+One place for every command: the option, the login user as its default, and the refusal
+of an empty name (a record must say who)."""
 
 from __future__ import annotations
 
@@ -19,9 +22,13 @@ def login_user() -> str:
 def by_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """Adds --by NAME (default: the login user)."""
     return click.option("--by", "by", default=None, metavar="КТО",
-                        help="Кто выполнил действие (по умолчанию — имя пользователя в системе).")(func)
+                        help="Кто выполнил действие (записывается; по умолчанию — имя пользователя в системе).")(func)
 
 
 def who(by: str | None) -> str:
-    """The operator: --by as given, else the login user."""
-    return (by or "").strip() or login_user()
+    """The operator: --by as given (never empty), else the login user."""
+    if by is None:
+        return login_user()
+    if not by.strip():
+        raise click.ClickException("пустое значение --by: укажите, кто выполнил действие")
+    return by.strip()

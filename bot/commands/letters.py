@@ -11,7 +11,6 @@ transaction; bad input stops with a Russian message and a non-zero exit, changin
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -21,7 +20,8 @@ import click
 from tinydb import Query
 
 from bot import outbox
-from bot.commands import Context, with_context
+from bot.commands import Context, identity, with_context
+from bot.commands.identity import by_option
 from bot.digest.compose import OUTBOX_KIND_NAMES, REVIEW_REASON_NAMES, review_reason, ru_dt
 from bot.intake import CLAIMED, DONE, FILED, RETRY
 
@@ -33,22 +33,6 @@ OUTBOX_STATE_NAMES = {
     outbox.FAILED: "не отправлено (бот больше не пытается)",
     outbox.SENT: "отправлено",
 }
-
-
-def _who(by: str | None) -> str:
-    if by is not None:
-        if not by.strip():
-            raise click.ClickException("--by не может быть пустым")
-        return by.strip()
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "неизвестно"
-
-
-def by_option(func: Any) -> Any:
-    return click.option("--by", "by", default=None, metavar="КТО",
-                        help="Кто это сделал (записывается в журнал; по умолчанию — имя пользователя).")(func)
 
 
 @dataclass(frozen=True)
@@ -152,7 +136,7 @@ def _find_letter(store: Any, key: str) -> Any:
 @with_context
 def letter_retry(ctx: Context, key: str, by: str | None) -> None:
     """Обработать письмо с проверки заново (после исправления реестра). КЛЮЧ — номер или ключ из «letters»."""
-    who = _who(by)
+    who = identity.who(by)
     now = ctx.clock.now()
     store = ctx.store()
     try:
@@ -184,7 +168,7 @@ def letter_retry(ctx: Context, key: str, by: str | None) -> None:
 @with_context
 def letter_resend(ctx: Context, outbox_id: str, to: str | None, by: str | None) -> None:
     """Вернуть письмо из очереди (прерванное или не отправленное) в отправку. НОМЕР — из «outbox»."""
-    who = _who(by)
+    who = identity.who(by)
     if not outbox_id.strip().isdigit():
         raise click.ClickException(f"номер письма — число из «vipnet-cert-bot outbox», а не «{outbox_id}»")
     number = int(outbox_id)

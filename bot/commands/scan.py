@@ -7,8 +7,6 @@ organisation's letter with the next step. Bad input: a Russian error, nothing ch
 
 from __future__ import annotations
 
-import getpass
-import os
 import shutil
 import tempfile
 from datetime import date, datetime
@@ -26,8 +24,9 @@ from bot.cases.policy import Policy
 from bot.cases.repo import get_case
 from bot.cases.views import case_view
 from bot.clock import MOSCOW
-from bot.commands import Context, with_context
+from bot.commands import Context, identity, with_context
 from bot.commands.cases import _now, _policy, _registry, _Run, parse_date
+from bot.commands.identity import by_option
 from bot.pipeline.handlers.check_scan import seal_required, waive_seal
 from bot.pipeline.handlers.match_case import DEFAULT_TEMPLATE, TEMPLATES
 
@@ -38,13 +37,6 @@ DEFECT_NAMES = {
     "form_missing": "это не заявка",
 }
 MAX_SCAN = 40 << 20
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "")
 
 
 def _letter(ctx: Context, store: Any, policy: Policy, registry: registry_mod.Registry, case_id: str, *,
@@ -77,7 +69,7 @@ def _decide(ctx: Context, case_id: str, *, verdict: str, defects: tuple[str, ...
     policy, registry = _policy(ctx), _registry(ctx)
     with _Run(ctx) as store:
         rec = service.decide_scan(store, policy, case_id, verdict=verdict, defects=defects, reason=reason,
-                                  by=by if by is not None else _login(), on=on or now.date(), now=now,
+                                  by=identity.who(by), on=on or now.date(), now=now,
                                   letter_key=letter_key, fields=fields, doubts=doubts, origin=origin)
         if verdict in ("complete", "incomplete"):
             _letter(ctx, store, policy, registry, case_id, verdict=verdict, defects=list(defects), origin=origin,
@@ -101,14 +93,13 @@ def scan_group() -> None:
     """Решение оператора по скану заявки: принять, отклонить, добавить полученный иначе."""
 
 
-_by = click.option("--by", default=None, help="Кто принял решение (по умолчанию — имя пользователя в системе).")
 
 
 @scan_group.command("accept")
 @click.argument("case_id", metavar="ДЕЛО")
 @click.option("--letter", "letter_key", default=None, help="Ключ письма со сканом (по умолчанию — последний скан дела).")
 @click.option("--reason", required=True, help="Почему скан принят (записывается в дело).")
-@_by
+@by_option
 @with_context
 def scan_accept(ctx: Context, case_id: str, letter_key: str | None, reason: str, by: str | None) -> None:
     """Принять скан заявки (например, после ложного «не хватает подписи»)."""
@@ -122,7 +113,7 @@ def scan_accept(ctx: Context, case_id: str, letter_key: str | None, reason: str,
               help="Недостаток (можно несколько): " + ", ".join(f"{k} — {v}" for k, v in DEFECT_NAMES.items()))
 @click.option("--letter", "letter_key", default=None, help="Ключ письма со сканом (по умолчанию — последний скан дела).")
 @click.option("--reason", required=True, help="Почему скан отклонён (записывается в дело).")
-@_by
+@by_option
 @with_context
 def scan_reject(ctx: Context, case_id: str, defects: tuple[str, ...], letter_key: str | None, reason: str,
                 by: str | None) -> None:
@@ -136,7 +127,7 @@ def scan_reject(ctx: Context, case_id: str, defects: tuple[str, ...], letter_key
 @click.argument("file", metavar="ФАЙЛ", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--date", "date_", default=None, help="Дата получения (ГГГГ-ММ-ДД), по умолчанию сегодня.")
 @click.option("--reason", default="заявка получена не по почте", show_default=True, help="Откуда заявка.")
-@_by
+@by_option
 @with_context
 def scan_add(ctx: Context, case_id: str, file: Path, date_: str | None, reason: str, by: str | None) -> None:
     """Проверить и записать в дело заявку, полученную не по почте."""
