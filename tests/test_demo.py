@@ -19,7 +19,7 @@ def test_demo_table(tmp_path: Path) -> None:
     lines = {line[:52].strip(): line for line in result.output.splitlines()}
     assert "скан принят" in lines["Скан с подписями и печатью (запрос уже есть)"]
     assert "нет подписи владельца" in lines["Нет подписи владельца; тема в cp1251 с «RE:»"]
-    assert "принято, ответ отправлен" in lines["Тема в koi8-r, без вложения"]
+    assert "обработано, ответ отправлен" in lines["Тема в koi8-r, без вложения"]
     # the reasons in Russian (rules/names.toml, the digest's short names), never the code's names
     assert "возможная подмена отправителя" in lines["Имя узла ViPNet с чужого адреса"]  # a display name proves nothing
     assert "автоматическое письмо" in lines["Автоответ (Auto-Submitted)"]

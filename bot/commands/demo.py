@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bot import logs
-from bot.digest.compose import OUTBOX_KIND_NAMES, REVIEW_REASON_NAMES
+from bot.digest.compose import ACTION_NAMES, OUTBOX_KIND_NAMES, REVIEW_REASON_NAMES
 from bot.digest.settings import load_digest
 from bot.rules import Rules
 from bot.scan.config import defect_texts
@@ -116,13 +116,6 @@ def _record_request(cfg, rules, root: Path) -> None:  # noqa: ANN001
                f"ИНН {request['inn']}.\n")
 
 
-DECISIONS_RU = {
-    "accept": "принято, ответ отправлен",
-    "file": "подшито без ответа",
-    "review": "на проверку ИБ",
-}
-
-
 def _verdict_ru(scan: dict, rules: Rules) -> str:
     text = VERDICT_NAMES.get(scan.get("verdict", ""), scan.get("verdict", ""))
     defects = defect_texts(scan.get("defects") or [], rules)
@@ -132,7 +125,7 @@ def _verdict_ru(scan: dict, rules: Rules) -> str:
 def _decision_ru(row: dict, rules: Rules) -> str:
     action = row.get("action", "")
     first = (row.get("hits") or [{}])[0].get("decision", "")
-    text = DECISIONS_RU.get(action, action)
+    text = ACTION_NAMES.get(action, action)
     if not first:
         return text
     why = REVIEW_REASON_NAMES.get(first) or load_digest(rules).decision_names.get(first, first)

@@ -18,40 +18,20 @@ from bot.cases import model as m
 from bot.cases.policy import Policy
 from bot.cases.views import case_view
 from bot.clock import MOSCOW
-from bot.digest.settings import DigestSettings
+from bot.digest.settings import REVIEW_REASON_NAMES, DigestSettings
 from bot.russian import days as plural_days
 from bot.russian import plural
+from bot.scan.model import VERDICT_NAMES
 
 # Row highlight levels (CSS classes in the HTML, markers in the text).
 OVERDUE, TODAY, SOON = "overdue", "today", "soon"
 LEVEL_MARKS = {OVERDUE: "[!!] ", TODAY: "[!] ", SOON: "[~] ", "": ""}
 
 REJECTED_VERDICTS = ("incomplete", "review", "not_a_form", "unreadable")
-VERDICT_NAMES = {
-    "complete": "скан в порядке",
-    "incomplete": "скан с недостатками",
-    "review": "скан на проверке у специалиста",
-    "not_a_form": "во вложении нет заявки",
-    "unreadable": "скан не читается",
-}
 ACTION_NAMES = {
     "accept": "обработано, ответ отправлен",
     "review": "на проверку",
     "file": "обработано без ответа",
-}
-REVIEW_REASON_NAMES = {
-    "unknown_sender": "неизвестный отправитель",
-    "sender_spoof": "возможная подмена отправителя",
-    "near_subject": "тема похожа на заявку, но не совпадает",
-    "processing_failed": "ошибка обработки",
-    "malformed": "повреждённое письмо",
-    "reply_cap": "слишком много писем подряд",
-    "ambiguous": "неоднозначное сопоставление с делом",
-    "inn_mismatch": "ИНН на скане не совпадает с организацией",
-    "unreadable": "скан не читается",
-    "scan_review": "проверка скана не уверена: решает специалист",
-    "internal_error": "внутренняя ошибка проверки скана",
-    "other": "требует проверки",
 }
 CASE_EVENT_NAMES = {
     "full_set": "полный набор",

@@ -11,8 +11,24 @@ from bot.rules import Rules, RulesError, read_int, read_str, read_time
 
 DIGEST_FILE = "digest.toml"
 RETENTION_FILE = "retention.toml"
-REVIEW_REASONS = ("unknown_sender", "sender_spoof", "near_subject", "processing_failed", "malformed", "reply_cap",
-                  "ambiguous", "inn_mismatch", "scan_review", "internal_error")
+# Why a letter waits for a person (the digest and the alerts): code -> short Russian name.
+REVIEW_REASON_NAMES = {
+    "unknown_sender": "неизвестный отправитель",
+    "sender_spoof": "возможная подмена отправителя",
+    "near_subject": "тема похожа на заявку, но не совпадает",
+    "processing_failed": "ошибка обработки",
+    "malformed": "повреждённое письмо",
+    "reply_cap": "слишком много писем подряд",
+    "ambiguous": "неоднозначное сопоставление с делом",
+    "inn_mismatch": "ИНН на скане не совпадает с организацией",
+    "unreadable": "скан не читается",
+    "scan_review": "проверка скана не уверена: решает специалист",
+    "internal_error": "внутренняя ошибка проверки скана",
+    "other": "требует проверки",
+}
+# The reasons an alert may be configured for (rules/digest.toml): all but the two the digest
+# only derives for its own rows.
+REVIEW_REASONS = tuple(code for code in REVIEW_REASON_NAMES if code not in ("unreadable", "other"))
 
 
 def _int(sec: dict[str, Any], key: str, default: int, where: str, file: str = DIGEST_FILE) -> int:

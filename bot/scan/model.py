@@ -10,12 +10,12 @@ MARKS = ("manager", "owner", "seal")
 PRESENT, ABSENT, DOUBT = "present", "absent", "doubt"
 
 
-# The verdicts, as people read them (the case timeline, the demo).
+# The verdicts, as people read them (the case timeline, the digest, the demo).
 VERDICT_NAMES = {
     "complete": "скан принят",
     "incomplete": "скан не принят",
     "review": "скан на проверке у специалиста",
-    "not_a_form": "заявка не найдена",
+    "not_a_form": "во вложении нет заявки",
     "unreadable": "скан не читается",
 }
 
