@@ -51,6 +51,12 @@ class SignatureCfg:
     flat_min_height: float
     flat_min_width: float
     flat_min_pixels: float
+    follow_margin: float
+    glyph_height: float
+    glyph_width: float
+    group_reach_x: float
+    group_reach_y: float
+    zone_share: float
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ class SealCfg:
     min_saturation: int
     partial_min_ring: float
     partial_min_arc: float
-    partial_hole_steps: int
+    partial_fade: float
     partial_perfectness_drop: float
     blob_min_fill: float
     disc_margin: float

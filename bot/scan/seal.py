@@ -95,33 +95,32 @@ def _coverage(mask: np.ndarray, cx: float, cy: float, r: float, band: float) -> 
     return float(_hits(mask, cx, cy, r, band).mean())
 
 
-def arc_vote(hits: np.ndarray, hole: int) -> tuple[float, float]:
-    """A stamp pressed unevenly leaves its ring whole on one side and faint on the other: one
-    gap. Returns the share of the circumference outside the largest gap (holes shorter than
-    `hole` angle steps closed first), and the raw ink coverage within that arc."""
+def arc_vote(hits: np.ndarray, fade: float) -> tuple[float, float]:
+    """A stamp pressed unevenly (or a light one thinned by 1-bit scanning) leaves its ring whole
+    on one side and faint on the other. The faded side is the longest stretch of the circle
+    inked at most `fade` of its length (specks and dashes in it allowed); the arc is the rest.
+    Returns the arc's share of the circumference and the ink coverage within it."""
     n = len(hits)
     if hits.all() or not hits.any():
         return float(hits.all()), float(hits.mean())
-    start = int(np.argmax(hits))  # walk the circle from an inked angle
-    rolled = np.roll(hits, -start)
-    gaps: list[tuple[int, int]] = []
-    i = 0
-    while i < n:
-        if not rolled[i]:
-            j = i
-            while j < n and not rolled[j]:
-                j += 1
-            if j - i >= hole:
-                gaps.append((i, j))
-            i = j
-        else:
-            i += 1
-    if not gaps:
+    h = np.concatenate([hits, hits]).astype(np.int32)
+    cum = np.concatenate([[0], np.cumsum(h)])
+    best_len, best_start = 0, 0
+    for length in range(n - 1, 0, -1):  # the longest faded window first
+        ink = cum[length:length + n] - cum[:n]
+        ok = np.nonzero(ink <= fade * length)[0]
+        if ok.size:
+            best_len, best_start = length, int(ok[0])
+            break
+    if best_len == 0:
         return 1.0, float(hits.mean())
-    a, b = max(gaps, key=lambda g: g[1] - g[0])
+    idx = (best_start + np.arange(best_len)) % n
+    # the window may take in the ends of the inked arc beside it: it ends where the ink does
+    faded = np.nonzero(~hits[idx])[0]
+    idx = idx[faded[0]:faded[-1] + 1]
     arc = np.ones(n, bool)
-    arc[a:b] = False
-    return float(arc.mean()), float(rolled[arc].mean())
+    arc[idx] = False
+    return float(arc.mean()), float(hits[arc].mean())
 
 
 def _sector_coverage(mask: np.ndarray, cx: float, cy: float, r0: float, r1: float, sectors: int = 48) -> float:
@@ -225,7 +224,7 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             if not ok and ring >= cfg.partial_min_ring and (ring - outside) >= 0.2:
                 # a partial impression: one clean arc, inked like a whole ring, with the seal's
                 # text inside it, and the rest of the circle faded as one gap
-                arc, within = arc_vote(_hits(mask, cx, cy, r, 1.0), cfg.partial_hole_steps)
+                arc, within = arc_vote(_hits(mask, cx, cy, r, 1.0), cfg.partial_fade)
                 partial = (arc >= cfg.partial_min_arc and within >= need
                            and inner >= cfg.min_inner_coverage * arc)
                 ok = partial

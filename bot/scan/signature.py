@@ -43,6 +43,7 @@ class Zone:
     stroke: float = 0.0      # the longest continuous kept stroke, in label heights
     shape_only: bool = False  # strokes were read off a seal as dark as the pen, by shape alone
     located: bool = True      # the zone holds its row's «(подпись)» caption or signature rule
+    spill: float = 0.0        # the ratio of ink in the zone that belongs to strokes mostly outside it
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
@@ -99,21 +100,25 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     return (zx0, zy0, zx1, max(zy1, zy0 + 1)), caption
 
 
-def best_group(sel: np.ndarray, h: float) -> tuple[int, int, int]:
-    """Strokes of one signature lie close together: group them; the biggest group's ink
-    pixels, width and height."""
-    rx, ry = max(3, int(2.0 * h)), max(3, int(0.6 * h))
-    sel = sel.astype(np.uint8)
-    grouped = cv2.dilate(sel, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * rx + 1, 2 * ry + 1)))
-    gn, glab, gstats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
-    best = (0, 0, 0)
-    for g in range(1, gn):
-        pix = int(np.count_nonzero(sel[glab == g]))
-        gw = int(gstats[g, cv2.CC_STAT_WIDTH]) - 2 * rx
-        gh = int(gstats[g, cv2.CC_STAT_HEIGHT]) - 2 * ry
-        if pix > best[0]:
-            best = (pix, gw, gh)
-    return best
+def groups_of(sel: np.ndarray, h: float, sc: SignatureCfg) -> tuple[int, np.ndarray]:
+    """Strokes of one signature lie close together: the groups of ``sel`` (strokes within
+    `group_reach_x` / `group_reach_y` label heights of each other), as (count, labels)."""
+    rx, ry = max(3, int(sc.group_reach_x * h)), max(3, int(sc.group_reach_y * h))
+    grouped = cv2.dilate(sel.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (2 * rx + 1, 2 * ry + 1)))
+    gn, glab = cv2.connectedComponents(grouped, connectivity=8)
+    return gn, glab
+
+
+def best_group(sel: np.ndarray, h: float, sc: SignatureCfg) -> tuple[int, int, int]:
+    """The biggest group of strokes: its ink pixels, width and height."""
+    sel = sel.astype(bool)
+    if not sel.any():
+        return 0, 0, 0
+    gn, glab = groups_of(sel, h, sc)
+    pix = np.bincount(glab[sel], minlength=gn)
+    g = int(np.argmax(pix[1:])) + 1
+    ys, xs = np.nonzero(sel & (glab == g))
+    return int(pix[g]), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
 
 
 def longest_stroke(sel: np.ndarray, h: float) -> float:
@@ -417,6 +422,12 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         if span is not None:
             x0, x1 = max(x0, x0 + span[0] - int(0.5 * h)), min(x1, x0 + span[1] + int(0.5 * h))
             box = (x0, box[1], x1, box[3])
+    sc = cfg.signature
+    # the ink is read a little beyond the zone: a stroke that its edge (or a table's border) cuts
+    # is measured whole; a group of strokes belongs to the zone that holds most of its ink
+    zone = (x0, y0, x1, y1)
+    reach = int(sc.follow_margin * h)
+    x0, y0, x1, y1 = max(0, x0 - reach), max(0, y0 - reach), min(W, x1 + reach), min(H, y1 + reach)
     grey = p.grey[y0:y1, x0:x1]
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - 60)
@@ -488,29 +499,46 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     printed = print_boxes(words, (x0, y0, x1, y1), h)
     inside = np.bincount(lab[printed], minlength=n)
     arcs = ring_arcs(lab, n, accepted, (x0, y0))
-    sc = cfg.signature
-    keep = np.zeros(n, bool)
-    for i in range(1, n):
-        cw, ch, area = stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT], stats[i, cv2.CC_STAT_AREA]
-        if area < sc.min_component * h * h:
-            continue
-        if inside[i] >= 0.9 * area or arcs[i]:
-            continue
-        if ch < 1.0 * h and cw < 1.3 * h:  # character-sized: print that OCR missed, not a stroke
-            continue
-        if seal_arc(lab, i, stats[i], h):
-            continue
-        keep[i] = True
-    if not keep.any():
+    in_zone = np.zeros(lab.shape, bool)
+    in_zone[zone[1] - y0:zone[3] - y0, zone[0] - x0:zone[2] - x0] = True
+    area = stats[:, cv2.CC_STAT_AREA]
+    cand = (area >= sc.min_component * h * h) & (inside < 0.9 * area) & ~arcs
+    cand[0] = False
+    # a character-sized piece alone is print that OCR missed, or a speck; beside a pen stroke it is
+    # a letter of the signature (a small cursive hand, or a stroke cut by a rule's removal)
+    small = (stats[:, cv2.CC_STAT_HEIGHT] < sc.glyph_height * h) & (stats[:, cv2.CC_STAT_WIDTH] < sc.glyph_width * h)
+    touches = np.bincount(lab[in_zone], minlength=n) > 0
+    stroke = cand & ~small
+    for i in np.nonzero(stroke)[0]:
+        if seal_arc(lab, int(i), stats[i], h):
+            stroke[i] = cand[i] = False
+    if not (stroke & touches).any():
         return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located)
-    sel = keep[lab].astype(np.uint8)
-    pix, iw, ih = best_group(sel, h)
+    gn, glab = groups_of(cand[lab], h, sc)
+    comp_group = np.zeros(n, np.int64)
+    comp_group[lab[cand[lab]]] = glab[cand[lab]]
+    anchored = np.zeros(gn, bool)
+    anchored[comp_group[stroke]] = True
+    sel = (cand & anchored[comp_group])[lab]
+    # a group is the zone's when most of its ink lies in it; a group mostly outside (a neighbour's
+    # signature reaching in, or this one written mostly outside the zone) is not counted, but
+    # its part in the zone keeps the zone from being called empty
+    ink_all = np.bincount(glab[sel], minlength=gn)
+    ink_in = np.bincount(glab[sel & in_zone], minlength=gn)
+    own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
+    foreign = sel & ~own[glab] & in_zone
+    spill = ink_ratio(*best_group(foreign, h, sc), h, sc) if foreign.any() else 0.0
+    sel &= own[glab]
+    if not sel.any():
+        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located, spill=spill)
+    sel = sel.astype(np.uint8)
+    pix, iw, ih = best_group(sel, h, sc)
     ratio = ink_ratio(pix, iw, ih, h, sc)
     shape_only = False
     if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
         # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
         # outside the disc make a signature by themselves, or all of them make a clearly bigger one
-        outside = best_group(sel & ~dark_disc, h)
+        outside = best_group(sel & ~dark_disc, h, sc)
         ratio_out = ink_ratio(*outside, h, sc)
         if ratio_out >= ratio / sc.dark_seal_factor:
             (pix, iw, ih), ratio = outside, ratio_out
@@ -519,4 +547,4 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     signed = ratio >= 1.0
     _dbg(kind, "4-kept", sel)
     return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
-                longest_stroke(sel, h), shape_only, located)
+                longest_stroke(sel, h), shape_only, located, spill)
