@@ -57,6 +57,11 @@ class SignatureCfg:
     group_reach_x: float
     group_reach_y: float
     zone_share: float
+    ink_contrast: float
+    rule_length: float
+    border_length: float
+    darker_than_seal: float
+    print_share: float
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class SealCfg:
     chroma_spread_factor: float
     chroma_min_tol: float
     chroma_max_tol: float
+    disc_radius: float
+    dark_ink_level: float
 
 
 @dataclass(frozen=True)

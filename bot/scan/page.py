@@ -125,7 +125,7 @@ def ocr_view(p: Prepared, cfg: SealCfg, discs: list[tuple[float, float, float, f
     out = p.grey
     H, W = out.shape
     for cx, cy, r, level in discs:
-        if level < 110:  # a seal as dark as print cannot be lifted off
+        if level < cfg.dark_ink_level:  # a seal as dark as print cannot be lifted off
             continue
         r = r * 1.05
         x0, y0, x1, y1 = max(0, int(cx - r)), max(0, int(cy - r)), min(W, int(cx + r) + 1), min(H, int(cy + r) + 1)

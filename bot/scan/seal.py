@@ -217,7 +217,7 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             value = _ink_value(p.colour, cx / scale, cy / scale, r / scale, cfg) if p.colour is not None else 255.0
             # grey ink masks catch faint marks, so a grey circle must be inked more fully; black-and-
             # white (a seal as dark as print) keeps only the seal's darker ink: its rings come out dashed
-            dark = p.bw or level < 110
+            dark = p.bw or level < cfg.dark_ink_level
             need = cfg.min_ring_coverage if (coloured or dark) else min(0.95, cfg.min_ring_coverage + 0.1)
             ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= 0.2
             partial = False

@@ -187,10 +187,10 @@ def rules_mask(u8: np.ndarray, horizontal: int, vertical: int | None = None) -> 
     return cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
 
 
-def _disc_geometry(shape: tuple[int, ...], seal: Seal) -> tuple[int, int, int, int, np.ndarray, np.ndarray] | None:
+def _disc_geometry(shape: tuple[int, ...], seal: Seal, disc: float) -> tuple[int, int, int, int, np.ndarray, np.ndarray] | None:
     """The seal's bounding box on the page, and each pixel's distance from its centre and angle."""
     H, W = shape[:2]
-    R = seal.r * 1.08
+    R = seal.r * disc
     bx0, by0 = max(0, int(seal.x - R) - 2), max(0, int(seal.y - R) - 2)
     bx1, by1 = min(W, int(seal.x + R) + 3), min(H, int(seal.y + R) + 3)
     if bx1 <= bx0 or by1 <= by0:
@@ -201,10 +201,10 @@ def _disc_geometry(shape: tuple[int, ...], seal: Seal) -> tuple[int, int, int, i
     return bx0, by0, bx1, by1, dist, ang
 
 
-def rings_of(ink: np.ndarray, dist: np.ndarray, ang: np.ndarray, seal: Seal) -> np.ndarray:
+def rings_of(ink: np.ndarray, dist: np.ndarray, ang: np.ndarray, seal: Seal, disc: float) -> np.ndarray:
     """The pixels of the seal's rings, and of its ring text: the radii that carry ink over
     half the circumference or more (a pen stroke never goes half way round)."""
-    R = seal.r * 1.08
+    R = seal.r * disc
     inside = dist <= R
     rad = np.round(dist).astype(np.int32)
     nr = int(R) + 2
@@ -224,7 +224,7 @@ def rings_of(ink: np.ndarray, dist: np.ndarray, ang: np.ndarray, seal: Seal) -> 
 
 
 def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
-                box: tuple[int, int, int, int]) -> np.ndarray:
+                box: tuple[int, int, int, int], cfg: ScanConfig) -> np.ndarray:
     """Pen strokes inside a dark seal's disc, by stroke geometry (for the zone ``box``).
 
     A seal as dark as the pen cannot be told from it by ink. Its parts have a shape, though:
@@ -237,20 +237,21 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
     """
     x0, y0, x1, y1 = box
     out = np.zeros((y1 - y0, x1 - x0), bool)
-    geo = _disc_geometry(grey.shape, seal)
+    disc = cfg.seal.disc_radius
+    geo = _disc_geometry(grey.shape, seal, disc)
     if geo is None:
         return out
     bx0, by0, bx1, by1, dist, ang = geo
     g = grey[by0:by1, bx0:bx1]
     paper = float(np.percentile(g, 95))
-    ink = (g.astype(np.int16) < paper - 60) & (dist <= seal.r * 1.08)
+    ink = (g.astype(np.int16) < paper - cfg.signature.ink_contrast) & (dist <= seal.r * disc)
     # rules (the signature line itself) join seal glyphs into long shapes: take them out first
     u8 = ink.astype(np.uint8)
     u8 &= 1 - rules_mask(u8, int(3 * h))
     # seal text is sized by the seal, not by the form's print
     unit = max(h, 0.15 * seal.r)
     long = long_strokes(u8, dist, seal, h, unit)
-    u8 &= ~rings_of(ink, dist, ang, seal)
+    u8 &= ~rings_of(ink, dist, ang, seal, disc)
     dt = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
     n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
     keep = np.zeros(n, bool)
@@ -392,6 +393,14 @@ def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float)
     return out
 
 
+def _nearest_label(x: float, y: float, label: Label, others: Sequence[Label]) -> Label:
+    """The label whose box is nearest to the point (x, y)."""
+    def gap(lab: Label) -> float:
+        bx0, by0, bx1, by1 = lab.box
+        return math.hypot(max(bx0 - x, 0.0, x - bx1), max(by0 - y, 0.0, y - by1))
+    return min([label, *others], key=gap)
+
+
 def _dbg(kind: str, stage: str, mask: np.ndarray) -> None:
     """With SCAN_DEBUG_DIR set, each stage of a zone's ink is written there (a development aid)."""
     if os.environ.get("SCAN_DEBUG_DIR"):
@@ -430,7 +439,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     x0, y0, x1, y1 = max(0, x0 - reach), max(0, y0 - reach), min(W, x1 + reach), min(H, y1 + reach)
     grey = p.grey[y0:y1, x0:x1]
     paper = float(np.percentile(grey, 90))
-    ink = (grey.astype(np.int16) < paper - 60)
+    ink = (grey.astype(np.int16) < paper - sc.ink_contrast)
     accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
     pen_colour = np.zeros(ink.shape, bool)
     if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke …
@@ -455,14 +464,14 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         ink &= ~hue_ink
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
-    lines = rules_mask(ink.astype(np.uint8), int(5 * h), int(3.5 * h))
+    lines = rules_mask(ink.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
     yy, xx = np.mgrid[y0:y1, x0:x1]
     grey_f = grey.astype(np.float32)
 
     def disc_of(s: Seal) -> np.ndarray:
-        return (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * 1.08) ** 2
+        return (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * cfg.seal.disc_radius) ** 2
 
     dark_disc = np.zeros(ink.shape, bool)
     # colour has separated most of the seal's ink already; its thin lines, blurred and paled by
@@ -481,14 +490,14 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         disc = disc_of(o)
         if not disc.any():
             continue
-        if p.bw or any(s.ink_level < 110 for s in g):
+        if p.bw or any(s.ink_level < cfg.seal.dark_ink_level for s in g):
             # the seal is as dark as a pen: inside its disc only pen-shaped strokes count
-            ink = (ink & ~disc) | (disc & pen_in_disc(p.grey, o, h, (x0, y0, x1, y1)))
+            ink = (ink & ~disc) | (disc & pen_in_disc(p.grey, o, h, (x0, y0, x1, y1), cfg))
             dark_disc |= disc
             continue
         for s in g:  # keep only strokes darker than the seal's ink
             d = disc if s is o else disc_of(s)
-            ink &= ~(d & (grey_f > s.ink_level - 35))
+            ink &= ~(d & (grey_f > s.ink_level - sc.darker_than_seal))
     ink |= pen_colour
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
@@ -502,7 +511,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     in_zone = np.zeros(lab.shape, bool)
     in_zone[zone[1] - y0:zone[3] - y0, zone[0] - x0:zone[2] - x0] = True
     area = stats[:, cv2.CC_STAT_AREA]
-    cand = (area >= sc.min_component * h * h) & (inside < 0.9 * area) & ~arcs
+    cand = (area >= sc.min_component * h * h) & (inside < sc.print_share * area) & ~arcs
     cand[0] = False
     # a character-sized piece alone is print that OCR missed, or a speck; beside a pen stroke it is
     # a letter of the signature (a small cursive hand, or a stroke cut by a rule's removal)
@@ -527,6 +536,12 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink_in = np.bincount(glab[sel & in_zone], minlength=gn)
     own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
     foreign = sel & ~own[glab] & in_zone
+    if foreign.any() and others:
+        # a group nearer another signature line's label than this one's is that line's signature
+        for g in np.unique(glab[foreign]):
+            ys, xs = np.nonzero(sel & (glab == g))
+            if _nearest_label(float(xs.mean()) + x0, float(ys.mean()) + y0, label, others) is not label:
+                foreign &= glab != g
     spill = ink_ratio(*best_group(foreign, h, sc), h, sc) if foreign.any() else 0.0
     sel &= own[glab]
     if not sel.any():

@@ -96,7 +96,8 @@ def _dark_seal(g: np.ndarray, cx: int, cy: int, r: int) -> None:
     cv2.putText(g, "INN", (cx - 60, cy + 15), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 4)
 
 
-def test_pen_strokes_are_told_from_a_dark_seal_by_shape() -> None:
+def test_pen_strokes_are_told_from_a_dark_seal_by_shape(rules) -> None:
+    from bot.scan.config import from_rules
     from bot.scan.seal import Seal
     from bot.scan.signature import pen_in_disc
 
@@ -106,10 +107,11 @@ def test_pen_strokes_are_told_from_a_dark_seal_by_shape() -> None:
     g = np.full((700, 700), 255, np.uint8)
     _dark_seal(g, 350, 350, 240)
     box = (0, 0, 700, 700)
-    assert pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box).sum() == 0  # the seal alone: nothing
+    cfg = from_rules(rules)
+    assert pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box, cfg).sum() == 0  # the seal alone: nothing
     pts = np.array([(200, 330), (260, 250), (300, 380), (360, 240), (420, 400), (470, 280), (520, 330)], np.int32)
     cv2.polylines(g, [pts.reshape(-1, 1, 2)], False, 0, 4)  # a cursive stroke across it
-    assert pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box).sum() > 500
+    assert pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box, cfg).sum() > 500
 
 
 def test_rule_span_stops_the_zone_at_the_signature_line() -> None:
@@ -124,8 +126,9 @@ def test_rule_span_stops_the_zone_at_the_signature_line() -> None:
     assert rule_span(np.full((200, 1400), 250, np.uint8), 50, 95, 40.0) is None
 
 
-def test_a_straight_bar_in_a_dark_seal_is_not_a_signature() -> None:
+def test_a_straight_bar_in_a_dark_seal_is_not_a_signature(rules) -> None:
     """long_strokes: a straight line of the seal's design is one direction only, not a signature."""
+    from bot.scan.config import from_rules
     from bot.scan.seal import Seal
     from bot.scan.signature import pen_in_disc
 
@@ -133,7 +136,7 @@ def test_a_straight_bar_in_a_dark_seal_is_not_a_signature() -> None:
     _dark_seal(g, 350, 350, 240)
     cv2.line(g, (230, 420), (470, 300), 0, 4)  # a bar across the centre, at an angle
     seal = Seal(350, 350, 240, 1.0, 1.0, 0.0, False, True, 0.0)
-    assert pen_in_disc(g, seal, 40.0, (0, 0, 700, 700)).sum() < 200
+    assert pen_in_disc(g, seal, 40.0, (0, 0, 700, 700), from_rules(rules)).sum() < 200
 
 
 def test_ring_pieces_are_not_strokes() -> None:
