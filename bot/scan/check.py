@@ -306,15 +306,15 @@ def seal_mark(seals: Sequence[Seal], cfg: ScanConfig) -> Mark:
     rv, sc = cfg.review, cfg.seal
     accepted = [s for s in seals if s.accepted]
     if accepted:
-        best = max(accepted, key=lambda s: (not s.partial, s.ring - s.need))
-        if best.partial:  # one clean arc, the rest faded: a seal, pressed unevenly
-            return Mark(PRESENT, 0.8)
+        best = max(accepted, key=lambda s: s.ring - s.need)
         margin = best.ring - best.need
         if margin >= rv.sure_ring_margin:
             return Mark(PRESENT, min(0.99, 0.8 + margin))
+        if any(s.partial for s in accepted):  # one clean arc, the rest faded: a seal, pressed unevenly
+            return Mark(PRESENT, 0.8)
         return Mark(DOUBT, 0.6, "seal_ring_partial")
     partial = [s for s in seals if s.blob or (s.ring >= rv.partial_ring and s.inner >= sc.min_inner_coverage
-                                              and s.ring - s.outside >= 0.2)]
+                                              and s.ring - s.outside >= sc.min_ring_contrast)]
     if partial:
         return Mark(DOUBT, 0.5, "seal_ring_partial")
     return Mark(ABSENT, 0.85)

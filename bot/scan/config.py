@@ -88,6 +88,7 @@ class SealCfg:
     chroma_max_tol: float
     disc_radius: float
     dark_ink_level: float
+    min_ring_contrast: float
 
 
 @dataclass(frozen=True)

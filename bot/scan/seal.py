@@ -219,15 +219,17 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             # white (a seal as dark as print) keeps only the seal's darker ink: its rings come out dashed
             dark = p.bw or level < cfg.dark_ink_level
             need = cfg.min_ring_coverage if (coloured or dark) else min(0.95, cfg.min_ring_coverage + 0.1)
-            ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= 0.2
+            ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= cfg.min_ring_contrast
             partial = False
-            if not ok and ring >= cfg.partial_min_ring and (ring - outside) >= 0.2:
+            if ring >= cfg.partial_min_ring and (ring - outside) >= cfg.min_ring_contrast:
                 # a partial impression: one clean arc, inked like a whole ring, with the seal's
-                # text inside it, and the rest of the circle faded as one gap
+                # text inside it, and the rest of the circle faded (most of what the ring misses
+                # lies there: misses scattered all round are not an impression's faded side).
+                # A ring accepted near the limit is surer for it.
                 arc, within = arc_vote(_hits(mask, cx, cy, r, 1.0), cfg.partial_fade)
-                partial = (arc >= cfg.partial_min_arc and within >= need
+                partial = (arc >= cfg.partial_min_arc and within >= need and 1.0 - arc >= 0.5 * (1.0 - ring)
                            and inner >= cfg.min_inner_coverage * arc)
-                ok = partial
+                ok = ok or partial
             found.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, coloured, ok, level, value,
                               need, partial))
         if any(s.accepted for s in found):
