@@ -54,6 +54,7 @@ class SignatureCfg:
     follow_margin: float
     glyph_height: float
     glyph_width: float
+    anchor_stroke: float
     group_reach_x: float
     group_reach_y: float
     zone_share: float

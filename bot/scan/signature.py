@@ -526,9 +526,14 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     gn, glab = groups_of(cand[lab], h, sc)
     comp_group = np.zeros(n, np.int64)
     comp_group[lab[cand[lab]]] = glab[cand[lab]]
+    # only a long pen line adopts them: not a bracket, a rule's remnant or a piece of a seal's text
+    dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
+    mean_dt = np.bincount(lab.ravel(), weights=dist.ravel(), minlength=n) / np.maximum(area, 1)
+    length = area / np.maximum(4.0 * mean_dt, 1.0)  # a stroke of width w: mean distance w/4
     anchored = np.zeros(gn, bool)
-    anchored[comp_group[stroke]] = True
-    sel = (cand & anchored[comp_group])[lab]
+    anchored[comp_group[stroke & (length >= sc.anchor_stroke * h)]] = True
+    anchored[0] = False
+    sel = (stroke | (cand & anchored[comp_group]))[lab]
     # a group is the zone's when most of its ink lies in it; a group mostly outside (a neighbour's
     # signature reaching in, or this one written mostly outside the zone) is not counted, but
     # its part in the zone keeps the zone from being called empty
