@@ -90,6 +90,10 @@ class SealCfg:
     disc_radius: float
     dark_ink_level: float
     min_ring_contrast: float
+    inner_band_from: float
+    inner_band_to: float
+    grey_ring_coverage: float
+    dashed_perfectness_drop: float
 
 
 @dataclass(frozen=True)

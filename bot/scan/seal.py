@@ -195,7 +195,7 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
     sources.append((grey_s, gmask, False, 1.2, cfg.hough_param2))
     # binarisation breaks a light seal's rings into dashes: a last search with a wider blur
     # joins them again, and allows a less perfect circle (ring coverage still decides)
-    sources.append((grey_s, gmask, False, 2.2, cfg.hough_param2 - 0.15))
+    sources.append((grey_s, gmask, False, 2.2, cfg.hough_param2 - cfg.dashed_perfectness_drop))
     if sources[0][2]:
         # a stamp pressed unevenly is half a circle: the seal-coloured ink once more, asking for
         # a less perfect circle (the arc vote decides)
@@ -210,7 +210,7 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             continue
         for cx, cy, r in circles[0][:12]:
             ring, cx, cy, r = _refine(mask, float(cx), float(cy), float(r))
-            inner = _sector_coverage(mask, cx, cy, r * 0.55, r * 0.9)
+            inner = _sector_coverage(mask, cx, cy, r * cfg.inner_band_from, r * cfg.inner_band_to)
             outside = _coverage(mask, cx, cy, r + 5, 1.0)
             # the seal's ink level at full resolution (to tell pen strokes from seal strokes in grey)
             level = _ink_level(p.grey, cx / scale, cy / scale, r / scale)
@@ -218,7 +218,7 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             # grey ink masks catch faint marks, so a grey circle must be inked more fully; black-and-
             # white (a seal as dark as print) keeps only the seal's darker ink: its rings come out dashed
             dark = p.bw or level < cfg.dark_ink_level
-            need = cfg.min_ring_coverage if (coloured or dark) else min(0.95, cfg.min_ring_coverage + 0.1)
+            need = cfg.min_ring_coverage if (coloured or dark) else cfg.grey_ring_coverage
             ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= cfg.min_ring_contrast
             partial = False
             if ring >= cfg.partial_min_ring and (ring - outside) >= cfg.min_ring_contrast:

@@ -343,10 +343,10 @@ def ring_arcs(lab: np.ndarray, n: int, seals: Sequence[Seal], origin: tuple[int,
     return out
 
 
-def seal_arc(lab: np.ndarray, i: int, stat: np.ndarray, h: float) -> bool:
+def seal_arc(lab: np.ndarray, i: int, stat: np.ndarray, h: float, radius: tuple[float, float]) -> bool:
     """Is component i a piece of a circle of a seal's size (a ring of a seal that was not found,
-    or not found whole)? Its ink lies on one circle of radius 3-8 print heights; a pen's loops
-    are smaller, and its strokes are not circles."""
+    or not found whole)? Its ink lies on one circle of a seal's radius (`radius`, pixels: the
+    range [seal] searches); a pen's loops are smaller, and its strokes are not circles."""
     x, y, w, ht = (int(v) for v in stat[:4])
     if max(w, ht) < 1.5 * h:
         return False
@@ -362,7 +362,7 @@ def seal_arc(lab: np.ndarray, i: int, stat: np.ndarray, h: float) -> bool:
         return False
     r = float(np.sqrt(r2))
     rms = float(np.sqrt(np.mean((np.hypot(xs - cx, ys - cy) - r) ** 2)))
-    return 3 * h <= r <= 8 * h and rms <= max(2.5, 0.06 * h)
+    return radius[0] <= r <= radius[1] and rms <= max(2.5, 0.06 * h)
 
 
 def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float) -> np.ndarray:
@@ -508,6 +508,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     printed = print_boxes(words, (x0, y0, x1, y1), h)
     inside = np.bincount(lab[printed], minlength=n)
     arcs = ring_arcs(lab, n, accepted, (x0, y0))
+    px_mm = p.dpi / 25.4
+    seal_radius = (cfg.seal.min_radius_mm * px_mm, cfg.seal.max_radius_mm * px_mm)
     in_zone = np.zeros(lab.shape, bool)
     in_zone[zone[1] - y0:zone[3] - y0, zone[0] - x0:zone[2] - x0] = True
     area = stats[:, cv2.CC_STAT_AREA]
@@ -519,7 +521,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     touches = np.bincount(lab[in_zone], minlength=n) > 0
     stroke = cand & ~small
     for i in np.nonzero(stroke)[0]:
-        if seal_arc(lab, int(i), stats[i], h):
+        if seal_arc(lab, int(i), stats[i], h, seal_radius):
             stroke[i] = cand[i] = False
     if not (stroke & touches).any():
         return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located)

@@ -192,7 +192,7 @@ def test_an_arc_of_a_seal_that_was_not_found_is_not_a_stroke() -> None:
                         .reshape(-1, 1, 2)], False, 1, 4)         # a pen stroke
     cv2.circle(img, (500, 330), 30, 1, 4)                         # a pen's loop: too small for a seal
     n, lab, stats, _ = cv2.connectedComponentsWithStats(img, connectivity=8)
-    arcs = [i for i in range(1, n) if seal_arc(lab, i, stats[i], 50.0)]
+    arcs = [i for i in range(1, n) if seal_arc(lab, i, stats[i], 50.0, (153.5, 330.7))]  # 13-28 mm at 300 dpi
     assert len(arcs) == 1 and stats[arcs[0], cv2.CC_STAT_WIDTH] > 300
 
 
