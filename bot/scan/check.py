@@ -292,9 +292,9 @@ def zone_mark(zone: Zone, cfg: ScanConfig) -> Mark:
         return Mark(PRESENT, 0.7)
     if not zone.located:  # no caption, no rule: the place where the pen goes was not seen
         return Mark(DOUBT, 0.5, f"{zone.kind}_zone_not_found")
-    if max(zone.ratio, zone.spill) < rv.empty_signature:
-        # seen and empty: nothing pen-like of its own, nor a stroke from outside reaching in
-        return Mark(ABSENT, 0.95 - 0.4 * max(zone.ratio, zone.spill) / rv.empty_signature)
+    if max(zone.ratio, zone.loose) < rv.empty_signature:
+        # seen and empty: nothing pen-like of its own, nor this line's strokes reaching in from outside
+        return Mark(ABSENT, 0.95 - 0.4 * max(zone.ratio, zone.loose) / rv.empty_signature)
     # strokes, but too few or too small to be sure either way: half-seen, or specks on the line
     span = rv.sure_signature - rv.empty_signature
     return Mark(DOUBT, 0.5 + 0.3 * abs(zone.ratio - 1.0) / span, f"{zone.kind}_signature_unsure")

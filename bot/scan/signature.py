@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -43,7 +43,8 @@ class Zone:
     stroke: float = 0.0      # the longest continuous kept stroke, in label heights
     shape_only: bool = False  # strokes were read off a seal as dark as the pen, by shape alone
     located: bool = True      # the zone holds its row's «(подпись)» caption or signature rule
-    spill: float = 0.0        # the ratio of ink in the zone that belongs to strokes mostly outside it
+    loose: float = 0.0        # the ratio of ink in the zone not counted as its signature (strokes of
+    #                           this line's, mostly outside the zone)
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
@@ -393,6 +394,20 @@ def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float)
     return out
 
 
+def _of_this_line(part: np.ndarray, ink: np.ndarray, glab: np.ndarray, origin: tuple[int, int],
+                  label: Label, others: Sequence[Label]) -> np.ndarray:
+    """`part` without the groups (of `glab`) whose ink (in `ink`) lies nearer another signature
+    line's label than this one's: those are that line's strokes."""
+    if not part.any() or not others:
+        return part
+    out = part.copy()
+    for g in np.unique(glab[part]):
+        ys, xs = np.nonzero(ink & (glab == g))
+        if _nearest_label(float(xs.mean()) + origin[0], float(ys.mean()) + origin[1], label, others) is not label:
+            out &= glab != g
+    return out
+
+
 def _nearest_label(x: float, y: float, label: Label, others: Sequence[Label]) -> Label:
     """The label whose box is nearest to the point (x, y)."""
     def gap(lab: Label) -> float:
@@ -506,6 +521,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # printed words that OCR read: their glyphs lie within the word's box. A pen stroke through
     # a word (or read as one) runs out of the box, and stays.
     printed = print_boxes(words, (x0, y0, x1, y1), h)
+    if caption is not None:  # the row's «(подпись)» caption or «Подпись» header is print, however well read
+        printed |= print_boxes([replace(caption, conf=100.0)], (x0, y0, x1, y1), h)
     inside = np.bincount(lab[printed], minlength=n)
     arcs = ring_arcs(lab, n, accepted, (x0, y0))
     px_mm = p.dpi / 25.4
@@ -518,13 +535,10 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # a character-sized piece alone is print that OCR missed, or a speck; beside a pen stroke it is
     # a letter of the signature (a small cursive hand, or a stroke cut by a rule's removal)
     small = (stats[:, cv2.CC_STAT_HEIGHT] < sc.glyph_height * h) & (stats[:, cv2.CC_STAT_WIDTH] < sc.glyph_width * h)
-    touches = np.bincount(lab[in_zone], minlength=n) > 0
     stroke = cand & ~small
     for i in np.nonzero(stroke)[0]:
         if seal_arc(lab, int(i), stats[i], h, seal_radius):
             stroke[i] = cand[i] = False
-    if not (stroke & touches).any():
-        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located)
     gn, glab = groups_of(cand[lab], h, sc)
     comp_group = np.zeros(n, np.int64)
     comp_group[lab[cand[lab]]] = glab[cand[lab]]
@@ -543,16 +557,11 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink_in = np.bincount(glab[sel & in_zone], minlength=gn)
     own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
     foreign = sel & ~own[glab] & in_zone
-    if foreign.any() and others:
-        # a group nearer another signature line's label than this one's is that line's signature
-        for g in np.unique(glab[foreign]):
-            ys, xs = np.nonzero(sel & (glab == g))
-            if _nearest_label(float(xs.mean()) + x0, float(ys.mean()) + y0, label, others) is not label:
-                foreign &= glab != g
-    spill = ink_ratio(*best_group(foreign, h, sc), h, sc) if foreign.any() else 0.0
+    foreign = _of_this_line(foreign, sel, glab, (x0, y0), label, others)
+    loose = ink_ratio(*best_group(foreign, h, sc), h, sc) if foreign.any() else 0.0
     sel &= own[glab]
     if not sel.any():
-        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located, spill=spill)
+        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located, loose=loose)
     sel = sel.astype(np.uint8)
     pix, iw, ih = best_group(sel, h, sc)
     ratio = ink_ratio(pix, iw, ih, h, sc)
@@ -569,4 +578,4 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     signed = ratio >= 1.0
     _dbg(kind, "4-kept", sel)
     return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
-                longest_stroke(sel, h), shape_only, located, spill)
+                longest_stroke(sel, h), shape_only, located, loose)
