@@ -74,7 +74,7 @@ BOOK = [
 
 def unsure_scan() -> bytes:
     """A black-and-white scan whose manager signature the check sees only in part: `review`."""
-    data, _, _ = scangen_module().make_case(25, force={
+    data, _, _ = scangen_module().make_case(69, force={
         "kind": "complete", "fmt": "png", "mode": "bw", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.0,
         "noise": 0, "blur": 0})
     return bytes(data)
