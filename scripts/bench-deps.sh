@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libgl1, libglib2.0-0: augraphy requires opencv-python (not the headless build the bot uses), whose
+# cv2 may shadow the headless one and loads these
 packages=(libreoffice-writer-nogui fonts-paratype fonts-crosextra-carlito fonts-linuxlibertine
-          fonts-liberation poppler-utils)
+          fonts-liberation poppler-utils libgl1 libglib2.0-0)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -23,5 +25,8 @@ fi
 stamp=.venv/.installed-bench
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   .venv/bin/pip install -q -e '.[bench]'
+  if ! .venv/bin/python -c "import cv2" 2>/dev/null; then  # put the headless cv2 back on top
+    .venv/bin/pip install -q --force-reinstall --no-deps "opencv-python-headless==$(.venv/bin/pip show opencv-python-headless | sed -n 's/^Version: //p')"
+  fi
   touch $stamp
 fi
