@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -257,8 +257,20 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg, deciphers,
                                      unit, seal_ink)
     weak = weak_ocr(words, res.good_words, cfg)
+    faint: tuple[Prepared, list[Seal]] | None = None
     for kind in ("manager", "owner"):
-        res.marks[kind] = _weak(zone_mark(out.zones[kind], cfg), weak)
+        mark = zone_mark(out.zones[kind], cfg)
+        if mark.state == ABSENT:
+            # «empty» must mean empty: a light pen on a pale copy may be under the ink threshold.
+            # The zone is looked at again with the page's contrast raised; strokes seen then make
+            # the signature a doubt when they would make a signature at full contrast (never a
+            # signature: specks and paper texture rise too)
+            faint = faint or _raised_contrast(p, seals, cfg)
+            again = check_zone(faint[0], kind, labels.get(kind), [lab for k, lab in labels.items() if k != kind],
+                               words, captions, faint[1], cfg, deciphers, unit, seal_ink)
+            if zone_mark(again, cfg).state == PRESENT:
+                mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
+        res.marks[kind] = _weak(mark, weak)
     seal = seal_mark(seals, cfg)
     if p.bw and seal.state == ABSENT:
         # 1-bit scanning erases a light stamp entirely: on such a page «no seal» is not seen
@@ -266,6 +278,23 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     res.marks["seal"] = _weak(seal, weak)
     res.manager, res.owner, res.seal = (res.marks[k].seen for k in MARKS)
     out.fields = fields_mod.extract(lines, cfg.field_labels)
+
+
+def _raised_contrast(p: Prepared, seals: Sequence[Seal], cfg: ScanConfig) -> tuple[Prepared, list[Seal]]:
+    """The page with its ink's contrast to the paper multiplied by `[review] faint_contrast`, and
+    its seals with their ink levels moved alike (a pale seal must stay as pale as the page around
+    it, or its ink would pass for a pen's)."""
+    paper = float(np.percentile(p.grey[::4, ::4], 90))
+    k = cfg.review.faint_contrast
+
+    def raise_(v: np.ndarray | float) -> np.ndarray:
+        return np.clip(paper - k * (paper - np.asarray(v, np.float32)), 0, 255)
+
+    grey = raise_(p.grey).astype(np.uint8)
+    colour = raise_(p.colour).astype(np.uint8) if p.colour is not None else None
+    raised = [replace(s, ink_level=float(raise_(s.ink_level)),
+                      ink_value=s.ink_value if s.ink_value >= 255 else float(raise_(s.ink_value))) for s in seals]
+    return replace(p, grey=grey, colour=colour), raised
 
 
 def weak_ocr(words: Sequence[ocr_mod.Word], good: int, cfg: ScanConfig) -> bool:

@@ -87,6 +87,7 @@ class ReviewCfg:
     partial_ring: float
     weak_ocr_words: int
     weak_ocr_conf: float
+    faint_contrast: float
 
 
 @dataclass(frozen=True)
