@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import logging
 import tempfile
 import threading
@@ -19,6 +20,7 @@ from bot.rules import Rules
 from bot.scan import fields as fields_mod
 from bot.scan import form as form_mod
 from bot.scan import ocr as ocr_mod
+from bot.scan import rows as rows_mod
 from bot.scan.config import ScanConfig, from_rules
 from bot.scan.load import PageRef, decode_file
 from bot.scan.model import (
@@ -171,6 +173,14 @@ def _text_layer_words(ref: PageRef, cfg: ScanConfig) -> list[ocr_mod.Word]:
     return ocr_mod.regroup(words, part=0)
 
 
+def _level_words(words: Sequence[ocr_mod.Word], cfg: ScanConfig) -> int:
+    """Good words read along the text's lines: their boxes wider than tall (a word of four letters
+    and more always is). Tesseract reads a page turned sideways too, word by word down the page,
+    in tall boxes: on a sparse page (a page of signatures) it can find as many real words that way
+    as upright, and the orientation must not be chosen by their number alone."""
+    return sum(1 for w in words if w.w > w.h and ocr_mod.good_words([w], cfg.ocr.min_word_conf))
+
+
 def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_image: bool) -> PageAnalysis:
     t0 = time.monotonic()
     res = PageResult(index=index, file=ref.file_index, page=ref.page_index, form=False, seconds=0.0)
@@ -197,21 +207,23 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     else:
         words = _ocr(p, cfg, parts, seals)
     good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
+    level = _level_words(words, cfg)
 
     def upright(g: int, ws: list[ocr_mod.Word]) -> bool:
         # enough real words, and they are a fair share of what was read (not junk from a turned page)
         return g >= cfg.ocr.min_good_words and g >= cfg.ocr.min_good_share * len(ws)
 
-    if not upright(good, words):  # upside down or sideways: try the other turns, keep the best
+    if not upright(level, words):  # upside down or sideways: try the other turns, keep the best
         base = p
         for turn in (180, 90, 270):
             q = _turn(base, turn)
             w2 = _ocr(q, cfg, parts, seals)
-            g2 = ocr_mod.good_words(w2, cfg.ocr.min_word_conf)
-            if g2 > good:
-                p, words, good = q, w2, g2
-            if upright(good, words):
+            l2 = _level_words(w2, cfg)
+            if l2 > level:
+                p, words, level = q, w2, l2
+            if upright(level, words):
                 break
+        good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
     res.rotation, res.skew, res.good_words = p.rotation, p.skew, good
     lines = ocr_mod.lines_of(words)
     out = PageAnalysis(res, lines=lines, words=words, readable=good >= cfg.ocr.min_good_words)
@@ -220,17 +232,20 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     labels = form_mod.find_labels(lines, cfg)
     out.labels = labels
     res.form = score >= cfg.title_min_score or ("manager" in labels and "owner" in labels)
-    if res.form and len(labels) < 2:  # a signature over a label can break the line: re-read sparse text
+    # a signature over a label can break the line: re-read sparse text, on a form page and on a
+    # page with one label (the signatures of a form on a page of their own)
+    if (res.form or labels) and len(labels) < 2:
         extra = _reread_labels(p, cfg, labels, lines, parts, seals)
         if extra:
             words = words + extra
             lines = lines + ocr_mod.lines_of(extra)
-            found = form_mod.find_labels(ocr_mod.lines_of(extra), cfg)
+            found = form_mod.find_labels(ocr_mod.lines_of(extra), cfg, context=lines)
             for k, lab in found.items():
                 labels.setdefault(k, lab)
             if "manager" in labels and "owner" in labels and labels["manager"].box == labels["owner"].box:
                 del labels["manager"]
             out.words, out.lines = words, lines
+        res.form = res.form or ("manager" in labels and "owner" in labels)
     if res.form:
         with _HEAVY:
             _judge_marks(p, cfg, out, labels, lines, words, seals.of(p))
@@ -250,6 +265,14 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     deciphers = form_mod.decipher_captions(lines)
     unit = form_mod.text_height(words)
     form_mod.infer_missing_label(labels, captions, cfg, deciphers, left, unit)
+    rules = rows_mod.find_rules(p.grey, unit, cfg.signature)
+    for kind, lab in list(labels.items()):
+        others = [o.box for k, o in labels.items() if k != kind]
+        rule = rows_mod.label_rule(lab.box, lab.last_line, others, rules, lab.unit(unit), cfg.signature, words)
+        labels[kind] = dataclasses.replace(lab, rule=rule)
+    before = set(labels)
+    form_mod.infer_label_by_rules(labels, words, rules, cfg, unit, lines)
+    guessed = set(labels) - before
     out.labels = labels
     seal_ink = seal_ink_model(p.colour, p.grey, seals, cfg.seal)
     for kind in ("manager", "owner"):
@@ -258,7 +281,11 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
                                      unit, seal_ink)
     weak = weak_ocr(words, res.good_words, cfg)
     for kind in ("manager", "owner"):
-        res.marks[kind] = _weak(zone_mark(out.zones[kind], cfg), weak)
+        mark = zone_mark(out.zones[kind], cfg)
+        if kind in guessed and mark.state == ABSENT:
+            # a row found by its rule alone, its label unread: an empty zone there is not «not signed»
+            mark = Mark(DOUBT, 0.5, f"{kind}_zone_not_found")
+        res.marks[kind] = _weak(mark, weak)
     seal = seal_mark(seals, cfg)
     if p.bw and seal.state == ABSENT:
         # 1-bit scanning erases a light stamp entirely: on such a page «no seal» is not seen
