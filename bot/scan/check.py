@@ -92,6 +92,9 @@ class PageAnalysis:
     title_line: int = -1
     image: np.ndarray | None = None       # the prepared page, kept only for --annotate
     readable: bool = True
+    # no title, one label read, the other found by its row: the signatures of a form on a page of
+    # their own, a form page only beside a page with the form's title (see _check)
+    signature_page: bool = False
 
 
 # Pages are analysed in parallel threads, but their big array work (decode, rotate, colour
@@ -246,9 +249,13 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
                 del labels["manager"]
             out.words, out.lines = words, lines
         res.form = res.form or ("manager" in labels and "owner" in labels)
-    if res.form:
+    if res.form or len(labels) == 1:
         with _HEAVY:
             _judge_marks(p, cfg, out, labels, lines, words, seals.of(p))
+        out.signature_page = not res.form and "manager" in out.labels and "owner" in out.labels
+        if not res.form and not out.signature_page:  # one label on a page that is not the form's
+            res.marks, res.manager, res.owner, res.seal = {}, None, None, None
+            out.zones, out.seals, out.fields = {}, [], {}
     if keep_image:
         out.image = p.colour if p.colour is not None else p.grey
     res.seconds = time.monotonic() - t0
@@ -443,6 +450,13 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
     done = [a for a in analyses if a is not None]
     if annotate is not None:
         annotate.extend(done)
+    titled = [a for a in done if a.result.form and a.result.title_score >= cfg.title_min_score]
+    if titled and all(_rows_unseen(a) for a in titled):
+        # the form's signatures are not on its title page: a page of them counts (not, say, a
+        # covering letter's signature beside a form whose own rows were seen)
+        for a in done:
+            if a.signature_page:
+                a.result.form = True
     result.pages = [a.result for a in done]
     forms = [a for a in done if a.result.form]
     if not forms:
@@ -491,6 +505,12 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
         result.reason = "; ".join(DOUBTS.get(d, d) for d in result.doubts)
     else:
         result.verdict = "complete"
+
+
+def _rows_unseen(a: PageAnalysis) -> bool:
+    """Neither signature row was located on the page."""
+    return all(m.state == DOUBT and m.doubt.endswith("_zone_not_found")
+               for k, m in a.result.marks.items() if k in ("manager", "owner"))
 
 
 def combine(marks: Sequence[Mark]) -> Mark:

@@ -165,7 +165,10 @@ def _label_word(w: Word) -> bool:
     """A word that can carry a label's wording on: lower-case letters (a wrapped title goes on in
     lower case; a name «Д.П. Кузнецова», «М.П.», a caption «(подпись)» or a rule do not)."""
     t = w.text.strip(",.;")
-    return len(t) >= 2 and t.isalpha() and t[0].islower()
+    if not (len(t) >= 2 and t.isalpha() and t[0].islower()):
+        return False
+    c = cyr(t)  # a bare caption «подпись», «расшифровка подписи» is not a label's wording
+    return fuzz.ratio(c, "подпись") < 80 and "шифр" not in c
 
 
 def whole_label(lab: Label, lines: Sequence[Line]) -> Label:

@@ -43,14 +43,26 @@ def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg) -> list[Rule]:
     ink = ink_mask(grey, 40).astype(np.uint8)
     run = max(15, int(2 * h))
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
-    n, _lab, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     segs: list[list[float]] = []
+    band = max(2, int(0.25 * h))
     for i in range(1, n):
         x, y, w, ht, area = (int(v) for v in stats[i, :5])
-        # thin for its length: a rule's ink per column is under half a print height
-        if area / max(w, 1) > 0.5 * h or ht > max(0.5 * h, 0.03 * w):
+        if w < sc.rule_min_length * h:
             continue
-        segs.append([x, x + w, y + ht / 2])
+        ys, xs = np.nonzero(lab[y:y + ht, x:x + w] == i)
+        # thin for its length: a rule's ink per column is under half a print height; else a rule
+        # with pen strokes across it (a signature's flat strokes join it): its row of most ink,
+        # and the ink along that row
+        if not (area / max(w, 1) <= 0.5 * h and ht <= max(0.5 * h, 0.03 * w)):
+            peak = int(np.argmax(np.bincount(ys)))
+            near = np.abs(ys - peak) <= band
+            ys, xs = ys[near], xs[near]
+            if not xs.size or np.unique(xs).size < 0.8 * (int(xs.max()) - int(xs.min()) + 1):
+                continue
+        if not _straight(xs, ys, h):
+            continue  # a flat pen stroke wavers; a printed rule does not
+        segs.append([x + int(xs.min()), x + int(xs.max()) + 1, y + float(np.median(ys))])
     segs.sort(key=lambda s: (s[2], s[0]))
     out: list[list[float]] = []
     for s in segs:  # pieces of one rule: on its row, a small gap apart
@@ -70,6 +82,20 @@ def _printed_row(words: Sequence[Word], x0: int, x1: int, top: float, bottom: fl
                and w.x0 < x1 and w.x1 > x0 for w in words)
 
 
+def _straight(xs: np.ndarray, ys: np.ndarray, h: float) -> bool:
+    """Is the ink one straight line (a slant allowed: a photo)? The middle of each column lies on a
+    fitted line to within a pixel or two."""
+    cols = xs - xs.min()
+    count = np.bincount(cols)
+    have = count > 0
+    mid = np.bincount(cols, weights=ys)[have] / count[have]
+    at = np.nonzero(have)[0]
+    if at.size < 10:
+        return False
+    slope, icpt = np.polyfit(at, mid, 1)
+    return float(np.median(np.abs(mid - (slope * at + icpt)))) <= max(1.5, 0.04 * h)
+
+
 def label_rule(box: tuple[int, int, int, int], last_line: tuple[int, int], others: Sequence[tuple[int, int, int, int]],
                rules: Sequence[Rule], h: float, sc: SignatureCfg, words: Sequence[Word] = ()) -> Rule | None:
     """The rule of a label's signature row: the nearest rule to its right on its (last) line, else
@@ -80,7 +106,7 @@ def label_rule(box: tuple[int, int, int, int], last_line: tuple[int, int], other
     ly0, ly1 = last_line
     right = []
     for r in rules:
-        if not (ly0 <= r.y <= ly1 + 1.5 * h) or r.x0 < x1 - 0.5 * h:
+        if not (ly0 + 0.3 * h <= r.y <= ly1 + 0.6 * h) or r.x0 < x1 - 0.5 * h:  # at the line's foot
             continue
         # another label between the label and the rule: the rule is that label's
         if any(ox0 >= x1 and ox1 <= r.x0 + h and oy0 <= r.y and oy1 >= ly0 - 0.5 * h
