@@ -119,6 +119,8 @@ def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple
                 break  # a field's value («Должность — Главный врач»), not a row's label
             if not words[j]:
                 continue  # a label starts with a word, not with a dash or a stroke
+            if j and line.words[0].text[:1].islower():
+                break  # a sentence wrapped from the line above («персональных данных владельца сертификата.»)
             # OCR may glue words («Руководитель-организации») or split them: try a few word counts,
             # and take no more words than needed (the next one may be a pen stroke read as junk)
             for n in range(1, min(len(words) - j, k + 1) + 1):

@@ -100,3 +100,30 @@ def test_words_read_sideways_do_not_make_a_page_upright() -> None:
     level = [Word("Руководитель", 96.0, 100, 100, 400, 140, (0, 1, 1, 1))]
     tall = [Word("Руководитель", 96.0, 100, 100, 140, 400, (0, 1, 1, 1))]
     assert _level_words(level, cfg) == 1 and _level_words(tall, cfg) == 0
+
+
+def test_a_page_of_signatures_counts_only_when_the_title_page_located_no_row() -> None:
+    from bot.scan.check import PageAnalysis, _rows_unseen
+    from bot.scan.model import DOUBT, PRESENT, Mark, PageResult
+
+    page = PageResult(index=0, file=0, page=0, form=True, seconds=0.0)
+    page.marks = {"manager": Mark(DOUBT, 0.5, "manager_zone_not_found"),
+                  "owner": Mark(DOUBT, 0.5, "owner_zone_not_found"), "seal": Mark(PRESENT, 0.9)}
+    assert _rows_unseen(PageAnalysis(page))
+    page.marks["owner"] = Mark(PRESENT, 0.9)
+    assert not _rows_unseen(PageAnalysis(page))
+
+
+def test_a_bare_caption_under_a_label_is_not_its_wording() -> None:
+    cfg = _cfg()
+    labels = form.find_labels([_line("Владелец сертификата", 100, 1000), _line("подпись", 100, 1060)], cfg)
+    assert labels["owner"].box[3] == 1040
+
+
+def test_a_sentence_wrapped_onto_a_short_line_is_not_a_label_row() -> None:
+    cfg = _cfg()
+    lines = [_line("Согласие на обработку персональных", 100, 900),
+             _line("данных владельца сертификата.", 100, 960),
+             _line("Владелец сертификата ключа", 100, 1300)]
+    assert form.find_labels(lines, cfg)["owner"].box[1] == 1300
+    assert "owner" not in form.find_labels(lines[:2], cfg)
