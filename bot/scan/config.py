@@ -43,6 +43,9 @@ class SignatureCfg:
     zone_up: float
     zone_down: float
     header_reach: float
+    rule_min_length: float
+    rule_reach: float
+    rule_below: float
     min_ink_height: float
     min_ink_width: float
     min_ink_pixels: float
