@@ -57,6 +57,12 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     below = [c for c in below if not any(o.box[1] > y1 and o.box[1] < c.y0 for o in others)]
     if below:
         caption = min(below, key=lambda c: (c.y0, abs(c.cx - x1)))
+    rule_of_row = label.rule if label.rule is not None and label.rule.side != "over" else None
+    if caption is not None and rule_of_row is not None and not (
+            rule_of_row.x0 - h <= caption.cx <= rule_of_row.x1 + h):
+        # captions typed on their own line with spaces drift: one not under the row's rule does not
+        # say where the pen goes, the rule does
+        caption = None
     header = None
     if caption is None:
         # a table: «Подпись» heads the column above the rows (a bare word, not «(подпись)»)
