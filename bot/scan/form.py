@@ -86,11 +86,15 @@ def title_score(lines: Sequence[Line], cfg: ScanConfig) -> tuple[float, int]:
         for span in (1, 2, 3):
             if i + span > len(lines):
                 break
-            text = clean(" ".join(ln.text for ln in lines[i:i + span]))
+            # words without letters («_», «|», «—») are specks, rules and dashes read at the line's edge
+            text = " ".join(w for w in clean(" ".join(ln.text for ln in lines[i:i + span])).split()
+                            if any(ch.isalpha() for ch in w))
             if not text:
                 continue
             head = cyr(text.split(" ", 1)[0])
-            if not any(fuzz.ratio(head, f) >= 90 for f in first):
+            # the title's first word, or its start when the rest of the word is lost to a speck or a
+            # fold («зая?»): a covering letter's «Направляем заявку…» starts otherwise
+            if not any(fuzz.ratio(head, f) >= 90 or (len(head) >= 3 and f.startswith(head)) for f in first):
                 continue
             for t in titles:
                 # the title alone on its lines: compare whole strings, tolerate OCR slips
