@@ -20,8 +20,9 @@ clean:
 	rm -rf .venv build *.egg-info .pytest_cache
 
 # Scan-check benchmark (issue 3): accuracy and speed on generated scans. Not part of `make test`.
+# scripts/bench-deps.sh adds LibreOffice, the forms' fonts and the `bench` extra (third generator).
 bench-scan: setup
-	.venv/bin/pip install -q -e '.[bench]'
+	@scripts/bench-deps.sh
 	OMP_THREAD_LIMIT=1 .venv/bin/python bench/scan_bench.py
 
 # Kill soak (issue 11): 30 kills at random moments and 30 at each crash point, against the real

@@ -6,6 +6,10 @@ Cases come from fixtures/scans/scangen.py with seeds that tuning never used (def
 Prints verdict accuracy, false accepts (a defective application called complete), per-check
 accuracy, ИНН/ОГРН exactness, median seconds per single-page 300-dpi scan and its ratio to a
 plain `tesseract PAGE - -l rus` on the same page, and peak memory on a 20-page PDF.
+Then the second generator (fixtures/scans/docgen.py, seeds 500000+) and the third
+(fixtures/scans/officegen.py: LibreOffice + augraphy, held-out seeds 600000+, develop on 800000+):
+per generator and per style family the false accepts, confident errors and review rate, and per
+generator the ИНН/ОГРН/СНИЛС/owner's-name exactness. `--cases 0` skips the first generator.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "fixtures" / "scans"))
 
 import docgen  # noqa: E402
+import officegen  # noqa: E402
 import scangen  # noqa: E402
 
 from bot import DEFAULT_RULES_DIR  # noqa: E402
@@ -142,6 +147,10 @@ def main() -> int:
     ap.add_argument("--docgen-cases", type=int, default=60,
                     help="cases from the second generator (fixtures/scans/docgen.py), 0 to skip")
     ap.add_argument("--docgen-seed", type=int, default=500000)
+    ap.add_argument("--officegen-cases", type=int, default=60,
+                    help="cases from the third generator (fixtures/scans/officegen.py: LibreOffice, augraphy), 0 to skip")
+    ap.add_argument("--officegen-seed", type=int, default=600000,
+                    help="600000+ is held out; develop on 800000+")
     ap.add_argument("--force", action="append", default=[], metavar="KEY=VALUE",
                     help="development: force a generator choice, e.g. mode=bw or kind=complete")
     args = ap.parse_args()
@@ -157,7 +166,9 @@ def main() -> int:
     t_start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
         d = args.keep_cases or Path(tmp)
-        if args.keep_cases and (d / "truth.json").exists():
+        if args.cases <= 0:
+            truth = {}
+        elif args.keep_cases and (d / "truth.json").exists():
             truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))
         else:
             print(f"generating {args.cases} cases, seeds {args.seed}..{args.seed + args.cases - 1}", flush=True)
@@ -178,6 +189,7 @@ def main() -> int:
             print(f"[{i + 1:3d}/{len(truth)}] {mark} {name} {t['verdict']:>10} -> {r.verdict:<10} "
                   f"{t['mode']:5} {t['dpi']}dpi rot{t['rotation']:<3} {r.seconds:5.1f}s {' '.join(wrong)}", flush=True)
         docs = run_docgen(args.docgen_cases, args.docgen_seed, Path(tmp), rules)
+        office = run_officegen(args.officegen_cases, args.officegen_seed, Path(tmp), rules, args.keep_cases)
         # speed: single-page 300-dpi scans, against plain tesseract on the same page image
         single = [x for x in rows if x["truth"]["pages"] == 1 and x["truth"]["dpi"] == 300]
         ours = [x["got"]["seconds"] for x in single]
@@ -207,33 +219,11 @@ def main() -> int:
             memory = peak_memory(pdf)
     # accuracy
     n = len(rows)
-    verdict_ok = sum(x["got"]["verdict"] == x["truth"]["verdict"] for x in rows)
-    false_accepts = [x["name"] for x in rows if x["got"]["verdict"] == "complete" and x["truth"]["verdict"] != "complete"]
     forms = [x for x in rows if x["truth"]["form"]]
 
-    def check_acc(key: str, got_key: str) -> tuple[int, int]:
-        ok = 0
-        for x in forms:
-            g = x["got"]["signatures"][got_key] if got_key in ("manager", "owner") else x["got"]["seal"]
-            ok += bool(g) == bool(x["truth"][key])
-        return ok, len(forms)
-
     print()
-    print(f"cases: {n} (forms {len(forms)}), seeds {args.seed}..{args.seed + n - 1}, "
-          f"total {time.monotonic() - t_start:.0f} s")
-    print(f"verdict accuracy: {verdict_ok}/{n} = {100 * verdict_ok / max(1, n):.1f} %")
-    print(f"false accepts (defective called complete): {len(false_accepts)} {false_accepts}")
-    for label, key in (("manager signature", "manager"), ("owner signature", "owner"), ("seal", "seal")):
-        ok, tot = check_acc(key, key)
-        print(f"{label} accuracy: {ok}/{tot} = {100 * ok / max(1, tot):.1f} %")
-    for key in ("inn", "ogrn"):
-        ok = sum(x["got"]["fields"][key] == x["truth"][key] for x in forms)
-        print(f"{key.upper()} exact: {ok}/{len(forms)} = {100 * ok / max(1, len(forms)):.1f} %")
-    confusion: dict[str, int] = {}
-    for x in rows:
-        k = f"{x['truth']['verdict']}->{x['got']['verdict']}"
-        confusion[k] = confusion.get(k, 0) + 1
-    print("verdicts truth->got:", json.dumps(confusion, ensure_ascii=False))
+    if n:
+        scangen_summary(args, rows, forms, time.monotonic() - t_start)
     if ours:
         print(f"median seconds per single-page 300-dpi scan: {statistics.median(ours):.2f} s (n={len(ours)})")
     if base:
@@ -248,9 +238,44 @@ def main() -> int:
         x["family"] = f"{x['truth']['mode']}"
     families(rows, "scangen")
     families(docs, "docgen")
+    families(office, "officegen")
+    print()
+    print("field exactness where the truth has the field (ИНН, ОГРН, СНИЛС digits; owner's name after case/ё/space folding):")
+    field_exactness(forms, "scangen")
+    field_exactness(docs, "docgen")
+    field_exactness(office, "officegen")
     if args.json:
-        args.json.write_text(json.dumps(rows + docs, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps(rows + docs + office, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
+
+
+def scangen_summary(args: argparse.Namespace, rows: list[dict], forms: list[dict], seconds: float) -> None:
+    """The first generator's figures (issue 3's measures)."""
+    n = len(rows)
+    verdict_ok = sum(x["got"]["verdict"] == x["truth"]["verdict"] for x in rows)
+    false_accepts = [x["name"] for x in rows if x["got"]["verdict"] == "complete" and x["truth"]["verdict"] != "complete"]
+
+    def check_acc(key: str, got_key: str) -> tuple[int, int]:
+        ok = 0
+        for x in forms:
+            g = x["got"]["signatures"][got_key] if got_key in ("manager", "owner") else x["got"]["seal"]
+            ok += bool(g) == bool(x["truth"][key])
+        return ok, len(forms)
+
+    print(f"cases: {n} (forms {len(forms)}), seeds {args.seed}..{args.seed + n - 1}, total {seconds:.0f} s")
+    print(f"verdict accuracy: {verdict_ok}/{n} = {100 * verdict_ok / max(1, n):.1f} %")
+    print(f"false accepts (defective called complete): {len(false_accepts)} {false_accepts}")
+    for label, key in (("manager signature", "manager"), ("owner signature", "owner"), ("seal", "seal")):
+        ok, tot = check_acc(key, key)
+        print(f"{label} accuracy: {ok}/{tot} = {100 * ok / max(1, tot):.1f} %")
+    for key in ("inn", "ogrn"):
+        ok = sum(x["got"]["fields"][key] == x["truth"][key] for x in forms)
+        print(f"{key.upper()} exact: {ok}/{len(forms)} = {100 * ok / max(1, len(forms)):.1f} %")
+    confusion: dict[str, int] = {}
+    for x in rows:
+        k = f"{x['truth']['verdict']}->{x['got']['verdict']}"
+        confusion[k] = confusion.get(k, 0) + 1
+    print("verdicts truth->got:", json.dumps(confusion, ensure_ascii=False))
 
 
 def run_docgen(cases: int, seed: int, tmp: Path, rules: object) -> list[dict]:
@@ -273,10 +298,71 @@ def run_docgen(cases: int, seed: int, tmp: Path, rules: object) -> list[dict]:
     return out
 
 
+def run_officegen(cases: int, seed: int, tmp: Path, rules: object, keep: Path | None = None,
+                  batch: int = 20) -> list[dict]:
+    """The third generator's documents (LibreOffice Writer forms, pdftoppm, drawn pen trajectories
+    and seals, augraphy devices): generated in batches (one LibreOffice start each), checked once each."""
+    out: list[dict] = []
+    if cases <= 0:
+        return out
+    print(f"officegen: {cases} documents, seeds {seed}..{seed + cases - 1}", flush=True)
+    seeds = list(range(seed, seed + cases))
+    done = 0
+    kept = keep / f"officegen-{seed}-{cases}.json" if keep else None
+    made_before = json.loads(kept.read_text(encoding="utf-8")) if kept and kept.exists() else None
+    for k in range(0, cases, batch):
+        if made_before is not None:
+            made = [((keep / name).read_bytes(), name.rsplit(".", 1)[1], t)  # type: ignore[operator]
+                    for name, t in list(made_before.items())[k:k + batch]]
+        else:
+            t0 = time.monotonic()
+            made = officegen.make_docs(seeds[k:k + batch])
+            print(f"  generated {len(made)} in {time.monotonic() - t0:.0f} s", flush=True)
+        for s, (data, ext, t) in zip(seeds[k:k + batch], made, strict=True):
+            done += 1
+            path = (keep or tmp) / f"office-{s}.{ext}"
+            path.write_bytes(data)
+            r = check_files([path], rules)
+            out.append({"name": path.name, "truth": {**t, "form": True}, "got": r.to_json(),
+                        "family": f"{t['layout']}/{t['device']}"})
+            mark = "ok " if r.verdict == t["verdict"] else ("rev" if r.verdict == "review" else "BAD")
+            print(f"[office {done:3d}/{cases}] {mark} {path.name} {t['verdict']:>10} -> {r.verdict:<10} "
+                  f"{t['layout']:10} {t['device']:7} {t['dpi']}dpi {r.seconds:5.1f}s {' '.join(r.doubts)}",
+                  flush=True)
+    if kept and made_before is None:
+        kept.write_text(json.dumps({x["name"]: {k: v for k, v in x["truth"].items() if k != "form"} for x in out},
+                                   ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def _fold(value: object, digits: bool) -> str:
+    text = str(value or "")
+    if digits:
+        return "".join(ch for ch in text if ch.isdigit())
+    return " ".join(text.lower().replace("ё", "е").split())
+
+
+def field_exactness(rows: list[dict], generator: str) -> None:
+    """Per field, how often the value read equals the printed one, over the cases whose truth has
+    that field (issue target: >= 97 % each)."""
+    if not rows:
+        return
+    parts = []
+    for key in ("inn", "ogrn", "snils", "owner_name"):
+        have = [x for x in rows if x["truth"].get(key)]
+        if not have:
+            parts.append(f"{key} —")
+            continue
+        digits = key != "owner_name"
+        ok = sum(_fold(x["got"]["fields"].get(key), digits) == _fold(x["truth"][key], digits) for x in have)
+        parts.append(f"{key} {ok}/{len(have)} = {100 * ok / len(have):.1f} %")
+    print(f"  {generator:10} " + "  ".join(parts))
+
+
 def families(rows: list[dict], generator: str) -> None:
     """False accepts, confident errors (a wrong verdict that is not `review`, or `incomplete` with a
     wrong defect) and the review rate, per generator and per style family (scangen: colour mode;
-    docgen: layout and device)."""
+    docgen, officegen: layout and device)."""
     if not rows:
         return
 
@@ -306,7 +392,7 @@ def families(rows: list[dict], generator: str) -> None:
     groups: dict[str, list[dict]] = {}
     for x in rows:
         groups.setdefault(x["family"], []).append(x)
-        if "/" in x["family"]:  # docgen: also by layout and by device alone
+        if "/" in x["family"]:  # docgen, officegen: also by layout and by device alone
             a, b = x["family"].split("/")
             groups.setdefault(f"layout {a}", []).append(x)
             groups.setdefault(f"device {b}", []).append(x)

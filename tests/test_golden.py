@@ -46,6 +46,7 @@ from bot.digest.duties import outage_alerts, queue_digest
 from bot.letters import Draft
 from bot.pipeline.model import ACCEPT, Letter, Outcome
 from tests.cases.conftest import INN_A, INN_B, INN_C, OGRN_A, OGRN_B, OGRN_C, REGISTRY_CSV
+from tests.digest.seed import scangen_module
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
@@ -60,7 +61,15 @@ ORG_B = "29(Вторая больница) Канцелярия <mo-b@b.example>
 NOT_SENT: dict[str, str] = {}
 
 
-SAMPLE_SCAN = Path(__file__).resolve().parents[1] / "fixtures" / "scans" / "sample" / "complete-colour.jpg"
+def sidorov_scan(folder: Path) -> Path:
+    """A complete application of the third hospital's owner, as the operator scans it (scangen seed 1, the
+    organisation and owner of case 2026-0003: `scan add` refuses an application of someone else)."""
+    data, _, _ = scangen_module().make_case(1, force={
+        "kind": "complete", "fmt": "jpeg", "mode": "color", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.5,
+        "noise": 0, "blur": 0, "inn": INN_C, "ogrn": OGRN_C, "owner_name": SIDOROV})
+    path = folder / "sidorov.jpg"
+    path.write_bytes(data)
+    return path
 PDF = b"%PDF-1.4\n% a golden scan: its verdict is the step's, not read from it\n%%EOF\n"
 
 
@@ -288,7 +297,7 @@ SCRIPT: list[Step] = [
         "29(Третья больница) <relay@vipnet-gate.example>", scan("complete", owner=SIDOROV, inn=INN_C, ogrn=OGRN_C))),
     # the operator, having checked the paper that came by post, adds it to the case (the real scan check runs)
     Step("scan-add-no-address", "2026-04-28 12:07", lambda w: w.cli(
-        "scan", "add", "2026-0003", str(SAMPLE_SCAN), "--reason", "оригинал заявки получен почтой")),
+        "scan", "add", "2026-0003", str(sidorov_scan(w.root)), "--reason", "оригинал заявки получен почтой")),
     Step("notice-no-address", "2026-04-28 12:10",
          lambda w: w.cli("cert", "issued", "2026-0003", "--serial", "7F03", "--not-after", "2027-06-30",
                          "--date", "2026-04-28")),

@@ -127,9 +127,12 @@ def scan_reject(ctx: Context, case_id: str, defects: tuple[str, ...], letter_key
 @click.argument("file", metavar="ФАЙЛ", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--date", "date_", default=None, help="Дата получения (ГГГГ-ММ-ДД), по умолчанию сегодня.")
 @click.option("--reason", default="заявка получена не по почте", show_default=True, help="Откуда заявка.")
+@click.option("--other-owner", is_flag=True,
+              help="Записать, даже если ИНН, ОГРН или ФИО владельца в заявке не совпадают с делом.")
 @by_option
 @with_context
-def scan_add(ctx: Context, case_id: str, file: Path, date_: str | None, reason: str, by: str | None) -> None:
+def scan_add(ctx: Context, case_id: str, file: Path, date_: str | None, reason: str, other_owner: bool,
+             by: str | None) -> None:
     """Проверить и записать в дело заявку, полученную не по почте."""
     from bot.scan import check_files
 
@@ -157,12 +160,33 @@ def scan_add(ctx: Context, case_id: str, file: Path, date_: str | None, reason: 
         raise click.ClickException(f"{file}: заявка не записана — {why}")
     fields = {k: v for k, v in (scan.get("fields") or {}).items()
               if k in ("inn", "ogrn", "owner_name", "vipnet_node") and v}
+    clash = _clash(case, org, fields, _policy(ctx))
+    if clash and not other_owner:
+        raise click.ClickException(f"{file}: заявка не записана — {clash}. Если это верно, повторите с --other-owner.")
+    if clash:
+        reason = f"{reason} (записано вопреки расхождению: {clash})"
     view = _decide(ctx, case_id, verdict=verdict, defects=tuple(scan.get("defects") or ()), reason=reason, by=by,
                    letter_key=None, on=on, fields=fields, doubts=tuple(scan.get("doubts") or ()), origin="added")
     _print(view, verdict)
     if verdict == "review":
         click.echo("Проверка не уверена (" + (scan.get("reason") or "") + "): посмотрите скан и решите "
                    f"командой vipnet-cert-bot scan accept {case_id} --reason … или scan reject {case_id} …")
+
+
+def _clash(case: dict[str, Any], org: registry_mod.Organisation | None, fields: dict[str, Any],
+           policy: Policy) -> str:
+    """What the application read from the file says against the case: another organisation's
+    ИНН/ОГРН or another owner (values that were not read, or fail their check digits, say
+    nothing)."""
+    from bot.cases.matching import check_identity, name_score
+
+    ok, why = check_identity(case.get("inn", "") or (org.inn if org else ""), org.ogrn if org else "", fields)
+    if not ok:
+        return why
+    read, known = fields.get("owner_name"), case.get("owner")
+    if read and known and name_score(read, known) < policy.match_reject:
+        return f"владелец в заявке «{read}», в деле — «{known}»"
+    return ""
 
 
 COMMANDS = [scan_group]

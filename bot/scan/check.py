@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import logging
 import tempfile
 import threading
@@ -19,6 +20,7 @@ from bot.rules import Rules
 from bot.scan import fields as fields_mod
 from bot.scan import form as form_mod
 from bot.scan import ocr as ocr_mod
+from bot.scan import rows as rows_mod
 from bot.scan.config import ScanConfig, from_rules
 from bot.scan.load import PageRef, decode_file
 from bot.scan.model import (
@@ -90,6 +92,9 @@ class PageAnalysis:
     title_line: int = -1
     image: np.ndarray | None = None       # the prepared page, kept only for --annotate
     readable: bool = True
+    # no title, one label read, the other found by its row: the signatures of a form on a page of
+    # their own, a form page only beside a page with the form's title (see _check)
+    signature_page: bool = False
 
 
 # Pages are analysed in parallel threads, but their big array work (decode, rotate, colour
@@ -171,6 +176,14 @@ def _text_layer_words(ref: PageRef, cfg: ScanConfig) -> list[ocr_mod.Word]:
     return ocr_mod.regroup(words, part=0)
 
 
+def _level_words(words: Sequence[ocr_mod.Word], cfg: ScanConfig) -> int:
+    """Good words read along the text's lines: their boxes wider than tall (a word of four letters
+    and more always is). Tesseract reads a page turned sideways too, word by word down the page,
+    in tall boxes: on a sparse page (a page of signatures) it can find as many real words that way
+    as upright, and the orientation must not be chosen by their number alone."""
+    return sum(1 for w in words if w.w > w.h and ocr_mod.good_words([w], cfg.ocr.min_word_conf))
+
+
 def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_image: bool) -> PageAnalysis:
     t0 = time.monotonic()
     res = PageResult(index=index, file=ref.file_index, page=ref.page_index, form=False, seconds=0.0)
@@ -197,21 +210,23 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     else:
         words = _ocr(p, cfg, parts, seals)
     good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
+    level = _level_words(words, cfg)
 
     def upright(g: int, ws: list[ocr_mod.Word]) -> bool:
         # enough real words, and they are a fair share of what was read (not junk from a turned page)
         return g >= cfg.ocr.min_good_words and g >= cfg.ocr.min_good_share * len(ws)
 
-    if not upright(good, words):  # upside down or sideways: try the other turns, keep the best
+    if not upright(level, words):  # upside down or sideways: try the other turns, keep the best
         base = p
         for turn in (180, 90, 270):
             q = _turn(base, turn)
             w2 = _ocr(q, cfg, parts, seals)
-            g2 = ocr_mod.good_words(w2, cfg.ocr.min_word_conf)
-            if g2 > good:
-                p, words, good = q, w2, g2
-            if upright(good, words):
+            l2 = _level_words(w2, cfg)
+            if l2 > level:
+                p, words, level = q, w2, l2
+            if upright(level, words):
                 break
+        good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
     res.rotation, res.skew, res.good_words = p.rotation, p.skew, good
     lines = ocr_mod.lines_of(words)
     out = PageAnalysis(res, lines=lines, words=words, readable=good >= cfg.ocr.min_good_words)
@@ -220,20 +235,27 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     labels = form_mod.find_labels(lines, cfg)
     out.labels = labels
     res.form = score >= cfg.title_min_score or ("manager" in labels and "owner" in labels)
-    if res.form and len(labels) < 2:  # a signature over a label can break the line: re-read sparse text
+    # a signature over a label can break the line: re-read sparse text, on a form page and on a
+    # page with one label (the signatures of a form on a page of their own)
+    if (res.form or labels) and len(labels) < 2:
         extra = _reread_labels(p, cfg, labels, lines, parts, seals)
         if extra:
             words = words + extra
             lines = lines + ocr_mod.lines_of(extra)
-            found = form_mod.find_labels(ocr_mod.lines_of(extra), cfg)
+            found = form_mod.find_labels(ocr_mod.lines_of(extra), cfg, context=lines)
             for k, lab in found.items():
                 labels.setdefault(k, lab)
             if "manager" in labels and "owner" in labels and labels["manager"].box == labels["owner"].box:
                 del labels["manager"]
             out.words, out.lines = words, lines
-    if res.form:
+        res.form = res.form or ("manager" in labels and "owner" in labels)
+    if res.form or len(labels) == 1:
         with _HEAVY:
             _judge_marks(p, cfg, out, labels, lines, words, seals.of(p))
+        out.signature_page = not res.form and "manager" in out.labels and "owner" in out.labels
+        if not res.form and not out.signature_page:  # one label on a page that is not the form's
+            res.marks, res.manager, res.owner, res.seal = {}, None, None, None
+            out.zones, out.seals, out.fields = {}, [], {}
     if keep_image:
         out.image = p.colour if p.colour is not None else p.grey
     res.seconds = time.monotonic() - t0
@@ -250,6 +272,19 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     deciphers = form_mod.decipher_captions(lines)
     unit = form_mod.text_height(words)
     form_mod.infer_missing_label(labels, captions, cfg, deciphers, left, unit)
+    rules: list[rows_mod.Rule] = []
+    if labels:  # the rules of the signature block: around the labels (a stand-in's row is near)
+        reach = 16 * max(lab.unit(unit) for lab in labels.values())
+        a = max(0, int(min(lab.box[1] for lab in labels.values()) - reach))
+        b = min(p.grey.shape[0], int(max(lab.box[3] for lab in labels.values()) + reach))
+        rules = [dataclasses.replace(r, y=r.y + a) for r in rows_mod.find_rules(p.grey[a:b], unit, cfg.signature)]
+    for kind, lab in list(labels.items()):
+        others = [o.box for k, o in labels.items() if k != kind]
+        rule = rows_mod.label_rule(lab.box, lab.last_line, others, rules, lab.unit(unit), cfg.signature, words)
+        labels[kind] = dataclasses.replace(lab, rule=rule)
+    before = set(labels)
+    form_mod.infer_label_by_rules(labels, words, rules, cfg, unit, lines)
+    guessed = set(labels) - before
     out.labels = labels
     seal_ink = seal_ink_model(p.colour, p.grey, seals, cfg.seal)
     for kind in ("manager", "owner"):
@@ -257,8 +292,23 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg, deciphers,
                                      unit, seal_ink)
     weak = weak_ocr(words, res.good_words, cfg)
+    faint: tuple[Prepared, list[Seal]] | None = None
     for kind in ("manager", "owner"):
-        res.marks[kind] = _weak(zone_mark(out.zones[kind], cfg), weak)
+        mark = zone_mark(out.zones[kind], cfg)
+        if kind in guessed and mark.state == ABSENT:
+            # a row found by its rule alone, its label unread: an empty zone there is not «not signed»
+            mark = Mark(DOUBT, 0.5, f"{kind}_zone_not_found")
+        elif mark.state == ABSENT:
+            # «empty» must mean empty: a light pen on a pale copy may be under the ink threshold.
+            # The zone is looked at again with the page's contrast raised; strokes seen then make
+            # the signature a doubt when they would make a signature at full contrast (never a
+            # signature: specks and paper texture rise too)
+            faint = faint or _raised_contrast(p, seals, cfg)
+            again = check_zone(faint[0], kind, labels.get(kind), [lab for k, lab in labels.items() if k != kind],
+                               words, captions, faint[1], cfg, deciphers, unit, seal_ink)
+            if zone_mark(again, cfg).state == PRESENT:
+                mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
+        res.marks[kind] = _weak(mark, weak)
     seal = seal_mark(seals, cfg)
     if p.bw and seal.state == ABSENT:
         # 1-bit scanning erases a light stamp entirely: on such a page «no seal» is not seen
@@ -266,6 +316,23 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     res.marks["seal"] = _weak(seal, weak)
     res.manager, res.owner, res.seal = (res.marks[k].seen for k in MARKS)
     out.fields = fields_mod.extract(lines, cfg.field_labels)
+
+
+def _raised_contrast(p: Prepared, seals: Sequence[Seal], cfg: ScanConfig) -> tuple[Prepared, list[Seal]]:
+    """The page with its ink's contrast to the paper multiplied by `[review] faint_contrast`, and
+    its seals with their ink levels moved alike (a pale seal must stay as pale as the page around
+    it, or its ink would pass for a pen's)."""
+    paper = float(np.percentile(p.grey[::4, ::4], 90))
+    k = cfg.review.faint_contrast
+
+    def raise_(v: np.ndarray | float) -> np.ndarray:
+        return np.clip(paper - k * (paper - np.asarray(v, np.float32)), 0, 255)
+
+    grey = raise_(p.grey).astype(np.uint8)
+    colour = raise_(p.colour).astype(np.uint8) if p.colour is not None else None
+    raised = [dataclasses.replace(s, ink_level=float(raise_(s.ink_level)),
+                      ink_value=s.ink_value if s.ink_value >= 255 else float(raise_(s.ink_value))) for s in seals]
+    return dataclasses.replace(p, grey=grey, colour=colour), raised
 
 
 def weak_ocr(words: Sequence[ocr_mod.Word], good: int, cfg: ScanConfig) -> bool:
@@ -417,6 +484,13 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
     done = [a for a in analyses if a is not None]
     if annotate is not None:
         annotate.extend(done)
+    titled = [a for a in done if a.result.form and a.result.title_score >= cfg.title_min_score]
+    if titled and all(_rows_unseen(a) for a in titled):
+        # the form's signatures are not on its title page: a page of them counts (not, say, a
+        # covering letter's signature beside a form whose own rows were seen)
+        for a in done:
+            if a.signature_page:
+                a.result.form = True
     result.pages = [a.result for a in done]
     forms = [a for a in done if a.result.form]
     if not forms:
@@ -465,6 +539,12 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
         result.reason = "; ".join(DOUBTS.get(d, d) for d in result.doubts)
     else:
         result.verdict = "complete"
+
+
+def _rows_unseen(a: PageAnalysis) -> bool:
+    """Neither signature row was located on the page."""
+    return all(m.state == DOUBT and m.doubt.endswith("_zone_not_found")
+               for k, m in a.result.marks.items() if k in ("manager", "owner"))
 
 
 def combine(marks: Sequence[Mark]) -> Mark:

@@ -43,6 +43,9 @@ class SignatureCfg:
     zone_up: float
     zone_down: float
     header_reach: float
+    rule_min_length: float
+    rule_reach: float
+    rule_below: float
     min_ink_height: float
     min_ink_width: float
     min_ink_pixels: float
@@ -106,6 +109,7 @@ class ReviewCfg:
     partial_ring: float
     weak_ocr_words: int
     weak_ocr_conf: float
+    faint_contrast: float
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,22 @@ def _digit_runs(text: str) -> list[str]:
     return [re.sub(r"[ \-]", "", r) for r in runs]
 
 
-def _after_label(lines: Sequence[Line], labels: Sequence[str]) -> list[str]:
-    """Text that follows a label: the rest of its line, then the next line.
+def _label_at_start(norm: str, lab: str) -> int:
+    """How many words of a line's start read as the label, or as its first words when the
+    label wraps in its table cell («Фамилия, имя,» / «отчество»): 0 when it does not."""
+    words, parts = norm.split(), lab.split()
+    for n in range(len(parts), 0, -1):
+        if n < min(2, len(parts)):
+            break  # one word of a longer label is too little to go by
+        head = " ".join(words[:n])
+        if head and fuzz.ratio(head, " ".join(parts[:n])) >= 85:
+            return n
+    return 0
+
+
+def _after_label(lines: Sequence[Line], labels: Sequence[str], follow: int = 1) -> list[str]:
+    """Text that follows a label: the rest of its line, then the next `follow` lines (a table
+    cell's value is read as a line of its own when the label wraps in its cell).
 
     Labels are tried in their order (the most specific first), each over all the lines: a
     sentence that happens to start with a short label's word («организации для работы…»)
@@ -52,28 +66,77 @@ def _after_label(lines: Sequence[Line], labels: Sequence[str]) -> list[str]:
                 n_before = len(norm[:m.start()].split())
                 rest_words = ln.words[n_before + len(lab.split()):]
             else:
-                # fuzzy: the label at the line's start
-                k = len(lab.split())
-                head = " ".join(norm.split()[:k])
-                if not head or fuzz.ratio(head, lab) < 85:
+                n = _label_at_start(norm, lab)
+                if not n:
                     continue
-                rest_words = ln.words[k:]
+                rest_words = ln.words[n:]
             taken.add(i)
             out.append(" ".join(w.text for w in rest_words).strip(" :—-–"))
-            if i + 1 < len(lines):
-                out.append(lines[i + 1].text)
+            out.extend(ln2.text for ln2 in lines[i + 1:i + 1 + follow])
     return out
 
 
+def _valid_cut(run: str, lengths: tuple[int, ...], valid: Callable[[str], bool]) -> str | None:
+    """A number of a field's length passing its check digits: the run itself, or the run with a
+    table's rule read as a digit glued to it cut off («|6045930448» read as «16045930448»)."""
+    if len(run) in lengths:
+        return run if valid(run) else None
+    if len(run) - 1 in lengths:
+        return next((cut for cut in (run[1:], run[:-1]) if valid(cut)), None)
+    return None
+
+
 def _pick(cands: Sequence[str], lengths: tuple[int, ...], valid: Callable[[str], bool]) -> tuple[str | None, bool]:
+    """The first number after the label that passes its check digits; a failing number of the
+    field's length is returned (not valid) only when none passes."""
     seen: list[str] = []
     for text in cands:
         for run in _digit_runs(text):
+            if (good := _valid_cut(run, lengths, valid)) is not None:
+                return good, True
             if len(run) in lengths:
-                if valid(run):
-                    return run, True
                 seen.append(run)
     return (seen[0], False) if seen else (None, False)
+
+
+def _anywhere(lines: Sequence[Line], length: int, valid: Callable[[str], bool]) -> str | None:
+    """A field whose label was not read («ИН» for «ИНН», a label lost under a seal): a number of
+    its length anywhere on the page that passes its check digits, when there is exactly one such
+    value (the seal's centre repeating the ИНН is the same value)."""
+    found = {good for ln in lines for run in _digit_runs(ln.text)
+             if (good := _valid_cut(run, (length,), valid)) is not None}
+    return found.pop() if len(found) == 1 else None
+
+
+_NAME_WORD = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ]?[а-яё]+)?")
+_EDGE_JUNK = " |[](){}'`‘’‚\"“”.,:;_—–-=*"
+
+
+def _name_word(token: str) -> str | None:
+    """A token as a word of a person's name: table rules and quotes stripped from its edges,
+    Latin look-alikes folded to Cyrillic («Kузнецова»); None when it is not one."""
+    word = token.strip(_EDGE_JUNK)
+    if not word:
+        return None
+    word = lookalikes.TABLE.upper.get(word[0], word[0]) + lookalikes.cyrillic(word[1:])
+    return word if _NAME_WORD.fullmatch(word) else None
+
+
+def _person_name(text: str, stop: set[str]) -> str | None:
+    """The first run of two or three name-like words (capitalised Cyrillic, not a field's label
+    word such as «Должность»)."""
+    run: list[str] = []
+    for token in text.split():
+        word = _name_word(token)
+        if word is None or clean(word) in stop:
+            if len(run) >= 2:
+                break
+            run = []
+            continue
+        run.append(word)
+        if len(run) == 3:
+            break
+    return " ".join(run) if len(run) >= 2 else None
 
 
 def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[str, object]:
@@ -82,7 +145,11 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
         return [clean(v) for v in labels.get(key, tuple(default))]
 
     inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"])), (10, 12), valid_inn)
+    if not inn_ok:
+        inn, inn_ok = (v, True) if (v := _anywhere(lines, 10, valid_inn)) else (inn, inn_ok)
     ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"])), (13, 15), valid_ogrn)
+    if not ogrn_ok:
+        ogrn, ogrn_ok = (v, True) if (v := _anywhere(lines, 13, valid_ogrn)) else (ogrn, ogrn_ok)
     snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"])), (11,), valid_snils)
     if snils:
         snils = f"{snils[0:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:11]}"
@@ -94,10 +161,15 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
                 return value
         return None
 
-    owner = text_field("owner_name", ["фамилия имя отчество"])
-    if owner:
-        words = [w for w in re.split(r"\s+", owner) if re.fullmatch(r"[А-ЯЁ][а-яё\-]+", w)]
-        owner = " ".join(words[:3]) if len(words) >= 2 else owner
+    # the owner's name: the first two or three name-like words after its label, on its line or
+    # the next two (a wrapped label cell); field label words are not names
+    stop = {w for variants in labels.values() for v in variants for w in clean(v).split()}
+    stop |= {w for v in ("должность", "наименование организации", "идентификатор узла") for w in v.split()}
+    owner = None
+    for cand in _after_label(lines, lab("owner_name", ["фамилия имя отчество"]), follow=2):
+        owner = _person_name(cand, stop)
+        if owner:
+            break
     node = None
     for ln in lines:
         m = _NODE_HEX.search(ln.text.translate(_HEX_FIX))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
 from bot import lookalikes
+from bot.scan import rows as rows_mod
 from bot.scan.config import ScanConfig
 from bot.scan.ocr import Line, Word
+from bot.scan.rows import Rule
 
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 # A signature row holds its label and at most this many more words (a line, a name, captions);
@@ -36,6 +38,14 @@ class Label:
     words: tuple[Word, ...]
     line_index: int
     score: float
+    rule: Rule | None = None      # the signature row's rule, when found (bot/scan/rows.py)
+
+    @property
+    def last_line(self) -> tuple[int, int]:
+        """The top and bottom of the label's last line (a label may wrap over lines)."""
+        low = max(w.y0 for w in self.words)
+        last = [w for w in self.words if w.y0 >= low - 0.5 * self.height]
+        return min(w.y0 for w in last), max(w.y1 for w in last)
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -76,11 +86,15 @@ def title_score(lines: Sequence[Line], cfg: ScanConfig) -> tuple[float, int]:
         for span in (1, 2, 3):
             if i + span > len(lines):
                 break
-            text = clean(" ".join(ln.text for ln in lines[i:i + span]))
+            # words without letters («_», «|», «—») are specks, rules and dashes read at the line's edge
+            text = " ".join(w for w in clean(" ".join(ln.text for ln in lines[i:i + span])).split()
+                            if any(ch.isalpha() for ch in w))
             if not text:
                 continue
             head = cyr(text.split(" ", 1)[0])
-            if not any(fuzz.ratio(head, f) >= 90 for f in first):
+            # the title's first word, or its start when the rest of the word is lost to a speck or a
+            # fold («зая?»): a covering letter's «Направляем заявку…» starts otherwise
+            if not any(fuzz.ratio(head, f) >= 90 or (len(head) >= 3 and f.startswith(head)) for f in first):
                 continue
             for t in titles:
                 # the title alone on its lines: compare whole strings, tolerate OCR slips
@@ -109,6 +123,8 @@ def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple
                 break  # a field's value («Должность — Главный врач»), not a row's label
             if not words[j]:
                 continue  # a label starts with a word, not with a dash or a stroke
+            if j and line.words[0].text[:1].islower():
+                break  # a sentence wrapped from the line above («персональных данных владельца сертификата.»)
             # OCR may glue words («Руководитель-организации») or split them: try a few word counts,
             # and take no more words than needed (the next one may be a pen stroke read as junk)
             for n in range(1, min(len(words) - j, k + 1) + 1):
@@ -151,9 +167,56 @@ def _is_position_value(lab: Label, lines: Sequence[Line], position_words: Sequen
     return False
 
 
-def find_labels(lines: Sequence[Line], cfg: ScanConfig) -> dict[str, Label]:
-    """The manager's and the owner's label lines: at a line's start; a signature line wins over prose."""
+def _label_word(w: Word) -> bool:
+    """A word that can carry a label's wording on: lower-case letters (a wrapped title goes on in
+    lower case; a name «Д.П. Кузнецова», «М.П.», a caption «(подпись)» or a rule do not)."""
+    t = w.text.strip(",.;")
+    if not (len(t) >= 2 and t.isalpha() and t[0].islower()):
+        return False
+    c = cyr(t)  # a bare caption «подпись», «расшифровка подписи» is not a label's wording
+    return fuzz.ratio(c, "подпись") < 80 and "шифр" not in c
+
+
+def whole_label(lab: Label, lines: Sequence[Line]) -> Label:
+    """The label with the rest of its wording: the words that follow it on its line, and the lines
+    it wraps onto within its column or table cell («Владелец сертификата ключа / проверки
+    электронной подписи»). A signature row's line and caption are under the label's last line, not
+    under its first."""
+    h = lab.height
+    words = list(lab.words)
+    if 0 <= lab.line_index < len(lines):  # the wording goes on along its line, words close together
+        line = lines[lab.line_index].words
+        last = line.index(words[-1]) if words[-1] in line else len(line)
+        for w in line[last + 1:]:
+            if not _label_word(w) or w.x0 - words[-1].x1 > 1.2 * h:
+                break
+            words.append(w)
+    x0 = min(w.x0 for w in words)
+    all_words = [w for ln in lines for w in ln.words]
+    for _ in range(3):  # wrapped lines: just under the last one, starting at the label's left edge
+        y1 = max(w.y1 for w in words)
+        first = [w for w in all_words if _label_word(w) and abs(w.x0 - x0) <= 1.5 * h
+                 and -0.2 * h <= w.y0 - y1 <= 1.4 * h and w not in words]
+        if not first:
+            break
+        cont = [min(first, key=lambda w: w.y0)]
+        rest = sorted((w for w in all_words if w.line == cont[0].line and w.x0 > cont[0].x0), key=lambda w: w.x0)
+        for w in rest:
+            if not _label_word(w) or w.x0 - cont[-1].x1 > 1.2 * h:
+                break
+            cont.append(w)
+        words.extend(cont)
+    if len(words) == len(lab.words):
+        return lab
+    return Label(lab.kind, tuple(words), lab.line_index, lab.score)
+
+
+def find_labels(lines: Sequence[Line], cfg: ScanConfig, context: Sequence[Line] = ()) -> dict[str, Label]:
+    """The manager's and the owner's label lines: at a line's start; a signature line wins over prose.
+    ``context``: more lines of the page (the first reading, when ``lines`` is a re-read of a part)
+    for telling a field's value («Должность: Главный врач») from a label."""
     out: dict[str, Label] = {}
+    page = list(lines) + list(context)
     captions = captions_of(lines, cfg)
     position_words = [clean(v) for v in cfg.field_labels.get("position", ())]
     for kind in ("manager", "owner"):
@@ -164,10 +227,11 @@ def find_labels(lines: Sequence[Line], cfg: ScanConfig) -> dict[str, Label]:
             if not k:
                 continue
             lab = Label(kind, line.words[j:j + k], i, score)
+            if _is_position_value(lab, page, position_words):
+                continue
+            lab = whole_label(lab, lines)
             x0, y0, x1, y1 = lab.box
             h = lab.height
-            if _is_position_value(lab, lines, position_words):
-                continue
             has_caption = any(y0 - 0.5 * h <= c.y0 <= y1 + 4.5 * h for c in captions)
             short = len(line.words) - j <= k + 6
             cands.append(((int(has_caption), int(short), y0), lab))
@@ -270,3 +334,44 @@ def infer_missing_label(labels: dict[str, Label], captions: Sequence[Word], cfg:
         stand_in = _stand_in(missing, caps, decs, h, left)
         if stand_in is not None:
             labels[missing] = stand_in
+
+
+def infer_label_by_rules(labels: dict[str, Label], words: Sequence[Word], rules: Sequence[Rule], cfg: ScanConfig,
+                         page_text_height: float, lines: Sequence[Line] = ()) -> None:
+    """A label lost under a signature or a seal, found by its row's rule: with one label and its
+    rule found, a word of the other label's wording that OCR still read («…ководитель», «организации»
+    in a label half under the seal) stands in, when its own rule is a signature line like the found
+    one (of about its length) on the expected side: the manager's row above the owner's or left of
+    it, the owner's below or right. Exactly one such rule, or none is guessed."""
+    if len(labels) != 1:
+        return
+    kind, lab = next(iter(labels.items()))
+    if lab.rule is None or page_text_height <= 0:
+        return
+    missing = "owner" if kind == "manager" else "manager"
+    vocab = {w for v in cfg.labels.get(missing, ()) for w in clean(v).split() if len(w) >= 5}
+    position_words = [clean(v) for v in cfg.field_labels.get("position", ())]
+    h = lab.unit(page_text_height)
+    R = lab.rule
+    found: dict[tuple[int, int, int], Label] = {}
+    for w in words:
+        c = cyr(w.text)
+        if len(c) < 5 or w in lab.words or abs(w.cy - R.y) > 14 * h:
+            continue
+        if not any(fuzz.ratio(c, v) >= 80 for v in vocab):
+            continue
+        cand = Label(missing, (w,), -1, 0.0)
+        if _is_position_value(cand, lines, position_words):
+            continue
+        r = rows_mod.label_rule(cand.box, cand.last_line, [lab.box], rules, h, cfg.signature, words)
+        if r is None or (r.x0, r.x1, r.y) == (R.x0, R.x1, R.y) or not 0.5 * R.length <= r.length <= 2 * R.length:
+            continue
+        same_row = abs(r.y - R.y) <= 3 * h
+        if missing == "manager":
+            placed = (r.y < R.y - 1.5 * h) or (same_row and r.x1 < R.x0)
+        else:
+            placed = (r.y > R.y + 1.5 * h) or (same_row and r.x0 > R.x1)
+        if placed:
+            found[(r.x0, r.x1, r.y)] = replace(cand, rule=r)
+    if len(found) == 1:
+        labels[missing] = next(iter(found.values()))

@@ -59,6 +59,12 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     below = [c for c in below if not any(o.box[1] > y1 and o.box[1] < c.y0 for o in others)]
     if below:
         caption = min(below, key=lambda c: (c.y0, abs(c.cx - x1)))
+    rule_of_row = label.rule if label.rule is not None and label.rule.side != "over" else None
+    if caption is not None and rule_of_row is not None and not (
+            rule_of_row.x0 - h <= caption.cx <= rule_of_row.x1 + h):
+        # captions typed on their own line with spaces drift: one not under the row's rule does not
+        # say where the pen goes, the rule does
+        caption = None
     header = None
     if caption is None:
         # a table: «Подпись» heads the column above the rows (a bare word, not «(подпись)»)
@@ -66,7 +72,17 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
                  and c.x0 > x1]
         if heads:
             header = min(heads, key=lambda c: y0 - c.y1)
-    if caption is not None:
+    rule = None
+    if caption is None and header is None and label.rule is not None:  # the row's rule: the pen goes on it
+        rule = label.rule
+        caption = Word("___", 0.0, rule.x0, rule.y - 1, rule.x1, rule.y + 1, (-1, -1, -1, -1))
+    if rule is not None and rule.side == "over":  # a table row: the label's cell and the next ones
+        zx0, zx1 = int(x0), int(rule.x1)
+        zy1 = int(y1 + sc.zone_down * h)
+    elif rule is not None:
+        zx0, zx1 = int(rule.x0 - 0.5 * h), int(rule.x1 + 0.5 * h)
+        zy1 = int(rule.y + sc.rule_below * h)
+    elif caption is not None:
         half = max(1.5 * caption.w, 5.0 * h)
         zx0, zx1 = int(caption.cx - half), int(caption.cx + half)
         zy1 = caption.y1 + int(0.1 * caption.h)

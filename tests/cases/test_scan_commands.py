@@ -16,9 +16,10 @@ from bot.cases.policy import load_policy
 from bot.cli import main
 from bot.rules import Rules
 from bot.store import Store
-from tests.cases.conftest import INN_A, at
+from tests.cases.conftest import INN_A, OGRN_A, at
 from tests.cases.test_cli import Bot as CliBot
 from tests.cases.test_cli import ok
+from tests.digest.seed import scangen_module
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "scans" / "sample"
 
@@ -126,10 +127,28 @@ def test_accept_needs_a_scan_on_the_case(bot: Bot) -> None:
 def test_add_runs_the_check_and_records_it(bot: Bot, tmp_path: Path) -> None:
     """An application that came by courier, scanned by the operator: checked like mail, recorded."""
     ok(bot("request", "add", "--inn", INN_A, "--owner", "Иванов Иван Иванович", now="2026-04-28T10:00"))
-    out = ok(bot("scan", "add", "2026-0001", str(SAMPLE / "complete-colour.jpg"), "--date", "2026-04-28",
+    data, _, _ = scangen_module().make_case(1, force={
+        "kind": "complete", "fmt": "jpeg", "mode": "color", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.5,
+        "noise": 0, "blur": 0, "inn": INN_A, "ogrn": OGRN_A, "owner_name": "Иванов Иван Иванович"})
+    (tmp_path / "courier.jpg").write_bytes(data)
+    out = ok(bot("scan", "add", "2026-0001", str(tmp_path / "courier.jpg"), "--date", "2026-04-28",
                  now="2026-04-28T12:00"))
     assert "Скан принят" in out
     data = json.loads(ok(bot("case", "2026-0001", "--json", now="2026-04-28T12:30")))
     assert data["state"] == m.FULL_SET_STATE
     added = [e for e in data["events"] if e["kind"] == m.SCAN_RECEIVED][-1]
     assert added["origin"] == "added" and added["source"] == "operator" and added["verdict"] == "complete"
+
+
+def test_add_refuses_another_owners_application(bot: Bot) -> None:
+    """The sample application is «Няндомская ЦРБ»'s, for Тарасов: it is not added to a case of another
+    organisation and owner unless the operator says so, and then the case records why."""
+    ok(bot("request", "add", "--inn", INN_A, "--owner", "Иванов Иван Иванович", now="2026-04-28T10:00"))
+    result = bot("scan", "add", "2026-0001", str(SAMPLE / "complete-colour.jpg"), now="2026-04-28T12:00")
+    assert result.exit_code != 0 and "ИНН в заявке 2915021105" in result.output and "--other-owner" in result.output
+    data = json.loads(ok(bot("case", "2026-0001", "--json", now="2026-04-28T12:30")))
+    assert not [e for e in data["events"] if e["kind"] == m.SCAN_RECEIVED]
+    ok(bot("scan", "add", "2026-0001", str(SAMPLE / "complete-colour.jpg"), "--other-owner", now="2026-04-28T12:40"))
+    data = json.loads(ok(bot("case", "2026-0001", "--json", now="2026-04-28T12:50")))
+    added = [e for e in data["events"] if e["kind"] == m.SCAN_RECEIVED][-1]
+    assert "вопреки расхождению" in added["reason"]

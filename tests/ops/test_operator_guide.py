@@ -72,11 +72,23 @@ BOOK = [
 ]
 
 
+# Орлова's applications in the guide: hers and her hospital's (`scan add` refuses someone else's)
+ORLOVA = {"inn": "2901001236", "ogrn": "1022900000012", "owner_name": "Орлова Мария Андреевна"}
+
+
 def unsure_scan() -> bytes:
     """A black-and-white scan whose manager signature the check sees only in part: `review`."""
     data, _, _ = scangen_module().make_case(69, force={
         "kind": "complete", "fmt": "png", "mode": "bw", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.0,
-        "noise": 0, "blur": 0})
+        "noise": 0, "blur": 0, **ORLOVA})
+    return bytes(data)
+
+
+def unsealed_scan() -> bytes:
+    """Signed, not sealed, upside down: `incomplete`, no seal."""
+    data, _, _ = scangen_module().make_case(11, force={
+        "kind": "no_seal", "fmt": "jpeg", "mode": "color", "dpi": 200, "multi": False, "rotation": 180,
+        "skew": 0.5, "noise": 0, "blur": 0, **ORLOVA})
     return bytes(data)
 
 
@@ -116,7 +128,7 @@ def build_world(root: Path, smtp_port: int) -> Path:
         g.subject_attrs(cn="Смирнова Ольга Петровна", o="ГБУЗ АО «Первая больница»", inn="002901001236")),
         "CERTIFICATE REQUEST"))
     shutil.copy(SAMPLE_SCAN, root / "заявка.jpg")
-    shutil.copy(SAMPLES / "no-seal-upside-down.jpg", root / "орлова-почта.jpg")   # no seal: the bot rejects it
+    (root / "орлова-почта.jpg").write_bytes(unsealed_scan())   # no seal: the bot rejects it
     (root / "орлова-нарочным.png").write_bytes(unsure_scan())   # the check is not sure: the operator accepts it
     letter = Draft(sender="29(НЦРБ) Канцелярия <crb@nyandoma.example>", to="ib-head@tfoms29.example",
                    attachments=[("Заявка НЦРБ.jpg", SAMPLE_SCAN.read_bytes())],

@@ -203,3 +203,32 @@ def test_a_sentence_starting_with_a_label_word_is_not_the_field() -> None:
         _line("Полное наименование организации: ГБУЗ АО «Вельская ЦРБ»", 220),
     ]
     assert fields.extract(lines, {})["organisation"] == "ГБУЗ АО «Вельская ЦРБ»"
+
+
+def test_fields_read_as_a_table_renders_them() -> None:
+    """OCR of a bordered table: rules read as «|» or glued to a number as a digit, a label
+    wrapped in its cell with the value read as a line of its own, «ИНН» read as «ИН»."""
+    lines = [
+        _line("ин .|7707083893 |", 100),
+        _line("ОГРН | | / 11027700132195 _", 160),
+        _line("Фамилия, имя,", 220),
+        _line("|Kузнецова Виктор Андреевич", 260),
+        _line("отчество", 300),
+        _line("Должность | Главный врач", 360),
+    ]
+    got = fields.extract(lines, {})
+    assert got["inn"] == "7707083893" and got["ogrn"] == "1027700132195"
+    assert got["valid"]["inn"] and got["valid"]["ogrn"]
+    assert got["owner_name"] == "Кузнецова Виктор Андреевич"
+
+
+def test_an_unlabelled_number_is_taken_only_when_it_is_the_one_valid_value() -> None:
+    two = [_line("ин 7707083893", 100), _line("7736050003", 160)]   # two valid ИНН: neither
+    assert fields.extract(two, {})["inn"] is None
+    failing = [_line("ин 7707083894", 100)]                           # check digit fails: not read
+    assert fields.extract(failing, {})["inn"] is None
+
+
+def test_the_owner_name_is_not_a_label_word() -> None:
+    lines = [_line("Фамилия, имя, отчество владельца", 100), _line("Должность Директор", 160)]
+    assert fields.extract(lines, {})["owner_name"] is None

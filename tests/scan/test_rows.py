@@ -1,0 +1,129 @@
+"""Signature rows found by their rules, labels that wrap, the page's orientation by word shape."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+from bot import DEFAULT_RULES_DIR
+from bot.rules import load as load_rules
+from bot.scan import form, rows
+from bot.scan.config import ScanConfig, from_rules
+from bot.scan.ocr import Line, Word
+
+
+def _cfg() -> ScanConfig:
+    return from_rules(load_rules(DEFAULT_RULES_DIR))
+
+
+def _line(text: str, x: int, y: int, block: int = 1) -> Line:
+    words = []
+    for t in text.split():
+        words.append(Word(t, 95.0, x, y, x + 20 * len(t), y + 40, (0, block, 1, y)))
+        x += 20 * len(t) + 15
+    return Line(tuple(words))
+
+
+def test_a_label_wrapped_in_its_column_ends_on_its_last_line() -> None:
+    """«Владелец сертификата ключа / проверки электронной подписи» in the right column: the
+    signature line and caption are under the second line, not the first."""
+    cfg = _cfg()
+    lines = [
+        _line("Руководитель организации", 100, 1000, 1),
+        _line("Владелец сертификата ключа", 1300, 1000, 2),
+        _line("проверки электронной подписи", 1300, 1060, 2),
+        _line("Д.П. Кузнецова", 1900, 1200, 3),
+        _line("(подпись)", 1450, 1250, 4),
+    ]
+    labels = form.find_labels(lines, cfg)
+    owner = labels["owner"]
+    assert owner.box[3] == 1100 and owner.last_line == (1060, 1100)
+    assert labels["manager"].box[3] == 1040  # nothing of the other column, nor the name, joins it
+    # a name or a caption under a label is not its wording
+    plain = form.find_labels([_line("Владелец сертификата", 100, 1000), _line("И.О. Фамилия", 100, 1060)], cfg)
+    assert plain["owner"].box[3] == 1040
+
+
+def test_rules_are_found_and_tied_to_their_labels() -> None:
+    cfg = _cfg()
+    g = np.full((1400, 2400), 250, np.uint8)
+    cv2.line(g, (700, 640), (1300, 640), 0, 3)     # «Руководитель ____» on the label's line
+    cv2.line(g, (1300, 1100), (1800, 1100), 0, 3)  # a two-column block: the line under the label
+    cv2.line(g, (100, 300), (2200, 302), 0, 2)     # a long border (slightly slanted)
+    for x in range(100, 500, 24):                  # a run of underscores
+        cv2.line(g, (x, 900), (x + 20, 900), 0, 3)
+    found = rows.find_rules(g, 40.0, cfg.signature)
+    ys = sorted(r.y for r in found)
+    assert len(found) == 4 and abs(ys[0] - 301) <= 2 and 899 <= ys[2] <= 901
+    sc = cfg.signature
+    right = rows.label_rule((100, 600, 600, 640), (600, 640), [], found, 40.0, sc)
+    assert right is not None and right.side == "right" and right.x0 >= 690
+    under = rows.label_rule((1300, 900, 1900, 1000), (960, 1000), [], found, 40.0, sc)
+    assert under is not None and under.side == "under" and under.y == 1100
+    # another label between a label and a rule: the rule is the other's
+    assert rows.label_rule((1300, 900, 1900, 1000), (960, 1000), [(1300, 1040, 1800, 1080)], found, 40.0,
+                           sc) is None
+    # a line of print between a label and a rule: the rule is another row's
+    printed = [Word("Главный", 95.0, 1350, 995, 1500, 1030, (0, 1, 1, 1))]
+    assert rows.label_rule((1300, 900, 1900, 960), (920, 960), [], found, 40.0, sc, printed) is None
+    assert rows.label_rule((1300, 900, 1900, 960), (920, 960), [], found, 40.0, sc) is not None
+    # too far under the label: not its row
+    assert rows.label_rule((1300, 500, 1900, 540), (500, 540), [], found, 40.0, sc) is None
+
+
+def test_a_label_lost_under_a_seal_is_found_by_its_rule() -> None:
+    cfg = _cfg()
+    g = np.full((1400, 2400), 250, np.uint8)
+    cv2.line(g, (900, 640), (1500, 640), 0, 3)    # the manager's row
+    cv2.line(g, (900, 1040), (1500, 1040), 0, 3)  # the owner's row
+    found = rows.find_rules(g, 40.0, cfg.signature)
+    owner_line = _line("Владелец сертификата", 100, 1000)
+    labels = form.find_labels([owner_line], cfg)
+    owner = labels["owner"]
+    labels["owner"] = dataclasses.replace(owner, rule=rows.label_rule(owner.box, owner.last_line, [], found, 40.0,
+                                                                 cfg.signature))
+    words = [*owner_line.words, *_line("ко > организации", 100, 600).words]
+    form.infer_label_by_rules(labels, words, found, cfg, 40.0)
+    assert labels["manager"].rule is not None and labels["manager"].rule.y == 640
+    # no word of the manager's wording near the other rule: nothing is guessed
+    labels = {"owner": labels["owner"]}
+    form.infer_label_by_rules(labels, list(owner_line.words), found, cfg, 40.0)
+    assert set(labels) == {"owner"}
+
+
+def test_words_read_sideways_do_not_make_a_page_upright() -> None:
+    from bot.scan.check import _level_words
+
+    cfg = _cfg()
+    level = [Word("Руководитель", 96.0, 100, 100, 400, 140, (0, 1, 1, 1))]
+    tall = [Word("Руководитель", 96.0, 100, 100, 140, 400, (0, 1, 1, 1))]
+    assert _level_words(level, cfg) == 1 and _level_words(tall, cfg) == 0
+
+
+def test_a_page_of_signatures_counts_only_when_the_title_page_located_no_row() -> None:
+    from bot.scan.check import PageAnalysis, _rows_unseen
+    from bot.scan.model import DOUBT, PRESENT, Mark, PageResult
+
+    page = PageResult(index=0, file=0, page=0, form=True, seconds=0.0)
+    page.marks = {"manager": Mark(DOUBT, 0.5, "manager_zone_not_found"),
+                  "owner": Mark(DOUBT, 0.5, "owner_zone_not_found"), "seal": Mark(PRESENT, 0.9)}
+    assert _rows_unseen(PageAnalysis(page))
+    page.marks["owner"] = Mark(PRESENT, 0.9)
+    assert not _rows_unseen(PageAnalysis(page))
+
+
+def test_a_bare_caption_under_a_label_is_not_its_wording() -> None:
+    cfg = _cfg()
+    labels = form.find_labels([_line("Владелец сертификата", 100, 1000), _line("подпись", 100, 1060)], cfg)
+    assert labels["owner"].box[3] == 1040
+
+
+def test_a_sentence_wrapped_onto_a_short_line_is_not_a_label_row() -> None:
+    cfg = _cfg()
+    lines = [_line("Согласие на обработку персональных", 100, 900),
+             _line("данных владельца сертификата.", 100, 960),
+             _line("Владелец сертификата ключа", 100, 1300)]
+    assert form.find_labels(lines, cfg)["owner"].box[1] == 1300
+    assert "owner" not in form.find_labels(lines[:2], cfg)
