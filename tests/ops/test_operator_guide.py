@@ -78,7 +78,7 @@ ORLOVA = {"inn": "2901001236", "ogrn": "1022900000012", "owner_name": "Орло�
 
 def unsure_scan() -> bytes:
     """A black-and-white scan whose manager signature the check sees only in part: `review`."""
-    data, _, _ = scangen_module().make_case(69, force={
+    data, _, _ = scangen_module().make_case(76, force={
         "kind": "complete", "fmt": "png", "mode": "bw", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.0,
         "noise": 0, "blur": 0, **ORLOVA})
     return bytes(data)
