@@ -410,28 +410,6 @@ def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float)
     return out
 
 
-def _of_this_line(part: np.ndarray, ink: np.ndarray, glab: np.ndarray, origin: tuple[int, int],
-                  label: Label, others: Sequence[Label]) -> np.ndarray:
-    """`part` without the groups (of `glab`) whose ink (in `ink`) lies nearer another signature
-    line's label than this one's: those are that line's strokes."""
-    if not part.any() or not others:
-        return part
-    out = part.copy()
-    for g in np.unique(glab[part]):
-        ys, xs = np.nonzero(ink & (glab == g))
-        if _nearest_label(float(xs.mean()) + origin[0], float(ys.mean()) + origin[1], label, others) is not label:
-            out &= glab != g
-    return out
-
-
-def _nearest_label(x: float, y: float, label: Label, others: Sequence[Label]) -> Label:
-    """The label whose box is nearest to the point (x, y)."""
-    def gap(lab: Label) -> float:
-        bx0, by0, bx1, by1 = lab.box
-        return math.hypot(max(bx0 - x, 0.0, x - bx1), max(by0 - y, 0.0, y - by1))
-    return min([label, *others], key=gap)
-
-
 def _dbg(kind: str, stage: str, mask: np.ndarray) -> None:
     """With SCAN_DEBUG_DIR set, each stage of a zone's ink is written there (a development aid)."""
     if os.environ.get("SCAN_DEBUG_DIR"):
@@ -573,7 +551,6 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink_in = np.bincount(glab[sel & in_zone], minlength=gn)
     own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
     foreign = sel & ~own[glab] & in_zone
-    foreign = _of_this_line(foreign, sel, glab, (x0, y0), label, others)
     loose = ink_ratio(*best_group(foreign, h, sc), h, sc) if foreign.any() else 0.0
     sel &= own[glab]
     if not sel.any():
