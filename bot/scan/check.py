@@ -295,6 +295,15 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     faint: tuple[Prepared, list[Seal]] | None = None
     for kind in ("manager", "owner"):
         mark = zone_mark(out.zones[kind], cfg)
+        other = out.zones["owner" if kind == "manager" else "manager"]
+        if mark.state == PRESENT and labels.get(kind) and _overlap(out.zones[kind].box, other.box):
+            # two zones share a band (a signature row's label off its row, rows packed close): ink
+            # there may be the other signer's. Without that band the zone must still be signed.
+            apart = check_zone(p, kind, labels[kind], [*[lab for k, lab in labels.items() if k != kind],
+                                                       _box_label(kind, other.box)],
+                               words, captions, seals, cfg, deciphers, unit, seal_ink)
+            if zone_mark(apart, cfg).state != PRESENT:
+                mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
         if kind in guessed and mark.state == ABSENT:
             # a row found by its rule alone, its label unread: an empty zone there is not «not signed»
             mark = Mark(DOUBT, 0.5, f"{kind}_zone_not_found")
@@ -316,6 +325,17 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     res.marks["seal"] = _weak(seal, weak)
     res.manager, res.owner, res.seal = (res.marks[k].seen for k in MARKS)
     out.fields = fields_mod.extract(lines, cfg.field_labels)
+
+
+def _overlap(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | None) -> bool:
+    return a is not None and b is not None and min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _box_label(kind: str, box: tuple[int, int, int, int] | None) -> form_mod.Label:
+    """Another zone as a label the zone may not reach into (see zone_box's `others`)."""
+    assert box is not None
+    word = ocr_mod.Word("", 0.0, box[0], box[1], box[2], box[3], (-1, -1, -1, -1))
+    return form_mod.Label("owner" if kind == "manager" else "manager", (word,), -1, 0.0)
 
 
 def _raised_contrast(p: Prepared, seals: Sequence[Seal], cfg: ScanConfig) -> tuple[Prepared, list[Seal]]:

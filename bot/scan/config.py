@@ -58,6 +58,7 @@ class SignatureCfg:
     glyph_height: float
     glyph_width: float
     anchor_stroke: float
+    pen_max_width: float
     group_reach_x: float
     group_reach_y: float
     zone_share: float

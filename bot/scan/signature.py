@@ -515,8 +515,11 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # printed words that OCR read: their glyphs lie within the word's box. A pen stroke through
     # a word (or read as one) runs out of the box, and stays.
     printed = print_boxes(words, (x0, y0, x1, y1), h)
-    if caption is not None:  # the row's «(подпись)» caption or «Подпись» header is print, however well read
-        printed |= print_boxes([replace(caption, conf=100.0)], (x0, y0, x1, y1), h)
+    # the row's «(подпись)» caption or «Подпись» header, the page's captions and the label itself
+    # are print however well read (a seal's ring touching a label lowers its confidence, not its being print)
+    known = [replace(w, conf=100.0) for w in
+             [*((caption,) if caption is not None else ()), *label.words, *captions, *deciphers]]
+    printed |= print_boxes(known, (x0, y0, x1, y1), h)
     inside = np.bincount(lab[printed], minlength=n)
     arcs = ring_arcs(lab, n, accepted, (x0, y0))
     px_mm = p.dpi / 25.4
@@ -526,6 +529,13 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     area = stats[:, cv2.CC_STAT_AREA]
     cand = (area >= sc.min_component * h * h) & (inside < sc.print_share * area) & ~arcs
     cand[0] = False
+    # ink thicker than a pen draws (a seal's filled emblem, a stamp's block) is not a signature;
+    # it only keeps the zone from being called empty (a felt-tip signature is a person's call)
+    dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
+    thickest = np.zeros(n, np.float32)
+    np.maximum.at(thickest, lab.ravel(), dist.ravel())
+    filled = cand & (2.0 * thickest > sc.pen_max_width * h)
+    cand &= ~filled
     # a character-sized piece alone is print that OCR missed, or a speck; beside a pen stroke it is
     # a letter of the signature (a small cursive hand, or a stroke cut by a rule's removal)
     small = (stats[:, cv2.CC_STAT_HEIGHT] < sc.glyph_height * h) & (stats[:, cv2.CC_STAT_WIDTH] < sc.glyph_width * h)
@@ -537,7 +547,6 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     comp_group = np.zeros(n, np.int64)
     comp_group[lab[cand[lab]]] = glab[cand[lab]]
     # only a long pen line adopts them: not a bracket, a rule's remnant or a piece of a seal's text
-    dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
     mean_dt = np.bincount(lab.ravel(), weights=dist.ravel(), minlength=n) / np.maximum(area, 1)
     length = area / np.maximum(4.0 * mean_dt, 1.0)  # a stroke of width w: mean distance w/4
     anchored = np.zeros(gn, bool)
@@ -551,6 +560,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink_in = np.bincount(glab[sel & in_zone], minlength=gn)
     own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
     foreign = sel & ~own[glab] & in_zone
+    foreign |= filled[lab] & in_zone
     loose = ink_ratio(*best_group(foreign, h, sc), h, sc) if foreign.any() else 0.0
     sel &= own[glab]
     if not sel.any():
