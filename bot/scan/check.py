@@ -287,23 +287,25 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     guessed = set(labels) - before
     out.labels = labels
     seal_ink = seal_ink_model(p.colour, p.grey, seals, cfg.seal)
+
+    def zone(kind: str, page: Prepared = p, page_seals: Sequence[Seal] = seals,
+             also: Sequence[form_mod.Label] = ()) -> Zone:
+        others = [*(lab for k, lab in labels.items() if k != kind), *also]
+        return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
+                          unit, seal_ink)
+
     for kind in ("manager", "owner"):
-        others = [lab for k, lab in labels.items() if k != kind]
-        out.zones[kind] = check_zone(p, kind, labels.get(kind), others, words, captions, seals, cfg, deciphers,
-                                     unit, seal_ink)
+        out.zones[kind] = zone(kind)
     weak = weak_ocr(words, res.good_words, cfg)
     faint: tuple[Prepared, list[Seal]] | None = None
-    for kind in ("manager", "owner"):
+    for kind, other in (("manager", "owner"), ("owner", "manager")):
         mark = zone_mark(out.zones[kind], cfg)
-        other = out.zones["owner" if kind == "manager" else "manager"]
-        if mark.state == PRESENT and labels.get(kind) and _overlap(out.zones[kind].box, other.box):
-            # two zones share a band (a signature row's label off its row, rows packed close): ink
-            # there may be the other signer's. Without that band the zone must still be signed.
-            apart = check_zone(p, kind, labels[kind], [*[lab for k, lab in labels.items() if k != kind],
-                                                       _box_label(kind, other.box)],
-                               words, captions, seals, cfg, deciphers, unit, seal_ink)
-            if zone_mark(apart, cfg).state != PRESENT:
-                mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
+        other_box = out.zones[other].box
+        # two zones that share a band (a row's label off its row, rows packed close): ink there may be
+        # the other signer's, so without that band the zone must still be signed
+        if (mark.state == PRESENT and _overlap(out.zones[kind].box, other_box)
+                and zone_mark(zone(kind, also=[_box_label(other, other_box)]), cfg).state != PRESENT):
+            mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
         if kind in guessed and mark.state == ABSENT:
             # a row found by its rule alone, its label unread: an empty zone there is not «not signed»
             mark = Mark(DOUBT, 0.5, f"{kind}_zone_not_found")
@@ -313,9 +315,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             # the signature a doubt when they would make a signature at full contrast (never a
             # signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
-            again = check_zone(faint[0], kind, labels.get(kind), [lab for k, lab in labels.items() if k != kind],
-                               words, captions, faint[1], cfg, deciphers, unit, seal_ink)
-            if zone_mark(again, cfg).state == PRESENT:
+            if zone_mark(zone(kind, *faint), cfg).state == PRESENT:
                 mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
         res.marks[kind] = _weak(mark, weak)
     seal = seal_mark(seals, cfg)
@@ -332,10 +332,10 @@ def _overlap(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] |
 
 
 def _box_label(kind: str, box: tuple[int, int, int, int] | None) -> form_mod.Label:
-    """Another zone as a label the zone may not reach into (see zone_box's `others`)."""
+    """Another signer's zone as a label of that `kind` the zone may not reach into (zone_box's `others`)."""
     assert box is not None
     word = ocr_mod.Word("", 0.0, box[0], box[1], box[2], box[3], (-1, -1, -1, -1))
-    return form_mod.Label("owner" if kind == "manager" else "manager", (word,), -1, 0.0)
+    return form_mod.Label(kind, (word,), -1, 0.0)
 
 
 def _raised_contrast(p: Prepared, seals: Sequence[Seal], cfg: ScanConfig) -> tuple[Prepared, list[Seal]]:
