@@ -37,7 +37,7 @@ import officegen  # noqa: E402
 import scangen  # noqa: E402
 
 from bot import DEFAULT_RULES_DIR  # noqa: E402
-from bot.rules import load  # noqa: E402
+from bot.rules import Rules, load  # noqa: E402
 from bot.scan import check_files  # noqa: E402
 from bot.scan import ocr as ocr_mod  # noqa: E402
 
@@ -278,7 +278,17 @@ def scangen_summary(args: argparse.Namespace, rows: list[dict], forms: list[dict
     print("verdicts truth->got:", json.dumps(confusion, ensure_ascii=False))
 
 
-def run_docgen(cases: int, seed: int, tmp: Path, rules: object) -> list[dict]:
+def check_document(path: Path, t: dict, rules: Rules, tag: str, extra: str = "") -> dict:
+    """One document of the second or third generator, checked once; its row and a printed line."""
+    r = check_files([path], rules)
+    mark = "ok " if r.verdict == t["verdict"] else ("rev" if r.verdict == "review" else "BAD")
+    print(f"[{tag}] {mark} {path.name} {t['verdict']:>10} -> {r.verdict:<10} "
+          f"{t['layout']:10} {t['device']:7} {extra}{r.seconds:5.1f}s {' '.join(r.doubts)}", flush=True)
+    return {"name": path.name, "truth": {**t, "form": True}, "got": r.to_json(),
+            "family": f"{t['layout']}/{t['device']}"}
+
+
+def run_docgen(cases: int, seed: int, tmp: Path, rules: Rules) -> list[dict]:
     """The second generator's documents (word-processor forms, handwriting fonts, other seals,
     four devices): checked once each."""
     out: list[dict] = []
@@ -289,16 +299,11 @@ def run_docgen(cases: int, seed: int, tmp: Path, rules: object) -> list[dict]:
         data, ext, t = docgen.make_doc(seed + i)
         path = tmp / f"doc-{seed + i}.{ext}"
         path.write_bytes(data)
-        r = check_files([path], rules)
-        out.append({"name": path.name, "truth": {**t, "form": True}, "got": r.to_json(),
-                    "family": f"{t['layout']}/{t['device']}"})
-        mark = "ok " if r.verdict == t["verdict"] else ("rev" if r.verdict == "review" else "BAD")
-        print(f"[doc {i + 1:3d}/{cases}] {mark} {path.name} {t['verdict']:>10} -> {r.verdict:<10} "
-              f"{t['layout']:10} {t['device']:7} {r.seconds:5.1f}s {' '.join(r.doubts)}", flush=True)
+        out.append(check_document(path, t, rules, f"doc {i + 1:3d}/{cases}"))
     return out
 
 
-def run_officegen(cases: int, seed: int, tmp: Path, rules: object, keep: Path | None = None,
+def run_officegen(cases: int, seed: int, tmp: Path, rules: Rules, keep: Path | None = None,
                   batch: int = 20) -> list[dict]:
     """The third generator's documents (LibreOffice Writer forms, pdftoppm, drawn pen trajectories
     and seals, augraphy devices): generated in batches (one LibreOffice start each), checked once each."""
@@ -322,13 +327,7 @@ def run_officegen(cases: int, seed: int, tmp: Path, rules: object, keep: Path | 
             done += 1
             path = (keep or tmp) / f"office-{s}.{ext}"
             path.write_bytes(data)
-            r = check_files([path], rules)
-            out.append({"name": path.name, "truth": {**t, "form": True}, "got": r.to_json(),
-                        "family": f"{t['layout']}/{t['device']}"})
-            mark = "ok " if r.verdict == t["verdict"] else ("rev" if r.verdict == "review" else "BAD")
-            print(f"[office {done:3d}/{cases}] {mark} {path.name} {t['verdict']:>10} -> {r.verdict:<10} "
-                  f"{t['layout']:10} {t['device']:7} {t['dpi']}dpi {r.seconds:5.1f}s {' '.join(r.doubts)}",
-                  flush=True)
+            out.append(check_document(path, t, rules, f"office {done:3d}/{cases}", f"{t['dpi']}dpi "))
     if kept and made_before is None:
         kept.write_text(json.dumps({x["name"]: {k: v for k, v in x["truth"].items() if k != "form"} for x in out},
                                    ensure_ascii=False), encoding="utf-8")
