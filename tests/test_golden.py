@@ -46,7 +46,7 @@ from bot.digest.duties import outage_alerts, queue_digest
 from bot.letters import Draft
 from bot.pipeline.model import ACCEPT, Letter, Outcome
 from tests.cases.conftest import INN_A, INN_B, INN_C, OGRN_A, OGRN_B, OGRN_C, REGISTRY_CSV
-from tests.digest.seed import scangen_module
+from tests.digest.seed import application
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
@@ -64,11 +64,8 @@ NOT_SENT: dict[str, str] = {}
 def sidorov_scan(folder: Path) -> Path:
     """A complete application of the third hospital's owner, as the operator scans it (scangen seed 1, the
     organisation and owner of case 2026-0003: `scan add` refuses an application of someone else)."""
-    data, _, _ = scangen_module().make_case(1, force={
-        "kind": "complete", "fmt": "jpeg", "mode": "color", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.5,
-        "noise": 0, "blur": 0, "inn": INN_C, "ogrn": OGRN_C, "owner_name": SIDOROV})
     path = folder / "sidorov.jpg"
-    path.write_bytes(data)
+    path.write_bytes(application(1, "complete", skew=0.5, inn=INN_C, ogrn=OGRN_C, owner_name=SIDOROV))
     return path
 PDF = b"%PDF-1.4\n% a golden scan: its verdict is the step's, not read from it\n%%EOF\n"
 

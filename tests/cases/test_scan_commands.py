@@ -19,7 +19,7 @@ from bot.store import Store
 from tests.cases.conftest import INN_A, OGRN_A, at
 from tests.cases.test_cli import Bot as CliBot
 from tests.cases.test_cli import ok
-from tests.digest.seed import scangen_module
+from tests.digest.seed import application
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "scans" / "sample"
 
@@ -127,10 +127,8 @@ def test_accept_needs_a_scan_on_the_case(bot: Bot) -> None:
 def test_add_runs_the_check_and_records_it(bot: Bot, tmp_path: Path) -> None:
     """An application that came by courier, scanned by the operator: checked like mail, recorded."""
     ok(bot("request", "add", "--inn", INN_A, "--owner", "Иванов Иван Иванович", now="2026-04-28T10:00"))
-    data, _, _ = scangen_module().make_case(1, force={
-        "kind": "complete", "fmt": "jpeg", "mode": "color", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.5,
-        "noise": 0, "blur": 0, "inn": INN_A, "ogrn": OGRN_A, "owner_name": "Иванов Иван Иванович"})
-    (tmp_path / "courier.jpg").write_bytes(data)
+    (tmp_path / "courier.jpg").write_bytes(
+        application(1, "complete", skew=0.5, inn=INN_A, ogrn=OGRN_A, owner_name="Иванов Иван Иванович"))
     out = ok(bot("scan", "add", "2026-0001", str(tmp_path / "courier.jpg"), "--date", "2026-04-28",
                  now="2026-04-28T12:00"))
     assert "Скан принят" in out

@@ -37,11 +37,22 @@ def scangen_module() -> Any:
     return scangen
 
 
+# a one-page scan made cleanly: colour JPEG at 200 dpi, upright, no noise or blur
+CLEAN_SCAN = {"fmt": "jpeg", "mode": "color", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.0, "noise": 0,
+              "blur": 0}
+
+
+def application(seed: int, kind: str, **force: Any) -> bytes:
+    """A generated application scan (fixtures/scans/scangen.py) of `kind` («complete», «no_owner»,
+    …), scanned cleanly unless `force` says otherwise; `inn`, `ogrn`, `owner_name` give it an
+    organisation and owner."""
+    data, _, _ = scangen_module().make_case(seed, force={**CLEAN_SCAN, "kind": kind, **force})
+    return bytes(data)
+
+
 def scan_png() -> bytes:
-    """A generated application scan without the owner's signature (fixtures/scans/scangen.py)."""
-    data, _, _ = scangen_module().make_case(12, force={"kind": "no_owner", "fmt": "png", "dpi": 200, "mode": "color",
-                                              "multi": False, "rotation": 0, "skew": 0.0, "noise": 0, "blur": 0})
-    return data
+    """A generated application scan without the owner's signature."""
+    return application(12, "no_owner", fmt="png")
 
 
 def _case(store: Store, rules: Rules, registry: Registry, *, inn: str, owner: str, day: str,

@@ -35,7 +35,7 @@ from bot.cli import main
 from bot.clock import MOSCOW
 from bot.letters import Draft
 from tests.cases import gostfiles as g
-from tests.digest.seed import scangen_module
+from tests.digest.seed import application
 from tests.ops.nodenames import Entry, nodename_doc
 from tests.support.smtp import SmtpServer
 
@@ -78,18 +78,12 @@ ORLOVA = {"inn": "2901001236", "ogrn": "1022900000012", "owner_name": "Орло�
 
 def unsure_scan() -> bytes:
     """A black-and-white scan whose manager signature the check sees only in part: `review`."""
-    data, _, _ = scangen_module().make_case(76, force={
-        "kind": "complete", "fmt": "png", "mode": "bw", "dpi": 200, "multi": False, "rotation": 0, "skew": 0.0,
-        "noise": 0, "blur": 0, **ORLOVA})
-    return bytes(data)
+    return application(76, "complete", fmt="png", mode="bw", **ORLOVA)
 
 
 def unsealed_scan() -> bytes:
     """Signed, not sealed, upside down: `incomplete`, no seal."""
-    data, _, _ = scangen_module().make_case(11, force={
-        "kind": "no_seal", "fmt": "jpeg", "mode": "color", "dpi": 200, "multi": False, "rotation": 180,
-        "skew": 0.5, "noise": 0, "blur": 0, **ORLOVA})
-    return bytes(data)
+    return application(11, "no_seal", rotation=180, skew=0.5, **ORLOVA)
 
 
 class RefusingSmtp(SmtpServer):
