@@ -46,6 +46,7 @@ class SignatureCfg:
     rule_min_length: float
     rule_reach: float
     rule_below: float
+    above_rule: float
     min_ink_height: float
     min_ink_width: float
     min_ink_pixels: float

@@ -568,6 +568,12 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     sel = sel.astype(np.uint8)
     pix, iw, ih = best_group(sel, h, sc)
     ratio = ink_ratio(pix, iw, ih, h, sc)
+    rule = label.rule
+    if rule is not None and rule.side != "over" and int(np.nonzero(sel.any(axis=1))[0][0]) + y0 > rule.y - sc.above_rule * h:
+        # a pen on its line reaches above it; ink wholly under the rule is the caption row's print
+        # that OCR did not read («(подпись)» half under a seal), or a stroke of the next row
+        return Zone(kind, box, False, pix, iw, ih, h, "штрихи только под линией подписи", 0.0,
+                    longest_stroke(sel, h), False, located, max(loose, ratio))
     shape_only = False
     if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
         # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
