@@ -44,6 +44,7 @@ class SignatureCfg:
     zone_down: float
     header_reach: float
     rule_min_length: float
+    rule_min_mm: float
     rule_reach: float
     rule_below: float
     above_rule: float

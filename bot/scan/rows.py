@@ -33,13 +33,17 @@ class Rule:
         return self.x1 - self.x0
 
 
-def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg) -> list[Rule]:
+def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg, dpi: float = 0.0) -> list[Rule]:
     """Horizontal rules on the page: thin straight ink at least ``rule_min_length`` print heights
-    long, pieces on one row across small gaps joined (underscores, a line broken by a stroke's
-    removal or by a phone photo's blur). A slightly slanted rule (a photo) counts: it is thin
+    long (or ``rule_min_mm`` at the page's ``dpi``, whichever is shorter: large print), pieces
+    on one row across small gaps joined (underscores, a line broken by a stroke's removal or by a
+    phone photo's blur). A slightly slanted rule (a photo) counts: it is thin
     for its length."""
     if h <= 0:
         return []
+    shortest = sc.rule_min_length * h
+    if dpi > 0:
+        shortest = min(shortest, sc.rule_min_mm * dpi / 25.4)
     ink = ink_mask(grey, 40).astype(np.uint8)
     run = max(15, int(2 * h))
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
@@ -48,7 +52,7 @@ def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg) -> list[Rule]:
     band = max(2, int(0.25 * h))
     for i in range(1, n):
         x, y, w, ht, area = (int(v) for v in stats[i, :5])
-        if w < sc.rule_min_length * h:
+        if w < shortest:
             continue
         ys, xs = np.nonzero(lab[y:y + ht, x:x + w] == i)
         # thin for its length: a rule's ink per column is under half a print height; else a rule
@@ -72,7 +76,7 @@ def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg) -> list[Rule]:
                 break
         else:
             out.append(list(s))
-    return [Rule(int(a), int(b), int(y)) for a, b, y in out if b - a >= sc.rule_min_length * h]
+    return [Rule(int(a), int(b), int(y)) for a, b, y in out if b - a >= shortest]
 
 
 def _printed_row(words: Sequence[Word], x0: int, x1: int, top: float, bottom: float) -> bool:
