@@ -127,3 +127,39 @@ def test_a_sentence_wrapped_onto_a_short_line_is_not_a_label_row() -> None:
              _line("Владелец сертификата ключа", 100, 1300)]
     assert form.find_labels(lines, cfg)["owner"].box[1] == 1300
     assert "owner" not in form.find_labels(lines[:2], cfg)
+
+
+def _joined(*parts: tuple[str, int]) -> Line:
+    """One OCR line made of the columns' texts, each starting at its x (the same line key)."""
+    words: list[Word] = []
+    for text, x in parts:
+        words.extend(_line(text, x, 1000).words)
+    return Line(tuple(words))
+
+
+def test_two_columns_read_as_one_line_give_both_labels() -> None:
+    """«Исполняющий обязанности главного врача      Владелец сертификата…» read as one line: each
+    column's label is found, neither takes the other's words."""
+    cfg = _cfg()
+    labels = form.find_labels([_joined(("Исполняющий обязанности главного врача", 100),
+                                       ("Владелец сертификата ключа", 1300))], cfg)
+    assert labels["manager"].box[0] == 100 and labels["manager"].box[2] < 1300
+    assert labels["owner"].box[0] == 1300
+    # an acting head's title, cut by a slip, still names the manager's row by its last words
+    slip = form.find_labels([_joined(("Исполн р главного врача", 100), ("Владелец сертификата ключа", 1300))], cfg)
+    assert {w.text for w in slip["manager"].words} == {"главного", "врача"}
+    assert slip["owner"].words[0].text == "Владелец"
+
+
+def test_prose_with_ordinary_gaps_is_not_cut() -> None:
+    line = _line("Прошу изготовить сертификат Владелец ключа", 100, 1000)
+    assert form.columns(line, _cfg().label_column_gap) == [line]
+
+
+def test_the_owner_row_may_be_worded_as_the_owner_signature() -> None:
+    """«Подпись владельца / сертификата» in a table's first cell (read with a slip: «Подп»)."""
+    cfg = _cfg()
+    for head in ("Подпись владельца", "Подп владельца"):
+        labels = form.find_labels([_line("Руководитель", 100, 900), _line(head, 100, 1000),
+                                   _line("сертификата", 100, 1060)], cfg)
+        assert labels["owner"].box[1] == 1000 and labels["manager"].box[1] == 900
