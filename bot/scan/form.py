@@ -393,3 +393,30 @@ def infer_label_by_rules(labels: dict[str, Label], words: Sequence[Word], rules:
             found[(r.x0, r.x1, r.y)] = replace(cand, rule=r)
     if len(found) == 1:
         labels[missing] = next(iter(found.values()))
+    elif not found and missing == "manager":
+        beside = _manager_beside(lab, words, rules, h)
+        if beside is not None:
+            labels[missing] = beside
+
+
+def _manager_beside(owner: Label, words: Sequence[Word], rules: Sequence[Rule], h: float) -> Label | None:
+    """The manager's row of a two-column signature block, its label unread (under the seal, a
+    signature): the owner's label starts the right column, and exactly one signature line like the
+    owner's (of about its length, about its height) lies wholly left of that label: the left
+    column's. The stand-in label sits over that line's start, no higher than the owner's label."""
+    R = owner.rule
+    text = [w for w in words if sum(ch.isalpha() for ch in w.text) >= 3]
+    if R is None or R.side == "over" or not text:
+        return None
+    left, right = min(w.x0 for w in text), max(w.x1 for w in text)
+    x0, y0 = owner.box[0], owner.box[1]
+    if x0 < left + 0.4 * (right - left):  # the owner's label does not start a right column
+        return None
+    beside = [r for r in rules if r.x1 < x0 - h and abs(r.y - R.y) <= 3 * h
+              and 0.5 * R.length <= r.length <= 2 * R.length]
+    if len(beside) != 1:
+        return None
+    r = beside[0]
+    top = int(max(y0, r.y - 3 * h))
+    word = Word("", 0.0, r.x0, top, int(r.x0 + h), int(top + h), (-1, -1, -1, -1))
+    return Label("manager", (word,), -1, 0.0, rule=replace(r, side="under"))

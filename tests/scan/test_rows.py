@@ -163,3 +163,33 @@ def test_the_owner_row_may_be_worded_as_the_owner_signature() -> None:
         labels = form.find_labels([_line("Руководитель", 100, 900), _line(head, 100, 1000),
                                    _line("сертификата", 100, 1060)], cfg)
         assert labels["owner"].box[1] == 1000 and labels["manager"].box[1] == 900
+
+
+def test_the_left_column_row_of_a_two_column_block_is_the_manager_s() -> None:
+    """The owner's label starts the right column; the manager's label is unread (under the seal):
+    the one signature line left of the owner's label, at about its height, is the manager's. An
+    owner's label at the left margin says nothing of the rows beside it."""
+    cfg = _cfg()
+    g = np.full((1400, 2400), 250, np.uint8)
+    cv2.line(g, (150, 1120), (650, 1120), 0, 3)    # the left column's line
+    cv2.line(g, (1300, 1180), (1800, 1180), 0, 3)  # the owner's, under its two-line label
+    found = rows.find_rules(g, 40.0, cfg.signature)
+    prose = _line("Достоверность указанных сведений подтверждаю центра", 100, 800)
+    head = _line("Владелец сертификата ключа", 1300, 1000)
+    tail = _line("проверки электронной подписи", 1300, 1060, 2)
+    labels = form.find_labels([prose, head, tail], cfg)
+    owner = labels["owner"]
+    labels["owner"] = dataclasses.replace(owner, rule=rows.label_rule(owner.box, owner.last_line, [], found, 40.0,
+                                                                 cfg.signature))
+    words = [*prose.words, *head.words, *tail.words]
+    form.infer_label_by_rules(labels, words, found, cfg, 40.0)
+    assert labels["manager"].rule is not None and labels["manager"].rule.x1 < 700
+    # the owner's label at the left margin: a line left of it is not looked for
+    g = np.full((1400, 2400), 250, np.uint8)
+    cv2.line(g, (700, 1060), (1200, 1060), 0, 3)
+    found = rows.find_rules(g, 40.0, cfg.signature)
+    plain = _line("Владелец сертификата", 100, 1000)
+    labels = form.find_labels([prose, plain], cfg)
+    labels["owner"] = dataclasses.replace(labels["owner"], rule=found[0])
+    form.infer_label_by_rules(labels, [*prose.words, *plain.words], found, cfg, 40.0)
+    assert set(labels) == {"owner"}
