@@ -169,12 +169,16 @@ def _is_position_value(lab: Label, lines: Sequence[Line], position_words: Sequen
 
 def _label_word(w: Word) -> bool:
     """A word that can carry a label's wording on: lower-case letters (a wrapped title goes on in
-    lower case; a name «Д.П. Кузнецова», «М.П.», a caption «(подпись)» or a rule do not)."""
+    lower case; a name «Д.П. Кузнецова», «М.П.», a caption «(подпись)» or a rule do not). A copy or
+    a fax may read a small word in capitals («ПОДПИСИ»): a long one read with confidence counts."""
     t = w.text.strip(",.;")
-    if not (len(t) >= 2 and t.isalpha() and t[0].islower()):
+    if not (len(t) >= 2 and t.isalpha() and (t[0].islower() or (t.isupper() and len(t) >= 5 and w.conf >= 80))):
         return False
-    c = cyr(t)  # a bare caption «подпись», «расшифровка подписи» is not a label's wording
-    return fuzz.ratio(c, "подпись") < 80 and "шифр" not in c
+    # a bare caption «подпись», «расшифровка подписи» is not a label's wording; «…электронной
+    # подписи», the end of the owner's wording, is
+    c = cyr(t)
+    s_sig = fuzz.ratio(c, "подпись")
+    return (s_sig < 80 or fuzz.ratio(c, "подписи") > s_sig) and "шифр" not in c
 
 
 def whole_label(lab: Label, lines: Sequence[Line]) -> Label:

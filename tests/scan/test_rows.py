@@ -193,3 +193,14 @@ def test_the_left_column_row_of_a_two_column_block_is_the_manager_s() -> None:
     labels["owner"] = dataclasses.replace(labels["owner"], rule=found[0])
     form.infer_label_by_rules(labels, [*prose.words, *plain.words], found, cfg, 40.0)
     assert set(labels) == {"owner"}
+
+
+def test_the_owner_wording_ends_with_podpisi_even_read_in_capitals() -> None:
+    """«…проверки электронной / подписи»: the wrapped «подписи» (a copy may read it «ПОДПИСИ») is the
+    label's last line, where the row's line is looked for; a caption «(подпись)» is not."""
+    cfg = _cfg()
+    for tail in ("подписи", "ПОДПИСИ"):
+        lines = [_line("Владелец сертификата ключа проверки электронной", 1300, 1000), _line(tail, 1300, 1050, 2)]
+        assert form.find_labels(lines, cfg)["owner"].last_line == (1050, 1090)
+    lines = [_line("Владелец сертификата ключа", 1300, 1000), _line("(подпись)", 1300, 1050, 2)]
+    assert form.find_labels(lines, cfg)["owner"].last_line == (1000, 1040)
