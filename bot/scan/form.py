@@ -215,18 +215,21 @@ def whole_label(lab: Label, lines: Sequence[Line]) -> Label:
     return Label(lab.kind, tuple(words), lab.line_index, lab.score)
 
 
-def columns(line: Line, gap: float) -> list[Line]:
+def columns(line: Line, gap: float, ratio: float) -> list[Line]:
     """An OCR line cut where a gap between words is wider than ``gap`` of the line's text height and
-    the next word starts a wording (a capital or a digit): the columns of a signature block read as
-    one line («Главный врач      Владелец сертификата»). Each part is looked at as a line of its own,
-    so that one column's words neither hide the other's label nor join it."""
+    than ``ratio`` times its usual gap, and the next word starts a wording (a capital or a digit):
+    the columns of a signature block read as one line («Главный врач      Владелец сертификата»).
+    Each part is looked at as a line of its own, so that one column's words neither hide the
+    other's label nor join it. Justified prose widens all its gaps alike, and is not cut."""
     heights = sorted(w.h for w in line.words if sum(ch.isalpha() for ch in w.text) >= 2)
-    if len(line.words) < 2 or not heights:
+    if len(line.words) < 3 or not heights:
         return [line]
     h = heights[len(heights) // 2]
+    gaps = sorted(b.x0 - a.x1 for a, b in zip(line.words, line.words[1:], strict=False))
+    wide = max(gap * h, ratio * max(gaps[(len(gaps) - 1) // 2], 1))
     parts: list[list[Word]] = [[line.words[0]]]
     for w in line.words[1:]:
-        if w.x0 - parts[-1][-1].x1 > gap * h and (w.text[:1].isupper() or w.text[:1].isdigit()):
+        if w.x0 - parts[-1][-1].x1 > wide and (w.text[:1].isupper() or w.text[:1].isdigit()):
             parts.append([])
         parts[-1].append(w)
     return [Line(tuple(p)) for p in parts]
@@ -239,7 +242,7 @@ def find_labels(lines: Sequence[Line], cfg: ScanConfig, context: Sequence[Line] 
     out: dict[str, Label] = {}
     page = list(lines) + list(context)
     captions = captions_of(lines, cfg)
-    lines = [part for ln in lines for part in columns(ln, cfg.label_column_gap)]
+    lines = [part for ln in lines for part in columns(ln, cfg.label_column_gap, cfg.label_column_gap_ratio)]
     position_words = [clean(v) for v in cfg.field_labels.get("position", ())]
     for kind in ("manager", "owner"):
         variants = [clean(v) for v in cfg.labels.get(kind, ())]

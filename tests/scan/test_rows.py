@@ -151,9 +151,15 @@ def test_two_columns_read_as_one_line_give_both_labels() -> None:
     assert slip["owner"].words[0].text == "Владелец"
 
 
-def test_prose_with_ordinary_gaps_is_not_cut() -> None:
-    line = _line("Прошу изготовить сертификат Владелец ключа", 100, 1000)
-    assert form.columns(line, _cfg().label_column_gap) == [line]
+def test_justified_prose_is_not_cut_into_columns() -> None:
+    """A justified line's gaps are all wide: none stands out as the gap between two columns."""
+    cfg = _cfg()
+    words, x = [], 100
+    for t in ["Прошу", "изготовить", "сертификат", "Владелец", "ключа", "проверки"]:
+        words.append(Word(t, 95.0, x, 1000, x + 20 * len(t), 1040, (0, 1, 1, 1)))
+        x += 20 * len(t) + 80  # two text heights between words
+    line = Line(tuple(words))
+    assert form.columns(line, cfg.label_column_gap, cfg.label_column_gap_ratio) == [line]
 
 
 def test_the_owner_row_may_be_worded_as_the_owner_signature() -> None:
