@@ -127,6 +127,8 @@ class ScanConfig:
     title_first_words: tuple[str, ...]
     labels: dict[str, tuple[str, ...]]
     label_min_score: float
+    label_column_gap: float
+    label_column_gap_ratio: float
     field_labels: dict[str, tuple[str, ...]]
     defect_text: dict[str, str]
 
@@ -203,7 +205,7 @@ def from_rules(rules: Rules | None) -> ScanConfig:
     _only(data, _TOP, "")
     form, labels, flds = _table(data, "form"), _table(data, "labels"), _table(data, "fields")
     _only(form, ("titles", "title_min_score", "title_first_words"), "form")
-    _only(labels, ("manager", "owner", "min_score"), "labels")
+    _only(labels, ("manager", "owner", "min_score", "column_gap", "column_gap_ratio"), "labels")
     _only(flds, _FIELDS, "fields")
     defects = _table(data, "defect_text")
     if not all(isinstance(v, str) for v in defects.values()):
@@ -220,6 +222,8 @@ def from_rules(rules: Rules | None) -> ScanConfig:
         labels={"manager": _strings(labels.get("manager"), "labels.manager"),
                 "owner": _strings(labels.get("owner"), "labels.owner")},
         label_min_score=_number(labels, "min_score", "labels"),
+        label_column_gap=_number(labels, "column_gap", "labels"),
+        label_column_gap_ratio=_number(labels, "column_gap_ratio", "labels"),
         field_labels={k: _strings(flds.get(k), f"fields.{k}") for k in _FIELDS},
         defect_text={str(k): str(v) for k, v in defects.items()},
     )

@@ -169,12 +169,16 @@ def _is_position_value(lab: Label, lines: Sequence[Line], position_words: Sequen
 
 def _label_word(w: Word) -> bool:
     """A word that can carry a label's wording on: lower-case letters (a wrapped title goes on in
-    lower case; a name «Д.П. Кузнецова», «М.П.», a caption «(подпись)» or a rule do not)."""
+    lower case; a name «Д.П. Кузнецова», «М.П.», a caption «(подпись)» or a rule do not). A copy or
+    a fax may read a small word in capitals («ПОДПИСИ»): a long one read with confidence counts."""
     t = w.text.strip(",.;")
-    if not (len(t) >= 2 and t.isalpha() and t[0].islower()):
+    if not (len(t) >= 2 and t.isalpha() and (t[0].islower() or (t.isupper() and len(t) >= 5 and w.conf >= 80))):
         return False
-    c = cyr(t)  # a bare caption «подпись», «расшифровка подписи» is not a label's wording
-    return fuzz.ratio(c, "подпись") < 80 and "шифр" not in c
+    # a bare caption «подпись», «расшифровка подписи» is not a label's wording; «…электронной
+    # подписи», the end of the owner's wording, is
+    c = cyr(t)
+    s_sig = fuzz.ratio(c, "подпись")
+    return (s_sig < 80 or fuzz.ratio(c, "подписи") > s_sig) and "шифр" not in c
 
 
 def whole_label(lab: Label, lines: Sequence[Line]) -> Label:
@@ -211,6 +215,26 @@ def whole_label(lab: Label, lines: Sequence[Line]) -> Label:
     return Label(lab.kind, tuple(words), lab.line_index, lab.score)
 
 
+def columns(line: Line, gap: float, ratio: float) -> list[Line]:
+    """An OCR line cut where a gap between words is wider than ``gap`` of the line's text height and
+    than ``ratio`` times its usual gap, and the next word starts a wording (a capital or a digit):
+    the columns of a signature block read as one line («Главный врач      Владелец сертификата»).
+    Each part is looked at as a line of its own, so that one column's words neither hide the
+    other's label nor join it. Justified prose widens all its gaps alike, and is not cut."""
+    heights = sorted(w.h for w in line.words if sum(ch.isalpha() for ch in w.text) >= 2)
+    if len(line.words) < 3 or not heights:
+        return [line]
+    h = heights[len(heights) // 2]
+    gaps = sorted(b.x0 - a.x1 for a, b in zip(line.words, line.words[1:], strict=False))
+    wide = max(gap * h, ratio * max(gaps[(len(gaps) - 1) // 2], 1))
+    parts: list[list[Word]] = [[line.words[0]]]
+    for w in line.words[1:]:
+        if w.x0 - parts[-1][-1].x1 > wide and (w.text[:1].isupper() or w.text[:1].isdigit()):
+            parts.append([])
+        parts[-1].append(w)
+    return [Line(tuple(p)) for p in parts]
+
+
 def find_labels(lines: Sequence[Line], cfg: ScanConfig, context: Sequence[Line] = ()) -> dict[str, Label]:
     """The manager's and the owner's label lines: at a line's start; a signature line wins over prose.
     ``context``: more lines of the page (the first reading, when ``lines`` is a re-read of a part)
@@ -218,6 +242,7 @@ def find_labels(lines: Sequence[Line], cfg: ScanConfig, context: Sequence[Line] 
     out: dict[str, Label] = {}
     page = list(lines) + list(context)
     captions = captions_of(lines, cfg)
+    lines = [part for ln in lines for part in columns(ln, cfg.label_column_gap, cfg.label_column_gap_ratio)]
     position_words = [clean(v) for v in cfg.field_labels.get("position", ())]
     for kind in ("manager", "owner"):
         variants = [clean(v) for v in cfg.labels.get(kind, ())]
@@ -375,3 +400,30 @@ def infer_label_by_rules(labels: dict[str, Label], words: Sequence[Word], rules:
             found[(r.x0, r.x1, r.y)] = replace(cand, rule=r)
     if len(found) == 1:
         labels[missing] = next(iter(found.values()))
+    elif not found and missing == "manager":
+        beside = _manager_beside(lab, words, rules, h)
+        if beside is not None:
+            labels[missing] = beside
+
+
+def _manager_beside(owner: Label, words: Sequence[Word], rules: Sequence[Rule], h: float) -> Label | None:
+    """The manager's row of a two-column signature block, its label unread (under the seal, a
+    signature): the owner's label starts the right column, and exactly one signature line like the
+    owner's (of about its length, about its height) lies wholly left of that label: the left
+    column's. The stand-in label sits over that line's start, no higher than the owner's label."""
+    R = owner.rule
+    text = [w for w in words if sum(ch.isalpha() for ch in w.text) >= 3]
+    if R is None or R.side == "over" or not text:
+        return None
+    left, right = min(w.x0 for w in text), max(w.x1 for w in text)
+    x0, y0 = owner.box[0], owner.box[1]
+    if x0 < left + 0.4 * (right - left):  # the owner's label does not start a right column
+        return None
+    beside = [r for r in rules if r.x1 < x0 - h and abs(r.y - R.y) <= 3 * h
+              and 0.5 * R.length <= r.length <= 2 * R.length]
+    if len(beside) != 1:
+        return None
+    r = beside[0]
+    top = int(max(y0, r.y - 3 * h))
+    word = Word("", 0.0, r.x0, top, int(r.x0 + h), int(top + h), (-1, -1, -1, -1))
+    return Label("manager", (word,), -1, 0.0, rule=replace(r, side="under"))

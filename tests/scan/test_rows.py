@@ -127,3 +127,86 @@ def test_a_sentence_wrapped_onto_a_short_line_is_not_a_label_row() -> None:
              _line("Владелец сертификата ключа", 100, 1300)]
     assert form.find_labels(lines, cfg)["owner"].box[1] == 1300
     assert "owner" not in form.find_labels(lines[:2], cfg)
+
+
+def _joined(*parts: tuple[str, int]) -> Line:
+    """One OCR line made of the columns' texts, each starting at its x (the same line key)."""
+    words: list[Word] = []
+    for text, x in parts:
+        words.extend(_line(text, x, 1000).words)
+    return Line(tuple(words))
+
+
+def test_two_columns_read_as_one_line_give_both_labels() -> None:
+    """«Исполняющий обязанности главного врача      Владелец сертификата…» read as one line: each
+    column's label is found, neither takes the other's words."""
+    cfg = _cfg()
+    labels = form.find_labels([_joined(("Исполняющий обязанности главного врача", 100),
+                                       ("Владелец сертификата ключа", 1300))], cfg)
+    assert labels["manager"].box[0] == 100 and labels["manager"].box[2] < 1300
+    assert labels["owner"].box[0] == 1300
+    # an acting head's title, cut by a slip, still names the manager's row by its last words
+    slip = form.find_labels([_joined(("Исполн р главного врача", 100), ("Владелец сертификата ключа", 1300))], cfg)
+    assert {w.text for w in slip["manager"].words} == {"главного", "врача"}
+    assert slip["owner"].words[0].text == "Владелец"
+
+
+def test_justified_prose_is_not_cut_into_columns() -> None:
+    """A justified line's gaps are all wide: none stands out as the gap between two columns."""
+    cfg = _cfg()
+    words, x = [], 100
+    for t in ["Прошу", "изготовить", "сертификат", "Владелец", "ключа", "проверки"]:
+        words.append(Word(t, 95.0, x, 1000, x + 20 * len(t), 1040, (0, 1, 1, 1)))
+        x += 20 * len(t) + 80  # two text heights between words
+    line = Line(tuple(words))
+    assert form.columns(line, cfg.label_column_gap, cfg.label_column_gap_ratio) == [line]
+
+
+def test_the_owner_row_may_be_worded_as_the_owner_signature() -> None:
+    """«Подпись владельца / сертификата» in a table's first cell (read with a slip: «Подп»)."""
+    cfg = _cfg()
+    for head in ("Подпись владельца", "Подп владельца"):
+        labels = form.find_labels([_line("Руководитель", 100, 900), _line(head, 100, 1000),
+                                   _line("сертификата", 100, 1060)], cfg)
+        assert labels["owner"].box[1] == 1000 and labels["manager"].box[1] == 900
+
+
+def test_the_left_column_row_of_a_two_column_block_is_the_manager_s() -> None:
+    """The owner's label starts the right column; the manager's label is unread (under the seal):
+    the one signature line left of the owner's label, at about its height, is the manager's. An
+    owner's label at the left margin says nothing of the rows beside it."""
+    cfg = _cfg()
+    g = np.full((1400, 2400), 250, np.uint8)
+    cv2.line(g, (150, 1120), (650, 1120), 0, 3)    # the left column's line
+    cv2.line(g, (1300, 1180), (1800, 1180), 0, 3)  # the owner's, under its two-line label
+    found = rows.find_rules(g, 40.0, cfg.signature)
+    prose = _line("Достоверность указанных сведений подтверждаю центра", 100, 800)
+    head = _line("Владелец сертификата ключа", 1300, 1000)
+    tail = _line("проверки электронной подписи", 1300, 1060, 2)
+    labels = form.find_labels([prose, head, tail], cfg)
+    owner = labels["owner"]
+    labels["owner"] = dataclasses.replace(owner, rule=rows.label_rule(owner.box, owner.last_line, [], found, 40.0,
+                                                                 cfg.signature))
+    words = [*prose.words, *head.words, *tail.words]
+    form.infer_label_by_rules(labels, words, found, cfg, 40.0)
+    assert labels["manager"].rule is not None and labels["manager"].rule.x1 < 700
+    # the owner's label at the left margin: a line left of it is not looked for
+    g = np.full((1400, 2400), 250, np.uint8)
+    cv2.line(g, (700, 1060), (1200, 1060), 0, 3)
+    found = rows.find_rules(g, 40.0, cfg.signature)
+    plain = _line("Владелец сертификата", 100, 1000)
+    labels = form.find_labels([prose, plain], cfg)
+    labels["owner"] = dataclasses.replace(labels["owner"], rule=found[0])
+    form.infer_label_by_rules(labels, [*prose.words, *plain.words], found, cfg, 40.0)
+    assert set(labels) == {"owner"}
+
+
+def test_the_owner_wording_ends_with_podpisi_even_read_in_capitals() -> None:
+    """«…проверки электронной / подписи»: the wrapped «подписи» (a copy may read it «ПОДПИСИ») is the
+    label's last line, where the row's line is looked for; a caption «(подпись)» is not."""
+    cfg = _cfg()
+    for tail in ("подписи", "ПОДПИСИ"):
+        lines = [_line("Владелец сертификата ключа проверки электронной", 1300, 1000), _line(tail, 1300, 1050, 2)]
+        assert form.find_labels(lines, cfg)["owner"].last_line == (1050, 1090)
+    lines = [_line("Владелец сертификата ключа", 1300, 1000), _line("(подпись)", 1300, 1050, 2)]
+    assert form.find_labels(lines, cfg)["owner"].last_line == (1000, 1040)
