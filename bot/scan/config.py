@@ -121,6 +121,7 @@ class RereadCfg:
     margin_x: float
     margin_y: float
     rule_share: float
+    speck: float
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,9 @@ def _label_at_start(norm: str, lab: str) -> int:
         head = " ".join(words[:n])
         if head and fuzz.ratio(head, " ".join(parts[:n])) >= 85:
             return n
+        # a word read in two pieces («Фамил ия»): the letters without spaces nearly the same
+        if n >= 2 and len(words) > n and fuzz.ratio("".join(words[:n + 1]), "".join(parts[:n])) >= 90:
+            return n + 1
     # the label's last two words of three or more («имя, отчество»): its first word lost at a
     # blurred left margin (a phone photo)
     if len(parts) >= 3 and len(words) > 2 and fuzz.ratio(" ".join(words[:2]), " ".join(parts[-2:])) >= 85:
@@ -171,6 +174,17 @@ def _person_name(text: str, stop: set[str]) -> str | None:
     return " ".join(run) if len(run) >= 2 else None
 
 
+def name_stop_words(labels: dict[str, tuple[str, ...]]) -> set[str]:
+    """Words of the fields' labels: never a part of the owner's name."""
+    stop = {w for variants in labels.values() for v in variants for w in clean(v).split()}
+    return stop | {w for v in ("должность", "наименование организации", "идентификатор узла") for w in v.split()}
+
+
+def person_name(text: str, labels: dict[str, tuple[str, ...]]) -> str | None:
+    """The owner's name in a text read after its label (see _person_name)."""
+    return _person_name(text, name_stop_words(labels))
+
+
 def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[str, object]:
     """Field values (None when absent) and whether each number passed its check digits."""
     def lab(key: str, default: list[str]) -> list[str]:
@@ -199,8 +213,7 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
 
     # the owner's name: the first two or three name-like words after its label, on its line or
     # the next two (a wrapped label cell); field label words are not names
-    stop = {w for variants in labels.values() for v in variants for w in clean(v).split()}
-    stop |= {w for v in ("должность", "наименование организации", "идентификатор узла") for w in v.split()}
+    stop = name_stop_words(labels)
     owner = None
     for cand in _after_label(lines, lab("owner_name", ["фамилия имя отчество"]), follow=2):
         owner = _person_name(cand, stop)

@@ -18,14 +18,16 @@ import numpy as np
 from bot.ids import valid_inn, valid_ogrn, valid_snils
 from bot.scan import ocr as ocr_mod
 from bot.scan.config import ScanConfig
-from bot.scan.fields import digitish, label_hits, same_row
+from bot.scan.fields import digitish, label_hits, person_name, same_row
 from bot.scan.form import clean
 from bot.scan.ocr import Line, Word
 
-_NUMBERS: dict[str, tuple[tuple[int, ...], Callable[[str], bool]]] = {
-    "inn": ((10, 12), valid_inn),
-    "ogrn": ((13, 15), valid_ogrn),
-    "snils": ((11,), valid_snils),
+# lengths, check, the length looked for without a label: only ОГРН's 13 digits, as no other
+# number of the form is near that long (a СНИЛС or a phone number misread by a digit is an ИНН's)
+_NUMBERS: dict[str, tuple[tuple[int, ...], Callable[[str], bool], int]] = {
+    "inn": ((10, 12), valid_inn, 0),
+    "ogrn": ((13, 15), valid_ogrn, 13),
+    "snils": ((11,), valid_snils, 0),
 }
 _WHITELIST = "-c tessedit_char_whitelist=0123456789-"
 
@@ -49,22 +51,31 @@ def _groups(words: Sequence[Word]) -> list[list[Word]]:
     return out
 
 
-def number_box(lines: Sequence[Line], labels: Sequence[str],
-               lengths: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+def number_box(lines: Sequence[Line], labels: Sequence[str], lengths: tuple[int, ...],
+               anywhere: int = 0) -> tuple[int, int, int, int] | None:
     """The box of the number after a field's label: on the label's line, on its row to the right
-    (a table's value cell), or on the next line; a run of about the field's length of digits."""
+    (a table's value cell), or on the next line; a run of about the field's length of digits.
+    Without a label, the page's one run of `anywhere` digits (0: none is looked for)."""
     for i, rest in label_hits(lines, labels):
         for ws in (rest, *(ln.words for ln in same_row(lines, i)), *(ln.words for ln in lines[i + 1:i + 2])):
             for g in _groups(ws):
                 n = len(_digits("".join(w.text for w in g)))
                 if min(lengths) - 1 <= n <= max(lengths) + 2:
-                    return (min(w.x0 for w in g), min(w.y0 for w in g),
-                            max(w.x1 for w in g), max(w.y1 for w in g))
+                    return _box(g)
+    if anywhere:  # the label unread («9ГРЫ»): the one run of the field's length on the page
+        runs = [g for ln in lines for g in _groups(ln.words) if len(_digits("".join(w.text for w in g))) == anywhere]
+        if len(runs) == 1:
+            return _box(runs[0])
     return None
 
 
-def _clean_crop(grey: np.ndarray, scale: float, rule_share: float) -> np.ndarray:
-    """The crop upscaled (cubic), binarised (Otsu), table rules removed, with a white border."""
+def _box(words: Sequence[Word]) -> tuple[int, int, int, int]:
+    return min(w.x0 for w in words), min(w.y0 for w in words), max(w.x1 for w in words), max(w.y1 for w in words)
+
+
+def _clean_crop(grey: np.ndarray, scale: float, rule_share: float, speck: float) -> np.ndarray:
+    """The crop upscaled (cubic), binarised (Otsu), table rules, specks (under `speck` pixels of
+    the page) and ink cut by its edges removed, with a white border."""
     big = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     _, bw = cv2.threshold(big, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     ink = (bw == 0).astype(np.uint8)
@@ -73,7 +84,14 @@ def _clean_crop(grey: np.ndarray, scale: float, rule_share: float) -> np.ndarray
     rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(h * rule_share)))))
     # a rule is a line or two of pixels thicker than its opening: widen it a little before erasing
     rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
-    bw[rules > 0] = 255
+    ink[rules > 0] = 0
+    # a neighbour line's text or a label cut by the crop touches its edge; a speck is tiny
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    for i in range(1, n):
+        x, y, cw, ch, area = stats[i]
+        if x == 0 or y == 0 or x + cw >= w or y + ch >= h or area < speck * scale * scale:
+            ink[lab == i] = 0
+    bw = np.where(ink > 0, 0, 255).astype(np.uint8)
     pad = max(10, h // 4)
     return cv2.copyMakeBorder(bw, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
 
@@ -92,10 +110,10 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
         return
     rr = cfg.reread
     unit = sorted(w.h for ln in lines for w in ln.words)
-    for key, (lengths, valid) in _NUMBERS.items():
+    for key, (lengths, valid, anywhere) in _NUMBERS.items():
         if valid_of.get(key):
             continue
-        box = number_box(lines, [clean(v) for v in cfg.field_labels.get(key, (key,))], lengths)
+        box = number_box(lines, [clean(v) for v in cfg.field_labels.get(key, (key,))], lengths, anywhere)
         if box is None:
             continue
         x0, y0, x1, y1 = box
@@ -104,7 +122,7 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
                     max(0, int(x0 - rr.margin_x * th)):int(x1 + rr.margin_x * th)]
         if crop.size == 0:
             continue
-        jobs = [(_clean_crop(crop, max(1.0, height / th), rr.rule_share), 0)
+        jobs = [(_clean_crop(crop, max(1.0, height / th), rr.rule_share, rr.speck * th * th), 0)
                 for height in (rr.first_height, rr.second_height)]
         reads = ocr_mod.ocr_bands(jobs, rr.languages, cfg.ocr.dpi, cfg.limits.ocr_seconds, psm=7,
                                   workers=1, extra=_WHITELIST)
@@ -115,3 +133,26 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
         value = values.pop()
         fields[key] = f"{value[0:3]}-{value[3:6]}-{value[6:9]} {value[9:11]}" if key == "snils" else value
         valid_of[key] = True
+
+
+def reread_owner(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], cfg: ScanConfig) -> None:
+    """The owner's name when its label was read and the name was not (a phone photo's OCR can skip
+    a whole cell): the label's row right of it read again alone as one line. Raises ocr.OcrError
+    when Tesseract fails."""
+    if fields.get("owner_name") or "owner_name" not in cfg.field_labels:
+        return
+    rr = cfg.reread
+    hits = label_hits(lines, [clean(v) for v in cfg.field_labels["owner_name"]])
+    if not hits:
+        return
+    x0, y0, x1, y1 = lines[hits[0][0]].box
+    th = y1 - y0
+    crop = grey[max(0, int(y0 - rr.margin_y * th)):int(y1 + rr.margin_y * th), x1 + int(rr.margin_x * th):]
+    if crop.size == 0 or th <= 0:
+        return
+    image = _clean_crop(crop, max(1.0, rr.first_height / th), rr.rule_share, rr.speck * th * th)
+    words = ocr_mod.ocr_bands([(image, 0)], cfg.ocr.languages, cfg.ocr.dpi, cfg.limits.ocr_seconds,
+                              psm=7, workers=1)[0]
+    name = person_name(" ".join(w.text for w in words), dict(cfg.field_labels))
+    if name:
+        fields["owner_name"] = name

@@ -87,3 +87,8 @@ def test_an_unlabelled_snils_is_taken_by_its_written_form() -> None:
     got = fields.extract([_line("112-233-445 95", 100), _line("имя, отчество Иванов Иван Иванович", 160)], {})
     assert got["snils"] == "112-233-445 95" and got["valid"]["snils"]
     assert got["owner_name"] == "Иванов Иван Иванович"
+
+
+def test_a_label_word_read_in_two_pieces_is_still_the_label() -> None:
+    lines = [_line("Фамил ия, имя, отчество Смирнова Вера Фёдоровна", 100)]
+    assert fields.extract(lines, {})["owner_name"] == "Смирнова Вера Фёдоровна"
