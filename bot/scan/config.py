@@ -122,6 +122,7 @@ class RereadCfg:
     margin_y: float
     rule_share: float
     speck: float
+    name_min_conf: float
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,11 @@ def _person_name(text: str, stop: set[str]) -> str | None:
     return " ".join(run) if len(run) >= 2 else None
 
 
+def name_word(token: str) -> str | None:
+    """A token as a word of a person's name (see _name_word)."""
+    return _name_word(token)
+
+
 def name_stop_words(labels: dict[str, tuple[str, ...]]) -> set[str]:
     """Words of the fields' labels: never a part of the owner's name."""
     stop = {w for variants in labels.values() for v in variants for w in clean(v).split()}

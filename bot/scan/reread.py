@@ -18,7 +18,7 @@ import numpy as np
 from bot.ids import valid_inn, valid_ogrn, valid_snils
 from bot.scan import ocr as ocr_mod
 from bot.scan.config import ScanConfig
-from bot.scan.fields import digitish, label_hits, person_name, same_row
+from bot.scan.fields import digitish, label_hits, name_word, person_name, same_row
 from bot.scan.form import clean
 from bot.scan.ocr import Line, Word
 
@@ -135,24 +135,60 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
         valid_of[key] = True
 
 
-def reread_owner(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], cfg: ScanConfig) -> None:
-    """The owner's name when its label was read and the name was not (a phone photo's OCR can skip
-    a whole cell): the label's row right of it read again alone as one line. Raises ocr.OcrError
-    when Tesseract fails."""
-    if fields.get("owner_name") or "owner_name" not in cfg.field_labels:
-        return
+def _name_words(lines: Sequence[Line], name: str) -> list[Word]:
+    """The page's words that read as the name (its words in a row on one line)."""
+    parts = name.split()
+    for ln in lines:
+        got = [name_word(w.text) for w in ln.words]
+        for i in range(len(got) - len(parts) + 1):
+            if got[i:i + len(parts)] == parts:
+                return list(ln.words[i:i + len(parts)])
+    return []
+
+
+def _read_name(grey: np.ndarray, box: tuple[int, int, int, int], cfg: ScanConfig) -> tuple[str | None, float]:
+    """The owner's name read alone in a box of the page (one line), and its least word confidence."""
     rr = cfg.reread
-    hits = label_hits(lines, [clean(v) for v in cfg.field_labels["owner_name"]])
-    if not hits:
-        return
-    x0, y0, x1, y1 = lines[hits[0][0]].box
-    th = y1 - y0
-    crop = grey[max(0, int(y0 - rr.margin_y * th)):int(y1 + rr.margin_y * th), x1 + int(rr.margin_x * th):]
-    if crop.size == 0 or th <= 0:
-        return
+    x0, y0, x1, y1 = box
+    th = max(1, y1 - y0)
+    crop = grey[max(0, int(y0 - rr.margin_y * th)):int(y1 + rr.margin_y * th),
+                max(0, int(x0 - rr.margin_x * th)):int(x1 + rr.margin_x * th)]
+    if crop.size == 0:
+        return None, 0.0
     image = _clean_crop(crop, max(1.0, rr.first_height / th), rr.rule_share, rr.speck * th * th)
     words = ocr_mod.ocr_bands([(image, 0)], cfg.ocr.languages, cfg.ocr.dpi, cfg.limits.ocr_seconds,
                               psm=7, workers=1)[0]
     name = person_name(" ".join(w.text for w in words), dict(cfg.field_labels))
-    if name:
-        fields["owner_name"] = name
+    if not name:
+        return None, 0.0
+    confs = [w.conf for w in words if name_word(w.text) in name.split()]
+    return name, min(confs, default=0.0)
+
+
+def reread_owner(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], cfg: ScanConfig) -> None:
+    """The owner's name read again alone when the page's OCR did not read it, or read a word of it
+    unsure (under `name_min_conf`: a misread letter, «Аркабьевна»): the new read is taken when all
+    its words are sure, else the name is not reported (a name has no check digit to tell).
+    Raises ocr.OcrError when Tesseract fails."""
+    if "owner_name" not in cfg.field_labels:
+        return
+    rr = cfg.reread
+    name = fields.get("owner_name")
+    if isinstance(name, str) and name:
+        words = _name_words(lines, name)
+        short = min(len(part) for part in name.split()) < 3  # «Коптева Лю»: the line's end lost
+        if not words or (min(w.conf for w in words) >= rr.name_min_conf and not short):
+            return
+        # the row from the name's start to the page's edge: a name cut short goes on there
+        again, conf = _read_name(grey, (min(w.x0 for w in words), min(w.y0 for w in words),
+                                        grey.shape[1], max(w.y1 for w in words)), cfg)
+        fields["owner_name"] = again if again and conf >= rr.name_min_conf else None
+        return
+    # not read at all (a phone photo's OCR can skip a whole cell): the label's row right of it
+    hits = label_hits(lines, [clean(v) for v in cfg.field_labels["owner_name"]])
+    if not hits:
+        return
+    x0, y0, x1, y1 = lines[hits[0][0]].box
+    again, conf = _read_name(grey, (x1 + int(rr.margin_x * (y1 - y0)), y0, grey.shape[1], y1), cfg)
+    if again and conf >= rr.name_min_conf:
+        fields["owner_name"] = again

@@ -92,3 +92,33 @@ def test_an_unlabelled_snils_is_taken_by_its_written_form() -> None:
 def test_a_label_word_read_in_two_pieces_is_still_the_label() -> None:
     lines = [_line("Фамил ия, имя, отчество Смирнова Вера Фёдоровна", 100)]
     assert fields.extract(lines, {})["owner_name"] == "Смирнова Вера Фёдоровна"
+
+
+def _name_line(conf: float) -> list[Line]:
+    words = [Word(t, c, x, 100, x + 150, 140, (0, 1, 1, 1)) for t, c, x in
+             (("Фамилия,", 96, 100), ("имя,", 96, 260), ("отчество:", 96, 420),
+              ("Воронцова", 96, 600), ("Ольга", 96, 760), ("Аркабьевна", conf, 920))]
+    return [Line(tuple(words))]
+
+
+@pytest.mark.parametrize(("read_conf", "want"), [(90.0, "Воронцова Ольга Аркадьевна"), (20.0, None)])
+def test_an_unsure_word_of_the_owners_name_is_read_again(monkeypatch: pytest.MonkeyPatch, read_conf: float,
+                                                         want: str | None) -> None:
+    lines = _name_line(0.0)                                 # a misread letter: Tesseract's confidence 0
+    got = fields.extract(lines, {})
+    assert got["owner_name"] == "Воронцова Ольга Аркабьевна"
+
+    def again(*_a: object, **_k: object) -> list[list[Word]]:
+        return [[Word(t, read_conf, 0, 0, 10, 10, (0, 1, 1, 1)) for t in ("Воронцова", "Ольга", "Аркадьевна")]]
+
+    monkeypatch.setattr(ocr, "ocr_bands", again)
+    reread.reread_owner(np.full((300, 1500), 250, np.uint8), lines, got, _cfg())
+    assert got["owner_name"] == want
+
+
+def test_a_sure_owners_name_is_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = _name_line(90.0)
+    got = fields.extract(lines, {})
+    monkeypatch.setattr(ocr, "ocr_bands", lambda *_a, **_k: pytest.fail("read again"))
+    reread.reread_owner(np.full((300, 1500), 250, np.uint8), lines, got, _cfg())
+    assert got["owner_name"] == "Воронцова Ольга Аркабьевна"
