@@ -253,7 +253,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     if res.form or len(labels) == 1:
         with _HEAVY:
             _judge_marks(p, cfg, out, labels, lines, words, seals.of(p))
-        if res.form and out.fields:  # a number the page's OCR misread is read again alone
+        if res.form and out.fields:  # a number or name the page's OCR misread is read again alone
             reread_mod.reread(p.grey, out.lines, out.fields, cfg)
             reread_mod.reread_owner(p.grey, out.lines, out.fields, cfg)
         out.signature_page = not res.form and "manager" in out.labels and "owner" in out.labels

@@ -4,7 +4,9 @@ The page's OCR confuses digits on a poor copy or fax (3/5, 3/7, 2/7) and the num
 check digit. Here the number's words are cropped from the page, upscaled, binarised, cleared of
 a table rule through them and read again as one line of digits, twice (two scales). A value is
 taken only when it passes its check digit and no read gives another valid value; otherwise the
-field stays a doubt. Runs only for a field that failed: a clean page costs nothing.
+field stays a doubt. The owner's name, which has no check digit, is read again the same way when
+a word of it was read unsure or the name was not read (reread_owner). Runs only for a field that
+failed: a clean page costs nothing (on the officegen dev set 29 reads of ~0.3 s in 60 documents).
 """
 
 from __future__ import annotations
