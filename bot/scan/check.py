@@ -20,6 +20,7 @@ from bot.rules import Rules
 from bot.scan import fields as fields_mod
 from bot.scan import form as form_mod
 from bot.scan import ocr as ocr_mod
+from bot.scan import reread as reread_mod
 from bot.scan import rows as rows_mod
 from bot.scan.config import ScanConfig, from_rules
 from bot.scan.load import PageRef, decode_file
@@ -252,6 +253,9 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     if res.form or len(labels) == 1:
         with _HEAVY:
             _judge_marks(p, cfg, out, labels, lines, words, seals.of(p))
+        if res.form and out.fields:  # a number or name the page's OCR misread is read again alone
+            reread_mod.reread(p.grey, out.lines, out.fields, cfg)
+            reread_mod.reread_owner(p.grey, out.lines, out.fields, cfg)
         out.signature_page = not res.form and "manager" in out.labels and "owner" in out.labels
         if not res.form and not out.signature_page:  # one label on a page that is not the form's
             res.marks, res.manager, res.owner, res.seal = {}, None, None, None

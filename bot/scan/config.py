@@ -116,12 +116,25 @@ class ReviewCfg:
 
 
 @dataclass(frozen=True)
+class RereadCfg:
+    languages: str
+    first_height: float
+    second_height: float
+    margin_x: float
+    margin_y: float
+    rule_share: float
+    speck: float
+    name_min_conf: float
+
+
+@dataclass(frozen=True)
 class ScanConfig:
     ocr: OcrCfg
     limits: Limits
     signature: SignatureCfg
     seal: SealCfg
     review: ReviewCfg
+    reread: RereadCfg
     titles: tuple[str, ...]
     title_min_score: float
     title_first_words: tuple[str, ...]
@@ -133,7 +146,7 @@ class ScanConfig:
     defect_text: dict[str, str]
 
 
-_TOP = ("ocr", "form", "labels", "fields", "signature", "seal", "review", "limits", "defect_text")
+_TOP = ("ocr", "form", "labels", "fields", "reread", "signature", "seal", "review", "limits", "defect_text")
 _FIELDS = ("inn", "ogrn", "snils", "owner_name", "organisation", "position", "vipnet_node")
 
 
@@ -216,6 +229,7 @@ def from_rules(rules: Rules | None) -> ScanConfig:
         signature=_build(SignatureCfg, _table(data, "signature"), "signature"),
         seal=_build(SealCfg, _table(data, "seal"), "seal"),
         review=_build(ReviewCfg, _table(data, "review"), "review"),
+        reread=_build(RereadCfg, _table(data, "reread"), "reread"),
         titles=_strings(form.get("titles"), "form.titles"),
         title_min_score=_number(form, "title_min_score", "form"),
         title_first_words=_strings(form.get("title_first_words"), "form.title_first_words"),

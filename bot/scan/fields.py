@@ -10,12 +10,19 @@ from rapidfuzz import fuzz
 from bot import lookalikes
 from bot.ids import valid_inn, valid_ogrn, valid_snils
 from bot.scan.form import clean
-from bot.scan.ocr import Line
+from bot.scan.ocr import Line, Word
 
 # OCR look-alikes of digits and hex letters: rules/lookalikes.toml
 _DIGIT_FIX = lookalikes.TO_DIGITS
 _HEX_FIX = lookalikes.TO_HEX
+_SNILS_FORM = re.compile(r"(?<![\d-])\d{3}-\d{3}-\d{3}[ -]\d{2}(?![\d-])")
 _NODE_HEX = re.compile(r"0x([0-9A-Fa-f]{8})\b")
+
+
+def digitish(tok: str) -> bool:
+    """A token that is mostly digits (a number's part, look-alike letters aside)."""
+    digits = sum(ch.isdigit() for ch in tok)
+    return digits >= 2 and digits >= 0.6 * len(re.sub(r"[\-:;,.]", "", tok) or "x")
 
 
 def _digit_runs(text: str) -> list[str]:
@@ -23,8 +30,7 @@ def _digit_runs(text: str) -> list[str]:
     tokens that are mostly digits already (so «ОГРН» after a number does not become «0»)."""
     tokens = []
     for tok in re.split(r"\s+", text):
-        digits = sum(ch.isdigit() for ch in tok)
-        if digits >= 2 and digits >= 0.6 * len(re.sub(r"[\-:;,.]", "", tok) or "x"):
+        if digitish(tok):
             tokens.append(tok.translate(_DIGIT_FIX))
         else:
             tokens.append("|")
@@ -43,6 +49,13 @@ def _label_at_start(norm: str, lab: str) -> int:
         head = " ".join(words[:n])
         if head and fuzz.ratio(head, " ".join(parts[:n])) >= 85:
             return n
+        # a word read in two pieces («Фамил ия»): the letters without spaces nearly the same
+        if n >= 2 and len(words) > n and fuzz.ratio("".join(words[:n + 1]), "".join(parts[:n])) >= 90:
+            return n + 1
+    # the label's last two words of three or more («имя, отчество»): its first word lost at a
+    # blurred left margin (a phone photo)
+    if len(parts) >= 3 and len(words) > 2 and fuzz.ratio(" ".join(words[:2]), " ".join(parts[-2:])) >= 85:
+        return 2
     return 0
 
 
@@ -55,6 +68,16 @@ def _after_label(lines: Sequence[Line], labels: Sequence[str], follow: int = 1) 
     must not win over the field's own line («Полное наименование организации: …»).
     """
     out: list[str] = []
+    for i, rest_words in label_hits(lines, labels):
+        out.append(" ".join(w.text for w in rest_words).strip(" :—-–"))
+        out.extend(ln2.text for ln2 in same_row(lines, i))
+        out.extend(ln2.text for ln2 in lines[i + 1:i + 1 + follow])
+    return out
+
+
+def label_hits(lines: Sequence[Line], labels: Sequence[str]) -> list[tuple[int, tuple[Word, ...]]]:
+    """The lines that carry a label (see _after_label), each with its words after the label."""
+    out: list[tuple[int, tuple[Word, ...]]] = []
     taken: set[int] = set()
     for lab in labels:
         for i, ln in enumerate(lines):
@@ -71,9 +94,18 @@ def _after_label(lines: Sequence[Line], labels: Sequence[str], follow: int = 1) 
                     continue
                 rest_words = ln.words[n:]
             taken.add(i)
-            out.append(" ".join(w.text for w in rest_words).strip(" :—-–"))
-            out.extend(ln2.text for ln2 in lines[i + 1:i + 1 + follow])
+            out.append((i, rest_words))
     return out
+
+
+def same_row(lines: Sequence[Line], i: int) -> list[Line]:
+    """Lines on the row of line i and right of it, left to right: a table's value cell is read as
+    a line of its own, and may sort before its label when its top is a pixel higher."""
+    x0, y0, x1, y1 = lines[i].box
+    mid = (y0 + y1) / 2
+    row = [ln for j, ln in enumerate(lines)
+           if j != i and ln.box[0] >= x1 and ln.box[1] < mid < ln.box[3]]
+    return sorted(row, key=lambda ln: ln.box[0])
 
 
 def _valid_cut(run: str, lengths: tuple[int, ...], valid: Callable[[str], bool]) -> str | None:
@@ -82,7 +114,10 @@ def _valid_cut(run: str, lengths: tuple[int, ...], valid: Callable[[str], bool])
     if len(run) in lengths:
         return run if valid(run) else None
     if len(run) - 1 in lengths:
-        return next((cut for cut in (run[1:], run[:-1]) if valid(cut)), None)
+        # a rule reads as «1»; any other digit cut off may be a misread digit of the number, and a
+        # random cut passes a mod-11 check one time in eleven
+        return next((cut for cut, off in ((run[1:], run[0]), (run[:-1], run[-1]))
+                     if off == "1" and valid(cut)), None)
     return None
 
 
@@ -139,6 +174,22 @@ def _person_name(text: str, stop: set[str]) -> str | None:
     return " ".join(run) if len(run) >= 2 else None
 
 
+def name_word(token: str) -> str | None:
+    """A token as a word of a person's name (see _name_word)."""
+    return _name_word(token)
+
+
+def name_stop_words(labels: dict[str, tuple[str, ...]]) -> set[str]:
+    """Words of the fields' labels: never a part of the owner's name."""
+    stop = {w for variants in labels.values() for v in variants for w in clean(v).split()}
+    return stop | {w for v in ("должность", "наименование организации", "идентификатор узла") for w in v.split()}
+
+
+def person_name(text: str, labels: dict[str, tuple[str, ...]]) -> str | None:
+    """The owner's name in a text read after its label (see _person_name)."""
+    return _person_name(text, name_stop_words(labels))
+
+
 def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[str, object]:
     """Field values (None when absent) and whether each number passed its check digits."""
     def lab(key: str, default: list[str]) -> list[str]:
@@ -151,6 +202,10 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
     if not ogrn_ok:
         ogrn, ogrn_ok = (v, True) if (v := _anywhere(lines, 13, valid_ogrn)) else (ogrn, ogrn_ok)
     snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"])), (11,), valid_snils)
+    if not snils_ok:  # its label unread: a number written as a СНИЛС is («342-706-964 81»)
+        found = {v for ln in lines for m in _SNILS_FORM.finditer(ln.text)
+                 if valid_snils(v := re.sub(r"\D", "", m.group(0)))}
+        snils, snils_ok = (found.pop(), True) if len(found) == 1 else (snils, snils_ok)
     if snils:
         snils = f"{snils[0:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:11]}"
 
@@ -163,8 +218,7 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
 
     # the owner's name: the first two or three name-like words after its label, on its line or
     # the next two (a wrapped label cell); field label words are not names
-    stop = {w for variants in labels.values() for v in variants for w in clean(v).split()}
-    stop |= {w for v in ("должность", "наименование организации", "идентификатор узла") for w in v.split()}
+    stop = name_stop_words(labels)
     owner = None
     for cand in _after_label(lines, lab("owner_name", ["фамилия имя отчество"]), follow=2):
         owner = _person_name(cand, stop)

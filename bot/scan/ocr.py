@@ -123,7 +123,7 @@ class OcrError(Exception):
 
 
 def ocr_bands(jobs: Sequence[tuple[np.ndarray, int]], lang: str, dpi: int, timeout: float,
-              psm: int = 3, workers: int | None = None) -> list[list[Word]]:
+              psm: int = 3, workers: int | None = None, extra: str = "") -> list[list[Word]]:
     """OCR several images in parallel, one Tesseract per core; each job is (image, y offset).
 
     Returns the words of each job with boxes shifted by its offset.
@@ -136,7 +136,7 @@ def ocr_bands(jobs: Sequence[tuple[np.ndarray, int]], lang: str, dpi: int, timeo
             cv2.imwrite(str(p), img)
             paths.append(str(p))
         with ThreadPoolExecutor(max_workers=workers or cores()) as pool:
-            futures = [pool.submit(_run, paths[i], lang, dpi, psm, timeout, jobs[i][1], i) for i in range(len(jobs))]
+            futures = [pool.submit(_run, paths[i], lang, dpi, psm, timeout, jobs[i][1], i, extra) for i in range(len(jobs))]
             for i, fut in enumerate(futures):
                 try:
                     results[i] = fut.result()
