@@ -4,8 +4,10 @@
 
 Cases come from fixtures/scans/scangen.py with seeds that tuning never used (default 900000+).
 Prints verdict accuracy, false accepts (a defective application called complete), per-check
-accuracy, ИНН/ОГРН exactness, median seconds per single-page 300-dpi scan and its ratio to a
-plain `tesseract PAGE - -l rus` on the same page, and peak memory on a 20-page PDF.
+accuracy, ИНН/ОГРН exactness, median seconds per single-page 300-dpi scan, its CPU and wall
+ratios to a plain `tesseract PAGE - -l rus` on the same page (interleaved page by page; the issue's
+target is CPU), and peak memory on a 20-page PDF. Just the speed part, on dev seeds:
+    OMP_THREAD_LIMIT=1 .venv/bin/python bench/scan_bench.py --speed-only --seed 5000 --repeat 3
 Then the second generator (fixtures/scans/docgen.py, seeds 500000+) and the third
 (fixtures/scans/officegen.py: LibreOffice + augraphy, held-out seeds 600000+, develop on 800000+):
 per generator and per style family the false accepts, confident errors and review rate, and per
@@ -238,7 +240,7 @@ def main() -> int:
         if args.speed_only:
             single = [{"name": name, "truth": t} for name, t in truth.items() if t["pages"] == 1 and t["dpi"] == 300]
             for text in speed(d, single, rules, args.baseline_pages, args.repeat):
-                print(text)
+                print(text + (" [OCR cache on: meaningless]" if args.ocr_cache else ""))
             return 0
         for i, (name, t) in enumerate(truth.items()):
             analyses: list | None = [] if args.misses else None
@@ -276,7 +278,7 @@ def main() -> int:
     if ours:
         print(f"median seconds per single-page 300-dpi scan: {statistics.median(ours):.2f} s (n={len(ours)})")
     for text in speed_lines:
-        print(text)
+        print(text + (" [OCR cache on: meaningless]" if args.ocr_cache else ""))
     if memory is not None:
         print(f"20-page PDF: peak memory (process tree RSS) {memory[0]:.0f} MB, {memory[1]:.1f} s, result {memory[2]}")
     print()
