@@ -4,8 +4,10 @@
 
 Cases come from fixtures/scans/scangen.py with seeds that tuning never used (default 900000+).
 Prints verdict accuracy, false accepts (a defective application called complete), per-check
-accuracy, ИНН/ОГРН exactness, median seconds per single-page 300-dpi scan and its ratio to a
-plain `tesseract PAGE - -l rus` on the same page, and peak memory on a 20-page PDF.
+accuracy, ИНН/ОГРН exactness, median seconds per single-page 300-dpi scan, its CPU and wall
+ratios to a plain `tesseract PAGE - -l rus` on the same page (interleaved page by page; the issue's
+target is CPU), and peak memory on a 20-page PDF. Just the speed part, on dev seeds:
+    OMP_THREAD_LIMIT=1 .venv/bin/python bench/scan_bench.py --speed-only --seed 5000 --repeat 3
 Then the second generator (fixtures/scans/docgen.py, seeds 500000+) and the third
 (fixtures/scans/officegen.py: LibreOffice + augraphy, held-out seeds 600000+, develop on 800000+):
 per generator and per style family the false accepts, confident errors and review rate, and per
@@ -20,12 +22,14 @@ import io
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,10 +132,66 @@ def twenty_page_pdf(path: Path, seed: int) -> None:
     _ = Image
 
 
-def plain_tesseract(page_png: Path) -> float:
-    t0 = time.monotonic()
-    subprocess.run(["tesseract", str(page_png), "-", "-l", "rus"], capture_output=True, check=False)
-    return time.monotonic() - t0
+def _cpu() -> float:
+    """CPU seconds (user + sys) of this process and of its children that were waited for."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds of fn() (CPU: the process's and its Tesseract children's)."""
+    c0, t0 = _cpu(), time.monotonic()
+    fn()
+    return time.monotonic() - t0, _cpu() - c0
+
+
+def plain_tesseract(page_png: Path) -> tuple[float, float]:
+    return timed(lambda: subprocess.run(["tesseract", str(page_png), "-", "-l", "rus"], capture_output=True,
+                                        check=False))
+
+
+def page_png(src: Path, fmt: str) -> Path:
+    """The page of a single-page case as a PNG, for plain tesseract."""
+    from PIL import Image
+
+    png = src.with_name(src.name + ".page.png")
+    if png.exists():
+        return png
+    if fmt == "pdf":
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(src))
+        pdf[0].render(scale=300 / 72).to_pil().save(png)
+        pdf.close()
+    else:
+        with Image.open(src) as im:
+            im.save(png)
+    return png
+
+
+def speed(d: Path, single: list[dict], rules: Rules, pages: int, repeat: int) -> list[str]:
+    """Issue 3's speed measure: per single-page 300-dpi page, plain tesseract and the check side by
+    side (interleaved page by page, `repeat` rounds); the medians' ratios in CPU and in wall time."""
+    base_w: list[float] = []
+    base_c: list[float] = []
+    ours_w: list[float] = []
+    ours_c: list[float] = []
+    for _ in range(repeat):
+        for x in single[:pages]:
+            src = d / x["name"]
+            w, c = plain_tesseract(page_png(src, x["truth"]["fmt"]))
+            base_w.append(w)
+            base_c.append(c)
+            w, c = timed(lambda src=src: check_files([src], rules))  # type: ignore[misc]
+            ours_w.append(w)
+            ours_c.append(c)
+    if not base_w:
+        return []
+    med = statistics.median
+    n = len(base_w)
+    return [f"plain `tesseract PAGE - -l rus` on the same pages: median wall {med(base_w):.2f} s, "
+            f"CPU {med(base_c):.2f} s; ours wall {med(ours_w):.2f} s, CPU {med(ours_c):.2f} s (n={n})",
+            f"ratio CPU {med(ours_c) / med(base_c):.2f} (target <= 1.5), wall {med(ours_w) / med(base_w):.2f}"]
 
 
 def main() -> int:
@@ -139,6 +199,10 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=100)
     ap.add_argument("--seed", type=int, default=900000)
     ap.add_argument("--baseline-pages", type=int, default=12, help="pages timed against plain tesseract")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of the side-by-side speed run")
+    ap.add_argument("--speed-only", action="store_true",
+                    help="only the speed run: --baseline-pages single-page 300-dpi cases of --seed (with "
+                         "--keep-cases, reused), no accuracy run, no other generators, no memory run")
     ap.add_argument("--no-memory", action="store_true", help="skip the 20-page PDF memory run")
     ap.add_argument("--json", type=Path, help="also write the per-case results here")
     ap.add_argument("--ocr-cache", type=Path, help="development: cache OCR words here (timings then mean nothing)")
@@ -173,6 +237,11 @@ def main() -> int:
         else:
             print(f"generating {args.cases} cases, seeds {args.seed}..{args.seed + args.cases - 1}", flush=True)
             truth = scangen.generate(d, args.cases, args.seed, force)
+        if args.speed_only:
+            single = [{"name": name, "truth": t} for name, t in truth.items() if t["pages"] == 1 and t["dpi"] == 300]
+            for text in speed(d, single, rules, args.baseline_pages, args.repeat):
+                print(text + (" [OCR cache on: meaningless]" if args.ocr_cache else ""))
+            return 0
         for i, (name, t) in enumerate(truth.items()):
             analyses: list | None = [] if args.misses else None
             r = check_files([d / name], rules, annotate=analyses)
@@ -193,25 +262,7 @@ def main() -> int:
         # speed: single-page 300-dpi scans, against plain tesseract on the same page image
         single = [x for x in rows if x["truth"]["pages"] == 1 and x["truth"]["dpi"] == 300]
         ours = [x["got"]["seconds"] for x in single]
-        base, ours_same = [], []
-        from PIL import Image
-
-        for x in single[: args.baseline_pages]:
-            src = d / x["name"]
-            png = d / (x["name"] + ".page.png")
-            if x["truth"]["fmt"] == "pdf":
-                import pypdfium2 as pdfium
-
-                pdf = pdfium.PdfDocument(str(src))
-                pdf[0].render(scale=300 / 72).to_pil().save(png)
-                pdf.close()
-            else:
-                with Image.open(src) as im:
-                    im.save(png)
-            base.append(plain_tesseract(png))
-            t0 = time.monotonic()
-            check_files([src], rules)
-            ours_same.append(time.monotonic() - t0)
+        speed_lines = speed(d, single, rules, args.baseline_pages, args.repeat)
         memory = None
         if not args.no_memory:
             pdf = d / "twenty.pdf"
@@ -226,10 +277,8 @@ def main() -> int:
         scangen_summary(args, rows, forms, time.monotonic() - t_start)
     if ours:
         print(f"median seconds per single-page 300-dpi scan: {statistics.median(ours):.2f} s (n={len(ours)})")
-    if base:
-        ratio = statistics.median(ours_same) / statistics.median(base)
-        print(f"plain `tesseract PAGE - -l rus` on the same pages: median {statistics.median(base):.2f} s; "
-              f"ours {statistics.median(ours_same):.2f} s; ratio {ratio:.2f} (n={len(base)})")
+    for text in speed_lines:
+        print(text + (" [OCR cache on: meaningless]" if args.ocr_cache else ""))
     if memory is not None:
         print(f"20-page PDF: peak memory (process tree RSS) {memory[0]:.0f} MB, {memory[1]:.1f} s, result {memory[2]}")
     print()
