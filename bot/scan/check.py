@@ -292,7 +292,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
              also: Sequence[form_mod.Label] = ()) -> Zone:
         others = [*(lab for k, lab in labels.items() if k != kind), *also]
         return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
-                          unit, seal_ink)
+                          unit, seal_ink, rules)
 
     for kind in ("manager", "owner"):
         out.zones[kind] = zone(kind)
