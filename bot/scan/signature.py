@@ -98,18 +98,18 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
         zx0, zx1 = int(x0), int(right_edge)
         zy1 = int(y1 + sc.zone_down * h)
     zy0 = int(y0 - sc.zone_up * h)
-    # a label in a table's cell: its signature goes in its own row, between the borders it shares
-    # with the other signer's row (a zone running over one takes in that row's signature). Beyond the
-    # table's outer borders, or up into the column header's cell, ink is nobody else's: a signature
-    # rising over its row stays this row's. (An inline row's line over a label is its own label's.)
+    # a label in a table's cell: its signature goes in its own row, between the printed borders it
+    # shares with the other signer's row (a zone running over one takes in that row's signature).
+    # Beyond the table's outer borders, or up into the column header's cell, ink is nobody else's: a
+    # signature rising over its row stays this row's. (An inline row's line over a label is its own.)
     top, bottom = row_borders(label.box, rules, h, sc, [o.rule for o in others
                                                         if o.rule is not None and o.rule.side == "right"])
     above = [o.box for o in others if o.box[3] <= y0]
     below = [o.box for o in others if o.box[1] >= y1]
+    # Without printed borders the rows' extent is a guess: the zones keep their old reach, and ink
+    # in a band they share must leave each signed without it (check._judge_marks).
     if top is not None and any(ob[3] <= top.y for ob in above):
         zy0 = max(zy0, top.y + 1)
-    elif top is None and header is not None and any(ob[1] > header.y1 for ob in above):
-        zy0 = max(zy0, y0 - int(0.2 * h))  # no borders: the row begins at its label (set at its cell's top)
     if bottom is not None and (top is not None or header is not None) and any(ob[1] >= bottom.y for ob in below):
         zy1 = min(zy1, bottom.y)
     # do not reach into another label's line or its caption
