@@ -321,7 +321,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             # the signature a doubt when they would make a signature at full contrast (never a
             # signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
-            if zone_mark(zone(kind, *faint), cfg).state == PRESENT:
+            if zone_mark(zone(kind, *faint), cfg).state == PRESENT or _under_seal(p, out.zones[kind].box, seals, cfg) >= cfg.review.seal_hides:
                 mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
             elif kind in labels:
                 # a signature off its line (past the name, under a wrapped label) is not «not signed»:
@@ -339,6 +339,20 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     res.marks["seal"] = _weak(seal, weak)
     res.manager, res.owner, res.seal = (res.marks[k].seen for k in MARKS)
     out.fields = fields_mod.extract(lines, cfg.field_labels)
+
+
+def _under_seal(p: Prepared, box: tuple[int, int, int, int] | None, seals: Sequence[Seal], cfg: ScanConfig) -> float:
+    """The share of a zone that the discs of accepted seals as dark as a pen cover (where pen and
+    stamp are told apart by shape alone; a lighter or coloured stamp's ink is lifted by its level)."""
+    if box is None:
+        return 0.0
+    x0, y0, x1, y1 = box
+    yy, xx = np.mgrid[y0:y1:4, x0:x1:4]
+    covered = np.zeros(yy.shape, bool)
+    for s in seals:
+        if s.accepted and (p.bw or s.ink_level < cfg.seal.dark_ink_level):
+            covered |= (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (cfg.seal.disc_radius * s.r) ** 2
+    return float(covered.mean()) if covered.size else 0.0
 
 
 def _row_band(p: Prepared, kind: str, label: form_mod.Label, other_box: tuple[int, int, int, int] | None,

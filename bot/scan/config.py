@@ -114,6 +114,7 @@ class ReviewCfg:
     weak_ocr_words: int
     weak_ocr_conf: float
     faint_contrast: float
+    seal_hides: float
 
 
 @dataclass(frozen=True)
