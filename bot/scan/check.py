@@ -321,14 +321,15 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             # the signature a doubt when they would make a signature at full contrast (never a
             # signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
-            if zone_mark(zone(kind, *faint), cfg).state == PRESENT or _under_seal(p, out.zones[kind].box, seals, cfg) >= cfg.review.seal_hides:
+            if (zone_mark(zone(kind, *faint), cfg).state == PRESENT
+                    or _under_seal(p, out.zones[kind].box, seals, cfg) >= cfg.review.seal_hides):
                 mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
             elif kind in labels:
                 # a signature off its line (past the name, under a wrapped label) is not «not signed»:
                 # clear pen ink anywhere in the row's band (or reaching into it) makes a doubt
                 band = _row_band(p, kind, labels[kind], out.zones[other].box, zone, [*captions, *deciphers],
                                  words, cfg, unit)
-                sure = cfg.review.sure_signature
+                sure = cfg.review.off_line_signature
                 if (band.ratio >= sure and not band.shape_only) or band.loose >= sure:
                     mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
         res.marks[kind] = _weak(mark, weak)

@@ -115,6 +115,7 @@ class ReviewCfg:
     weak_ocr_conf: float
     faint_contrast: float
     seal_hides: float
+    off_line_signature: float
 
 
 @dataclass(frozen=True)
