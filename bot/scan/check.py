@@ -35,7 +35,7 @@ from bot.scan.model import (
     PageResult,
     ScanResult,
 )
-from bot.scan.page import Prepared, ink_mask, ocr_view, orientation_axis, prepare, rotate_quarter
+from bot.scan.page import Prepared, even_light, ink_mask, ocr_view, orientation_axis, prepare, rotate_quarter
 from bot.scan.seal import Seal, find_seals, seal_ink_model
 from bot.scan.signature import Zone, check_zone
 
@@ -125,9 +125,16 @@ class _PageSeals:
         return [(s.x, s.y, s.r, s.ink_level) for s in self.of(p) if s.accepted]
 
 
-def _ocr(p: Prepared, cfg: ScanConfig, parts: int, seals: _PageSeals) -> list[ocr_mod.Word]:
+def _ocr(p: Prepared, cfg: ScanConfig, parts: int, seals: _PageSeals, even: bool = False) -> list[ocr_mod.Word]:
+    """OCR of the page with its seals' ink lifted off; ``even``: with its light evened out too
+    (returns [] when the light is even already: there is nothing new to read)."""
     with _HEAVY:
         view = ocr_view(p, cfg.seal, seals.discs(p))
+        if even:
+            evened = even_light(view, cfg.ocr.shadow_spread)
+            if evened is view:
+                return []
+            view = evened
         bands = ocr_mod.split_rows(view, parts)
         jobs = [(np.ascontiguousarray(view[a:b]), a) for a, b in bands]
         del view
@@ -210,6 +217,12 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
                  for w in layer]
     else:
         words = _ocr(p, cfg, parts, seals)
+        if not p.bw and form_mod.title_score(ocr_mod.lines_of(words), cfg)[0] < cfg.title_min_score:
+            # no title read: a shadow over the page (a phone's photo) may have swallowed the print;
+            # read it again with the light evened out, and keep the reading with more good words
+            evened = _ocr(p, cfg, parts, seals, even=True)
+            if ocr_mod.good_words(evened, cfg.ocr.min_word_conf) > ocr_mod.good_words(words, cfg.ocr.min_word_conf):
+                words = evened
     good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
     level = _level_words(words, cfg)
 

@@ -36,6 +36,7 @@ class OcrCfg:
     min_word_conf: float
     min_good_words: int
     min_good_share: float
+    shadow_spread: float
 
 
 @dataclass(frozen=True)

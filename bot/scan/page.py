@@ -138,3 +138,22 @@ def ocr_view(p: Prepared, cfg: SealCfg, discs: list[tuple[float, float, float, f
         crop = out[y0:y1, x0:x1]
         crop[disc & (crop >= level - 30)] = 255
     return out
+
+
+def even_light(grey: np.ndarray, spread: float) -> np.ndarray:
+    """The page with uneven light evened out (a phone's shadow, a copier's dark edge): each pixel
+    divided by the paper's local brightness. Only when the paper's brightness varies by more than
+    ``spread`` grey levels across the page: Tesseract binarises a page with one threshold, and a
+    shadow swallows the print under it. Returns ``grey`` itself when the light is even."""
+    small = cv2.resize(grey, (max(1, grey.shape[1] // 4), max(1, grey.shape[0] // 4)), interpolation=cv2.INTER_AREA)
+    k = max(15, (min(small.shape) // 25) | 1)  # wider than a line of print: the paper between the letters
+    paper = cv2.GaussianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))),
+                             (0, 0), k / 2)
+    lo, hi = np.percentile(paper, [5, 95])
+    if hi - lo <= spread:
+        return grey
+    paper = cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    # at most a shadow's darkening undone: what lies beyond the sheet (a table, a hand) is not
+    # paper, and lifting it would only raise its noise into letters
+    gain = np.minimum(255.0 / np.maximum(paper, 1.0), 2.0)
+    return np.clip(grey.astype(np.float32) * gain, 0, 255).astype(np.uint8)
