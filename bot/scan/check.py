@@ -311,7 +311,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         if band_label is not None:  # a row's whole band: no caption or rule places it
             return check_zone(page, kind, band_label, others, words, [], page_seals, cfg, [], unit, seal_ink)
         return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
-                          unit, seal_ink, rules)
+                          unit, seal_ink)
 
     for kind in ("manager", "owner"):
         out.zones[kind] = zone(kind)

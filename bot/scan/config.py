@@ -44,7 +44,6 @@ class SignatureCfg:
     zone_up: float
     zone_down: float
     header_reach: float
-    row_border_reach: float
     rule_min_length: float
     rule_min_mm: float
     rule_reach: float

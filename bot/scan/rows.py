@@ -138,22 +138,3 @@ def label_rule(box: tuple[int, int, int, int], last_line: tuple[int, int], other
     if over:
         return replace(max(over, key=lambda r: r.y), side="over")
     return None
-
-
-def row_borders(box: tuple[int, int, int, int], rules: Sequence[Rule], h: float, sc: SignatureCfg,
-                taken: Sequence[Rule] = ()) -> tuple[Rule | None, Rule | None]:
-    """The borders of the table row a label's cell is in: the nearest rule over the label (no more
-    than `row_border_reach` print heights above its top) and the nearest under it (within
-    `zone_down`), each running from the label's cell on across the next ones (a table's border,
-    not the signature line inside the signature's cell). ``taken``: the rules of other labels'
-    rows (an inline row's signature line over a label is not its row's border)."""
-    x0, y0, x1, y1 = box
-
-    def border(r: Rule) -> bool:
-        return (r.x0 <= x0 + h and r.x1 >= x1 + sc.rule_min_length * h
-                and not any(abs(r.y - t.y) <= 0.3 * h and r.x0 < t.x1 and t.x0 < r.x1 for t in taken))
-
-    over = [r for r in rules if y0 - sc.row_border_reach * h <= r.y < y0 and border(r)]
-    under = [r for r in rules if y1 < r.y <= y1 + sc.zone_down * h and border(r)]
-    return (max(over, key=lambda r: r.y) if over else None,
-            min(under, key=lambda r: r.y) if under else None)

@@ -26,7 +26,6 @@ from bot.scan.config import ScanConfig, SignatureCfg
 from bot.scan.form import Label
 from bot.scan.ocr import Word
 from bot.scan.page import Prepared, seal_colour_mask
-from bot.scan.rows import Rule, row_borders
 from bot.scan.seal import Seal, SealInk, chroma_of
 
 
@@ -50,7 +49,7 @@ class Zone:
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
              right_edge: int, cfg: ScanConfig, deciphers: Sequence[Word] = (),
-             h: float = 0.0, rules: Sequence[Rule] = ()) -> tuple[tuple[int, int, int, int], Word | None]:
+             h: float = 0.0) -> tuple[tuple[int, int, int, int], Word | None]:
     x0, y0, x1, y1 = label.box
     h = h or label.height
     sc = cfg.signature
@@ -98,20 +97,6 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
         zx0, zx1 = int(x0), int(right_edge)
         zy1 = int(y1 + sc.zone_down * h)
     zy0 = int(y0 - sc.zone_up * h)
-    # a label in a table's cell: its signature goes in its own row, between the printed borders it
-    # shares with the other signer's row (a zone running over one takes in that row's signature).
-    # Beyond the table's outer borders, or up into the column header's cell, ink is nobody else's: a
-    # signature rising over its row stays this row's. (An inline row's line over a label is its own.)
-    top, bottom = row_borders(label.box, rules, h, sc, [o.rule for o in others
-                                                        if o.rule is not None and o.rule.side == "right"])
-    above = [o.box for o in others if o.box[3] <= y0]
-    below = [o.box for o in others if o.box[1] >= y1]
-    # Without printed borders the rows' extent is a guess: the zones keep their old reach, and ink
-    # in a band they share must leave each signed without it (check._judge_marks).
-    if top is not None and any(ob[3] <= top.y for ob in above):
-        zy0 = max(zy0, top.y + 1)
-    if bottom is not None and (top is not None or header is not None) and any(ob[1] >= bottom.y for ob in below):
-        zy1 = min(zy1, bottom.y)
     # do not reach into another label's line or its caption
     for o in others:
         ox0, oy0, ox1, oy1 = o.box
@@ -434,7 +419,7 @@ def _dbg(kind: str, stage: str, mask: np.ndarray) -> None:
 def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Label], words: Sequence[Word],
                captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
                deciphers: Sequence[Word] = (), page_text_height: float = 0.0,
-               seal_ink: SealInk | None = None, rules: Sequence[Rule] = ()) -> Zone:
+               seal_ink: SealInk | None = None) -> Zone:
     if label is None:
         return Zone(kind, None, False, reason="строка подписи не найдена")
     H, W = p.grey.shape
@@ -443,7 +428,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # the unit of size: the label's print height, kept near the page's print height (a label read
     # with seal marks in its box is taller, one read in part shorter)
     h = label.unit(page_text_height)
-    box, caption = zone_box(label, others, captions, W, right_edge, cfg, deciphers, h, rules)
+    box, caption = zone_box(label, others, captions, W, right_edge, cfg, deciphers, h)
     x0, y0, x1, y1 = box
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
     if x1 - x0 < 10 or y1 - y0 < 10:

@@ -12,7 +12,6 @@ from bot.rules import load as load_rules
 from bot.scan import form, rows
 from bot.scan.config import ScanConfig, from_rules
 from bot.scan.ocr import Line, Word
-from bot.scan.signature import zone_box
 
 
 def _cfg() -> ScanConfig:
@@ -211,41 +210,3 @@ def test_the_owner_wording_ends_with_podpisi_even_read_in_capitals() -> None:
         assert form.find_labels(lines, cfg)["owner"].last_line == (1050, 1090)
     lines = [_line("Владелец сертификата ключа", 1300, 1000), _line("(подпись)", 1300, 1050, 2)]
     assert form.find_labels(lines, cfg)["owner"].last_line == (1000, 1040)
-
-def _label(kind: str, text: str, x: int, y: int, rule: rows.Rule | None = None) -> form.Label:
-    return form.Label(kind, _line(text, x, y).words, 0, 90.0, rule)
-
-
-def test_a_table_rows_zones_meet_at_the_border_between_the_rows() -> None:
-    """A table «| Подпись | Расшифровка подписи |» over the rows «Руководитель организации» and
-    «Владелец сертификата ключа / проверки электронной подписи», borders between the rows: the
-    manager's zone ends at the border under its row, the owner's starts there (the two share no
-    band), the manager's still reaches up into the header's cell (nobody else signs there), the
-    owner's runs on under the table's last border (nobody else's row is there)."""
-    cfg = _cfg()
-    header = Word("Подпись", 95.0, 900, 900, 1060, 940, (0, 1, 1, 0))
-    decipher = Word("Расшифровка", 95.0, 1400, 900, 1620, 940, (0, 1, 1, 1))
-    borders = [rows.Rule(80, 2000, y) for y in (880, 960, 1120, 1300)]
-    manager = _label("manager", "Руководитель организации", 100, 980)
-    owner = form.Label("owner", (*_line("Владелец сертификата ключа", 100, 1140).words,
-                                 *_line("проверки электронной подписи", 100, 1200).words), 0, 90.0)
-    mbox, _ = zone_box(manager, [owner], [header], 2400, 2000, cfg, [decipher], 40.0, borders)
-    obox, _ = zone_box(owner, [manager], [header], 2400, 2000, cfg, [decipher], 40.0, borders)
-    assert mbox[3] <= 1120 <= obox[1] <= 1122
-    assert mbox[1] < 960                     # up into the header's cell
-    assert obox[3] > 1300                    # below the table
-    assert mbox[0] > 900 - 3 * 40 and mbox[2] < 1400 and obox[2] < 1400  # the «Подпись» column
-
-
-def test_row_borders_are_table_rules_not_a_rows_signature_line() -> None:
-    """A border runs from the label's cell on across the next ones; a signature line in the
-    signature's cell, or another label's line on its own row, is not a border."""
-    cfg = _cfg()
-    sc = cfg.signature
-    box = (100, 1000, 600, 1040)
-    border_over, border_under = rows.Rule(80, 2000, 970), rows.Rule(80, 2000, 1100)
-    line_in_cell = rows.Rule(900, 1300, 1080)
-    top, bottom = rows.row_borders(box, [border_over, line_in_cell, border_under], 40.0, sc)
-    assert top == border_over and bottom == border_under
-    assert rows.row_borders(box, [line_in_cell], 40.0, sc) == (None, None)
-    assert rows.row_borders(box, [border_over], 40.0, sc, [border_over])[0] is None
