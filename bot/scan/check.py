@@ -340,7 +340,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             elif kind in labels:
                 # a signature off its line (past the name, under a wrapped label) is not «not signed»:
                 # clear pen ink anywhere in the row's band (or reaching into it) makes a doubt
-                band = _row_band(p, kind, labels[kind], out.zones[other].box, zone, [*captions, *deciphers],
+                band = _row_band(p, kind, labels[kind], out.zones[other].box, zone, captions, deciphers,
                                  words, cfg, unit)
                 sure = cfg.review.off_line_signature
                 if (band.ratio >= sure and not band.shape_only) or band.loose >= sure:
@@ -370,16 +370,19 @@ def _under_seal(p: Prepared, box: tuple[int, int, int, int] | None, seals: Seque
 
 
 def _row_band(p: Prepared, kind: str, label: form_mod.Label, other_box: tuple[int, int, int, int] | None,
-              zone: Callable[..., Zone], captions: Sequence[ocr_mod.Word], words: Sequence[ocr_mod.Word],
-              cfg: ScanConfig, unit: float) -> Zone:
+              zone: Callable[..., Zone], captions: Sequence[ocr_mod.Word], deciphers: Sequence[ocr_mod.Word],
+              words: Sequence[ocr_mod.Word], cfg: ScanConfig, unit: float) -> Zone:
     """The whole width of a signature row, from the page's left edge, as one zone: the place a
     signer may put a signature off the line. The other signer's zone (with the ink it reads beyond
-    its box) and the page's captions are blanked first: the other's signature and print do not
-    count here."""
+    its box), the page's captions and the row's written-out name (the column over its
+    «(расшифровка подписи)»: a name written by hand there is not a signature) are blanked first."""
     h = label.unit(unit)
     reach = int((cfg.signature.follow_margin + 0.5) * h)
     pad = int(0.2 * h)
-    blank = [(c.x0 - pad, c.y0 - pad, c.x1 + pad, c.y1 + pad) for c in captions]
+    blank = [(c.x0 - pad, c.y0 - pad, c.x1 + pad, c.y1 + pad) for c in [*captions, *deciphers]]
+    top = int(label.box[1] - (cfg.signature.zone_up + 1) * h)
+    blank += [(int(d.x0 - h), top, int(d.x1 + h), d.y1 + pad) for d in deciphers
+              if top <= d.cy <= label.box[3] + cfg.signature.zone_down * h]
     if other_box is not None:
         x0, y0, x1, y1 = other_box
         blank.append((x0 - reach, y0 - reach, x1 + reach, y1 + reach))
