@@ -232,3 +232,31 @@ def test_an_unlabelled_number_is_taken_only_when_it_is_the_one_valid_value() -> 
 def test_the_owner_name_is_not_a_label_word() -> None:
     lines = [_line("Фамилия, имя, отчество владельца", 100), _line("Должность Директор", 160)]
     assert fields.extract(lines, {})["owner_name"] is None
+
+
+def test_ink_wholly_under_a_rows_line_is_not_a_signature() -> None:
+    """«(подпись)» half under a seal, unread by OCR, lies under the row's line: its ink makes a
+    doubt, never a signature, however long; a pen stroke reaching above the line is one."""
+    from bot.scan.check import zone_mark
+    from bot.scan.form import Label
+    from bot.scan.rows import Rule
+    from bot.scan.signature import check_zone
+
+    cfg = _cfg()
+    label = Label("manager", (Word("Руководитель", 95.0, 100, 400, 420, 440, (0, 1, 1, 1)),), 0, 100.0,
+                  rule=Rule(480, 1100, 440, side="right"))
+
+    def zone_of(g: np.ndarray):
+        p = Prepared(grey=g, colour=None, dpi=300.0, bw=False, rotation=0, skew=0.0)
+        return check_zone(p, "manager", label, [], list(label.words), [], [], cfg, [], 40.0)
+
+    g = np.full((900, 1400), 250, np.uint8)
+    cv2.line(g, (480, 440), (1100, 440), 0, 3)
+    # print under the line blurred into one long piece (a phone's photo), as a signature would measure
+    low = np.array([(560 + 20 * i, 462 + (12 if i % 2 else 0)) for i in range(23)], np.int32)
+    cv2.polylines(g, [low.reshape(-1, 1, 2)], False, 0, 5)
+    under = zone_of(g)
+    assert not under.signed and zone_mark(under, cfg).state == "doubt"
+    pts = np.array([(600, 445), (650, 360), (700, 430), (760, 350), (820, 435), (900, 370), (980, 420)], np.int32)
+    cv2.polylines(g, [pts.reshape(-1, 1, 2)], False, 0, 4)  # a signature on the line
+    assert zone_mark(zone_of(g), cfg).state == "present"

@@ -210,3 +210,33 @@ def test_the_owner_wording_ends_with_podpisi_even_read_in_capitals() -> None:
         assert form.find_labels(lines, cfg)["owner"].last_line == (1050, 1090)
     lines = [_line("Владелец сертификата ключа", 1300, 1000), _line("(подпись)", 1300, 1050, 2)]
     assert form.find_labels(lines, cfg)["owner"].last_line == (1000, 1040)
+
+
+def test_a_25_mm_line_in_large_print_is_a_rule() -> None:
+    """Six print heights of 14 pt print are longer than the 25 mm a form gives a signature: at the
+    page's resolution a 25 mm line still counts; without the resolution it does not."""
+    cfg = _cfg()
+    g = np.full((600, 1600), 250, np.uint8)
+    cv2.line(g, (400, 300), (400 + 300, 300), 0, 3)  # 300 px = 25.4 mm at 300 dpi
+    assert not rows.find_rules(g, 53.0, cfg.signature)  # 6 x 53 = 318 px
+    assert [abs(r.x1 - r.x0 - 300) <= 6 for r in rows.find_rules(g, 53.0, cfg.signature, 300.0)] == [True]
+
+
+def test_uneven_light_is_evened_and_even_light_left_alone() -> None:
+    """A phone's shadow darkens half the page: print under it comes out as dark as elsewhere, on
+    white paper; a page lit evenly is not touched (the same array comes back)."""
+    from bot.scan.page import even_light
+
+    cfg = _cfg()
+    page = np.full((1200, 900), 235.0)
+    page[500:560, 100:108] = page[500:560, 600:608] = 40   # a «letter» on each half
+    light = np.ones((1200, 900))
+    light[:, 450:] = 0.5                                  # the shadow halves the light
+    g = (page * light).astype(np.uint8)
+    out = even_light(g, cfg.ocr.shadow_spread)
+    assert out is not g
+    assert out[300, 700] >= 230 and out[300, 200] >= 230   # paper white on both sides
+    assert abs(int(out[530, 604]) - int(out[530, 104])) < 10  # print alike on both sides
+    flat = np.full((1200, 900), 235, np.uint8)
+    flat[500:560, 100:108] = 40
+    assert even_light(flat, cfg.ocr.shadow_spread) is flat
