@@ -386,27 +386,24 @@ def _row_band(p: Prepared, kind: str, label: form_mod.Label, other_box: tuple[in
     if other_box is not None:
         x0, y0, x1, y1 = other_box
         blank.append((x0 - reach, y0 - reach, x1 + reach, y1 + reach))
-    grey = p.grey.copy()
-    colour = None if p.colour is None else p.colour.copy()
+    gone = np.zeros(p.grey.shape, bool)
     for x0, y0, x1, y1 in blank:
-        grey[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = 255
-        if colour is not None:
-            colour[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = 255
+        gone[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = True
+    grey = np.where(gone, np.uint8(255), p.grey)
     # a table's column borders cross the row: upright straight ink two print heights long is print
     top, bottom = max(0, int(label.box[1] - 4 * h)), min(grey.shape[0], int(label.box[3] + 4 * h))
     ink = ink_mask(grey[top:bottom], 40).astype(np.uint8)
     upright = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(2 * h)))))
-    upright = cv2.dilate(upright, np.ones((3, 3), np.uint8)).astype(bool)
-    grey[top:bottom][upright] = 255
-    if colour is not None:
-        colour[top:bottom][upright] = 255
+    gone[top:bottom] |= cv2.dilate(upright, np.ones((3, 3), np.uint8)).astype(bool)
+    grey[gone] = 255
+    colour = None if p.colour is None else np.where(gone[..., None], np.uint8(255), p.colour)
     page = dataclasses.replace(p, grey=grey, colour=colour)
     # across the print's width (a photo's background beyond the sheet is not the row), placed as a
     # table row is (a border over the label, running across): no caption or rule narrows it
     good = [w for w in words if w.conf >= 60 and len(w.text) >= 3]
     left = max(0, min((w.x0 for w in good), default=0) - int(h))
     right = min(p.grey.shape[1], max((w.x1 for w in good), default=p.grey.shape[1]) + int(h))
-    edge = ocr_mod.Word("", 0.0, left, label.box[1], left + 1, label.box[3], (-1, -1, -1, -1))
+    edge = _box_word((left, label.box[1], left + 1, label.box[3]))
     across = rows_mod.Rule(left, right, label.box[1] - 1, side="over")
     band = form_mod.Label(kind, (*label.words, edge), -1, 0.0, rule=across)
     return zone(kind, page, band_label=band)
@@ -419,8 +416,12 @@ def _overlap(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] |
 def _box_label(kind: str, box: tuple[int, int, int, int] | None) -> form_mod.Label:
     """Another signer's zone as a label of that `kind` the zone may not reach into (zone_box's `others`)."""
     assert box is not None
-    word = ocr_mod.Word("", 0.0, box[0], box[1], box[2], box[3], (-1, -1, -1, -1))
-    return form_mod.Label(kind, (word,), -1, 0.0)
+    return form_mod.Label(kind, (_box_word(box),), -1, 0.0)
+
+
+def _box_word(box: tuple[int, int, int, int]) -> ocr_mod.Word:
+    """A box as a word of no text (nothing read there): a label's extent, not its wording."""
+    return ocr_mod.Word("", 0.0, *box, (-1, -1, -1, -1))
 
 
 def _raised_contrast(p: Prepared, seals: Sequence[Seal], cfg: ScanConfig) -> tuple[Prepared, list[Seal]]:

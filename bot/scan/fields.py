@@ -17,6 +17,18 @@ _DIGIT_FIX = lookalikes.TO_DIGITS
 _HEX_FIX = lookalikes.TO_HEX
 _SNILS_FORM = re.compile(r"(?<![\d-])\d{3}-\d{3}-\d{3}[ -]\d{2}(?![\d-])")
 _NODE_HEX = re.compile(r"0x([0-9A-Fa-f]{8})\b")
+# the form's numbers: their lengths in digits (ИНН of an organisation or a person, ОГРН or ОГРНИП)
+# and their check
+NUMBERS: dict[str, tuple[tuple[int, ...], Callable[[str], bool]]] = {
+    "inn": ((10, 12), valid_inn),
+    "ogrn": ((13, 15), valid_ogrn),
+    "snils": ((11,), valid_snils),
+}
+
+
+def format_snils(digits: str) -> str:
+    """A СНИЛС's 11 digits as it is written: «589-706-322 51»."""
+    return f"{digits[0:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:11]}"
 
 
 def digitish(tok: str) -> bool:
@@ -147,7 +159,7 @@ _NAME_WORD = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ]?[а-яё]+)?")
 _EDGE_JUNK = " |[](){}'`‘’‚\"“”.,:;_—–-=*"
 
 
-def _name_word(token: str) -> str | None:
+def name_word(token: str) -> str | None:
     """A token as a word of a person's name: table rules and quotes stripped from its edges,
     Latin look-alikes folded to Cyrillic («Kузнецова»); None when it is not one."""
     word = token.strip(_EDGE_JUNK)
@@ -162,7 +174,7 @@ def _person_name(text: str, stop: set[str]) -> str | None:
     word such as «Должность»)."""
     run: list[str] = []
     for token in text.split():
-        word = _name_word(token)
+        word = name_word(token)
         if word is None or clean(word) in stop:
             if len(run) >= 2:
                 break
@@ -172,11 +184,6 @@ def _person_name(text: str, stop: set[str]) -> str | None:
         if len(run) == 3:
             break
     return " ".join(run) if len(run) >= 2 else None
-
-
-def name_word(token: str) -> str | None:
-    """A token as a word of a person's name (see _name_word)."""
-    return _name_word(token)
 
 
 def name_stop_words(labels: dict[str, tuple[str, ...]]) -> set[str]:
@@ -195,19 +202,19 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
     def lab(key: str, default: list[str]) -> list[str]:
         return [clean(v) for v in labels.get(key, tuple(default))]
 
-    inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"])), (10, 12), valid_inn)
+    inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"])), *NUMBERS["inn"])
     if not inn_ok:
         inn, inn_ok = (v, True) if (v := _anywhere(lines, 10, valid_inn)) else (inn, inn_ok)
-    ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"])), (13, 15), valid_ogrn)
+    ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"])), *NUMBERS["ogrn"])
     if not ogrn_ok:
         ogrn, ogrn_ok = (v, True) if (v := _anywhere(lines, 13, valid_ogrn)) else (ogrn, ogrn_ok)
-    snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"])), (11,), valid_snils)
+    snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"])), *NUMBERS["snils"])
     if not snils_ok:  # its label unread: a number written as a СНИЛС is («342-706-964 81»)
         found = {v for ln in lines for m in _SNILS_FORM.finditer(ln.text)
                  if valid_snils(v := re.sub(r"\D", "", m.group(0)))}
         snils, snils_ok = (found.pop(), True) if len(found) == 1 else (snils, snils_ok)
     if snils:
-        snils = f"{snils[0:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:11]}"
+        snils = format_snils(snils)
 
     def text_field(key: str, default: list[str]) -> str | None:
         for cand in _after_label(lines, lab(key, default))[:1]:

@@ -17,20 +17,15 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
-from bot.ids import valid_inn, valid_ogrn, valid_snils
 from bot.scan import ocr as ocr_mod
 from bot.scan.config import ScanConfig
-from bot.scan.fields import digitish, label_hits, name_word, person_name, same_row
+from bot.scan.fields import NUMBERS, digitish, format_snils, label_hits, name_word, person_name, same_row
 from bot.scan.form import clean
 from bot.scan.ocr import Line, Word
 
-# lengths, check, the length looked for without a label: only ОГРН's 13 digits, as no other
-# number of the form is near that long (a СНИЛС or a phone number misread by a digit is an ИНН's)
-_NUMBERS: dict[str, tuple[tuple[int, ...], Callable[[str], bool], int]] = {
-    "inn": ((10, 12), valid_inn, 0),
-    "ogrn": ((13, 15), valid_ogrn, 13),
-    "snils": ((11,), valid_snils, 0),
-}
+# the length looked for without a label: only ОГРН's 13 digits, as no other number of the form is
+# near that long (a СНИЛС or a phone number misread by a digit is an ИНН's)
+_UNLABELLED = {"ogrn": 13}
 _WHITELIST = "-c tessedit_char_whitelist=0123456789-"
 
 
@@ -72,7 +67,15 @@ def number_box(lines: Sequence[Line], labels: Sequence[str], lengths: tuple[int,
 
 
 def _box(words: Sequence[Word]) -> tuple[int, int, int, int]:
-    return min(w.x0 for w in words), min(w.y0 for w in words), max(w.x1 for w in words), max(w.y1 for w in words)
+    return Line(tuple(words)).box
+
+
+def _crop(grey: np.ndarray, box: tuple[int, int, int, int], th: float, cfg: ScanConfig) -> np.ndarray:
+    """The page around a box, `[reread] margin_x` / `margin_y` print heights (``th``) beyond it."""
+    x0, y0, x1, y1 = box
+    rr = cfg.reread
+    return grey[max(0, int(y0 - rr.margin_y * th)):int(y1 + rr.margin_y * th),
+                max(0, int(x0 - rr.margin_x * th)):int(x1 + rr.margin_x * th)]
 
 
 def _clean_crop(grey: np.ndarray, scale: float, rule_share: float, speck: float) -> np.ndarray:
@@ -112,16 +115,15 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
         return
     rr = cfg.reread
     unit = sorted(w.h for ln in lines for w in ln.words)
-    for key, (lengths, valid, anywhere) in _NUMBERS.items():
+    for key, (lengths, valid) in NUMBERS.items():
         if valid_of.get(key):
             continue
-        box = number_box(lines, [clean(v) for v in cfg.field_labels.get(key, (key,))], lengths, anywhere)
+        box = number_box(lines, [clean(v) for v in cfg.field_labels.get(key, (key,))], lengths,
+                         _UNLABELLED.get(key, 0))
         if box is None:
             continue
-        x0, y0, x1, y1 = box
-        th = max(y1 - y0, unit[len(unit) // 2] if unit else 1)
-        crop = grey[max(0, int(y0 - rr.margin_y * th)):int(y1 + rr.margin_y * th),
-                    max(0, int(x0 - rr.margin_x * th)):int(x1 + rr.margin_x * th)]
+        th = max(box[3] - box[1], unit[len(unit) // 2] if unit else 1)
+        crop = _crop(grey, box, th, cfg)
         if crop.size == 0:
             continue
         jobs = [(_clean_crop(crop, max(1.0, height / th), rr.rule_share, rr.speck * th * th), 0)
@@ -133,7 +135,7 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
         if len(values) != 1:
             continue  # nothing valid, or two reads that disagree: the field stays a doubt
         value = values.pop()
-        fields[key] = f"{value[0:3]}-{value[3:6]}-{value[6:9]} {value[9:11]}" if key == "snils" else value
+        fields[key] = format_snils(value) if key == "snils" else value
         valid_of[key] = True
 
 
@@ -151,10 +153,8 @@ def _name_words(lines: Sequence[Line], name: str) -> list[Word]:
 def _read_name(grey: np.ndarray, box: tuple[int, int, int, int], cfg: ScanConfig) -> tuple[str | None, float]:
     """The owner's name read alone in a box of the page (one line), and its least word confidence."""
     rr = cfg.reread
-    x0, y0, x1, y1 = box
-    th = max(1, y1 - y0)
-    crop = grey[max(0, int(y0 - rr.margin_y * th)):int(y1 + rr.margin_y * th),
-                max(0, int(x0 - rr.margin_x * th)):int(x1 + rr.margin_x * th)]
+    th = max(1, box[3] - box[1])
+    crop = _crop(grey, box, th, cfg)
     if crop.size == 0:
         return None, 0.0
     image = _clean_crop(crop, max(1.0, rr.first_height / th), rr.rule_share, rr.speck * th * th)
