@@ -42,13 +42,35 @@ from bot.scan.signature import Zone, check_zone
 log = logging.getLogger(__name__)
 
 
-def _fixed_mmap_threshold() -> None:
-    """Page-sized arrays go to mmap and back to the OS when freed (glibc's adaptive threshold
-    would keep them on the heap, and a 20-page PDF would grow the process by hundreds of MB)."""
+def _libc() -> ctypes.CDLL | None:
     try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD = 1 MB (also turns off the adaptive threshold)
-    except (OSError, AttributeError):
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
+
+
+def _fixed_mmap_threshold() -> None:
+    """Arrays up to 32 MB (a colour page is 26 MB at 300 dpi) come from the heap, where a freed
+    one is reused by the next without the kernel zeroing fresh pages: with 1 MB, every page-sized
+    temporary was a new mapping, ~0.1 s of system CPU a page. A fixed threshold also turns off
+    glibc's adaptive one, which grew the process by hundreds of MB on a 20-page PDF; the heap
+    goes back to the OS after each check (_release_memory)."""
+    try:
+        if _LIBC is not None:
+            _LIBC.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
+    except AttributeError:
+        pass
+
+
+def _release_memory() -> None:
+    """The heap's free pages back to the OS once a check is done (the daemon waits small)."""
+    try:
+        if _LIBC is not None:
+            _LIBC.malloc_trim(0)
+    except AttributeError:
         pass
 
 
@@ -386,17 +408,21 @@ def _row_band(p: Prepared, kind: str, label: form_mod.Label, other_box: tuple[in
     if other_box is not None:
         x0, y0, x1, y1 = other_box
         blank.append((x0 - reach, y0 - reach, x1 + reach, y1 + reach))
-    gone = np.zeros(p.grey.shape, bool)
+    # blanked by slices of page copies: a page-sized mask costs ten times more
+    grey = p.grey.copy()
+    colour = None if p.colour is None else p.colour.copy()
     for x0, y0, x1, y1 in blank:
-        gone[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = True
-    grey = np.where(gone, np.uint8(255), p.grey)
+        grey[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = 255
+        if colour is not None:
+            colour[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = 255
     # a table's column borders cross the row: upright straight ink two print heights long is print
     top, bottom = max(0, int(label.box[1] - 4 * h)), min(grey.shape[0], int(label.box[3] + 4 * h))
     ink = ink_mask(grey[top:bottom], 40).astype(np.uint8)
     upright = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(2 * h)))))
-    gone[top:bottom] |= cv2.dilate(upright, np.ones((3, 3), np.uint8)).astype(bool)
-    grey[gone] = 255
-    colour = None if p.colour is None else np.where(gone[..., None], np.uint8(255), p.colour)
+    borders = cv2.dilate(upright, np.ones((3, 3), np.uint8)).astype(bool)
+    grey[top:bottom][borders] = 255
+    if colour is not None:
+        colour[top:bottom][borders] = 255
     page = dataclasses.replace(p, grey=grey, colour=colour)
     # across the print's width (a photo's background beyond the sheet is not the row), placed as a
     # table row is (a border over the label, running across): no caption or rule narrows it
@@ -538,6 +564,8 @@ def check_files(paths: Sequence[Path], rules: Rules | None, *, annotate: list[Pa
     except Exception as exc:  # noqa: BLE001 - the daemon must survive any page
         log.exception("scan check failed")
         _review(result, "internal_error", _failure(exc))
+    finally:
+        _release_memory()
     result.seconds = time.monotonic() - t0
     return result
 

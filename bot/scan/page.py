@@ -31,11 +31,16 @@ def is_bw(grey: np.ndarray) -> bool:
 def seal_colour_mask(bgr: np.ndarray, cfg: SealCfg, light_only: bool = True, min_value: float = 150) -> np.ndarray:
     """Pixels of the seal's ink: the blue-violet hue band, saturated; pen strokes are darker."""
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
-    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    mask = (h >= cfg.hue_min) & (h <= cfg.hue_max) & (s >= cfg.min_saturation)
+    mask = seal_hue(hsv, cfg)
     if light_only:
-        mask &= v >= min_value
+        mask &= hsv[..., 2] >= min_value
     return mask
+
+
+def seal_hue(hsv: np.ndarray, cfg: SealCfg) -> np.ndarray:
+    """Pixels of the seal's hue band, saturated, however dark (of an image already in HSV)."""
+    h, s = hsv[..., 0], hsv[..., 1]
+    return (h >= cfg.hue_min) & (h <= cfg.hue_max) & (s >= cfg.min_saturation)
 
 
 def ink_mask(grey: np.ndarray, delta: int = 45) -> np.ndarray:

@@ -25,7 +25,7 @@ import numpy as np
 from bot.scan.config import ScanConfig, SignatureCfg
 from bot.scan.form import Label
 from bot.scan.ocr import Word
-from bot.scan.page import Prepared, seal_colour_mask
+from bot.scan.page import Prepared, seal_hue
 from bot.scan.seal import Seal, SealInk, chroma_of
 
 
@@ -212,7 +212,7 @@ def _disc_geometry(shape: tuple[int, ...], seal: Seal, disc: float) -> tuple[int
     bx1, by1 = min(W, int(seal.x + R) + 3), min(H, int(seal.y + R) + 3)
     if bx1 <= bx0 or by1 <= by0:
         return None
-    yy, xx = np.mgrid[by0:by1, bx0:bx1]
+    yy, xx = np.ogrid[by0:by1, bx0:bx1]
     dist = np.hypot(xx - seal.x, yy - seal.y)
     ang = ((np.arctan2(yy - seal.y, xx - seal.x) + np.pi) * (180 / np.pi)).astype(np.int32) % 360
     return bx0, by0, bx1, by1, dist, ang
@@ -310,7 +310,7 @@ def long_strokes(u8: np.ndarray, dist: np.ndarray, seal: Seal, h: float, unit: f
     """
     length = int(1.3 * unit) | 1
     H, W = u8.shape
-    ys, xs = np.mgrid[0:H, 0:W]
+    ys, xs = np.ogrid[0:H, 0:W]
     # the direction of the circle through each pixel (tangent), in degrees modulo 180
     cy, cx = np.unravel_index(int(np.argmin(dist)), dist.shape)
     tangent = (np.degrees(np.arctan2(ys - cy, xs - cx)) + 90.0) % 180.0
@@ -320,11 +320,9 @@ def long_strokes(u8: np.ndarray, dist: np.ndarray, seal: Seal, h: float, unit: f
         k = np.zeros((length, length), np.uint8)
         dx, dy = np.cos(np.radians(a)) * c, np.sin(np.radians(a)) * c
         cv2.line(k, (int(round(c - dx)), int(round(c - dy))), (int(round(c + dx)), int(round(c + dy))), 1, 1)
-        runs = cv2.morphologyEx(u8, cv2.MORPH_OPEN, k).astype(bool)
-        if not runs.any():
-            continue
-        off = np.abs((a - tangent + 90.0) % 180.0 - 90.0)
-        found |= runs & (off > 25)
+        ry, rx = np.nonzero(cv2.morphologyEx(u8, cv2.MORPH_OPEN, k))
+        off = np.abs((a - tangent[ry, rx] + 90.0) % 180.0 - 90.0)  # at the runs' pixels only
+        found[ry[off > 25], rx[off > 25]] = True
     if np.count_nonzero(found) < 0.2 * h * h:
         return np.zeros(u8.shape, bool)
     fy, fx = np.nonzero(found)
@@ -346,11 +344,11 @@ def ring_arcs(lab: np.ndarray, n: int, seals: Sequence[Seal], origin: tuple[int,
     out = np.zeros(n, bool)
     if n <= 1 or not seals:
         return out
-    yy, xx = np.mgrid[origin[1]:origin[1] + lab.shape[0], origin[0]:origin[0] + lab.shape[1]]
-    fg = lab > 0
-    labels = lab[fg]
+    ys, xs = np.nonzero(lab)
+    labels = lab[ys, xs]
+    ys, xs = ys + origin[1], xs + origin[0]
     for s in seals:
-        d = np.hypot(xx[fg] - s.x, yy[fg] - s.y)
+        d = np.hypot(xs - s.x, ys - s.y)
         lo = np.full(n, np.inf)
         hi = np.full(n, -np.inf)
         np.minimum.at(lo, labels, d)
@@ -455,17 +453,21 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         values = [s.ink_value for s in accepted if s.ink_value < 255]
         min_value = max(120.0, float(np.median(values)) - 25) if values else 200.0
         zone_bgr = p.colour[y0:y1, x0:x1]
-        hue_ink = seal_colour_mask(zone_bgr, cfg.seal, min_value=min_value)
+        hsv = cv2.cvtColor(zone_bgr, cv2.COLOR_BGR2HSV)
+        hued = seal_hue(hsv, cfg.seal)
+        hue_ink = hued & (hsv[..., 2] >= min_value)
         if seal_ink is not None:
             # … unless its colour is not the seal's: a blue pen lighter than the stamp. Such ink
-            # stays, whatever the grey-level rules below say about the seal's disc.
-            dist = np.linalg.norm(chroma_of(zone_bgr) - np.array(seal_ink.chroma, np.float32), axis=-1)
-            pen_colour = ink & seal_colour_mask(zone_bgr, cfg.seal, light_only=False) & (dist > seal_ink.tol)
+            # stays, whatever the grey-level rules below say about the seal's disc. (The colour
+            # distance only where it can matter: seal-hued ink.)
+            pen_colour = ink & hued
+            dist = np.linalg.norm(chroma_of(zone_bgr[pen_colour]) - np.array(seal_ink.chroma, np.float32), axis=-1)
+            pen_colour[pen_colour] = dist > seal_ink.tol
             hue_ink &= ~pen_colour
         if accepted:
             # the seal was found: its ink lies on its disc (and on the discs of the other circles
             # the search saw). Seal-coloured ink elsewhere is a pen of the seal's colour.
-            zy, zx = np.mgrid[y0:y1, x0:x1]
+            zy, zx = np.ogrid[y0:y1, x0:x1]
             near = np.zeros(ink.shape, bool)
             for s in seals:
                 near |= (zx - s.x) ** 2 + (zy - s.y) ** 2 <= (cfg.seal.disc_margin * s.r) ** 2
@@ -476,7 +478,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     lines = rules_mask(ink.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
-    yy, xx = np.mgrid[y0:y1, x0:x1]
+    yy, xx = np.ogrid[y0:y1, x0:x1]
     grey_f = grey.astype(np.float32)
 
     def disc_of(s: Seal) -> np.ndarray:
