@@ -10,6 +10,7 @@ A native crash, a limit hit or a timeout is seen by the parent as a failed child
 from __future__ import annotations
 
 import json
+import math
 import resource
 import sys
 import warnings
@@ -62,10 +63,27 @@ def page_dpi(width: int, height: int, info_dpi: Any, target: int) -> float:
     return max(50.0, min(1200.0, inferred))
 
 
+def thumbnail_size(width: int, height: int, box: int) -> tuple[int, int]:
+    """The size Pillow's Image.thumbnail((box, box)) gives (its rounding), for a resize that
+    leaves the page itself alone: thumbnail works in place, and copying the page first costs
+    as much as the test."""
+    if box >= width and box >= height:
+        return width, height
+    aspect = width / height
+
+    def round_aspect(number: float, key: Any) -> int:
+        return max(min(math.floor(number), math.ceil(number), key=key), 1)
+
+    if aspect <= 1:
+        return round_aspect(box * aspect, key=lambda n: abs(aspect - n / box)), box
+    return box, round_aspect(box / aspect, key=lambda n: 0 if n == 0 else abs(aspect - box / n))
+
+
 def is_colour(im: Any) -> bool:
     """True when a noticeable share of the page is saturated (a grey scan saved as RGB is not)."""
-    small = im.copy()
-    small.thumbnail((400, 400))
+    from PIL import Image
+
+    small = im.resize(thumbnail_size(im.width, im.height, 400), Image.Resampling.BICUBIC, reducing_gap=2.0)
     hist = small.convert("HSV").getchannel("S").histogram()
     total = sum(hist) or 1
     return sum(hist[40:]) / total > 0.0005
@@ -108,7 +126,7 @@ def decode_image(path: Path, kind: str, out: Path, limits: dict[str, Any], targe
                     raise Refused("too_large", f"{frame.width}x{frame.height}")
                 frame.load()
                 dpi = page_dpi(frame.width, frame.height, frame.info.get("dpi"), target)
-                pages.append(write_page(frame.copy(), out, i, dpi, target))
+                pages.append(write_page(frame, out, i, dpi, target))  # written before the next frame is read
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise Refused("too_large", str(exc)) from exc
     except Refused:
@@ -135,7 +153,7 @@ def decode_pdf(path: Path, out: Path, limits: dict[str, Any], target: int) -> li
     if n > int(limits["max_pages"]):
         raise Refused("too_many_pages", f"{n} страниц")
     pages: list[dict[str, Any]] = []
-    plumber = _open_plumber(path)
+    plumber: Any = None  # opened at the first page with text (importing pdfminer costs ~0.1 s)
     for i in range(n):
         try:
             page = pdf[i]
@@ -149,7 +167,8 @@ def decode_pdf(path: Path, out: Path, limits: dict[str, Any], target: int) -> li
             bitmap = page.render(scale=scale, grayscale=False)
             im = bitmap.to_pil()
             info = write_page(im, out, i, scale * 72.0, target)
-            if page.get_rotation() == 0 and info["dpi"] == scale * 72.0:
+            if page.get_rotation() == 0 and info["dpi"] == scale * 72.0 and _has_text(page):
+                plumber = plumber or _open_plumber(path)
                 info["words"] = _text_layer(plumber, i, scale)
             pages.append(info)
             bitmap.close()
@@ -162,6 +181,18 @@ def decode_pdf(path: Path, out: Path, limits: dict[str, Any], target: int) -> li
     if plumber is not None:
         plumber.close()
     return pages
+
+
+def _has_text(page: Any) -> bool:
+    """Whether pdfium finds any character on the page (a scanned PDF's page has none)."""
+    try:
+        textpage = page.get_textpage()
+        try:
+            return bool(textpage.count_chars() > 0)
+        finally:
+            textpage.close()
+    except Exception:  # noqa: BLE001 - a page whose text pdfium cannot read: pdfplumber may
+        return True
 
 
 def _open_plumber(path: Path) -> Any:
