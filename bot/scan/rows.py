@@ -33,6 +33,17 @@ class Rule:
         return self.x1 - self.x0
 
 
+def _inked_rows(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mask's rows that hold ink, with one empty row where blank rows were cut out, and each
+    packed row's row on the page: the same components (ink joins only across neighbouring rows),
+    found in a fraction of the pixels (the rules of a page are a few hundred rows of thousands)."""
+    inked = np.flatnonzero(mask.any(axis=1))
+    gaps = np.flatnonzero(np.diff(inked) > 1)
+    rows = np.insert(inked, gaps + 1, -1)  # -1: the empty row standing for a blank stretch
+    packed = np.where((rows >= 0)[:, None], mask[np.maximum(rows, 0)], 0).astype(mask.dtype)
+    return packed, rows
+
+
 def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg, dpi: float = 0.0) -> list[Rule]:
     """Horizontal rules on the page: thin straight ink at least ``rule_min_length`` print heights
     long (or ``rule_min_mm`` at the page's ``dpi``, whichever is shorter: large print), pieces
@@ -47,14 +58,18 @@ def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg, dpi: float = 0.0) -
     ink = ink_mask(grey, 40).astype(np.uint8)
     run = max(15, int(2 * h))
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    packed, row_of = _inked_rows(lines)
+    if not packed.size:
+        return []
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(packed, connectivity=8)
     segs: list[list[float]] = []
     band = max(2, int(0.25 * h))
     for i in range(1, n):
-        x, y, w, ht, area = (int(v) for v in stats[i, :5])
+        x, py, w, ht, area = (int(v) for v in stats[i, :5])
         if w < shortest:
             continue
-        ys, xs = np.nonzero(lab[y:y + ht, x:x + w] == i)
+        y = int(row_of[py])
+        ys, xs = np.nonzero(lab[py:py + ht, x:x + w] == i)
         # thin for its length: a rule's ink per column is under half a print height; else a rule
         # with pen strokes across it (a signature's flat strokes join it): its row of most ink,
         # and the ink along that row
