@@ -328,11 +328,12 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     seal_ink = seal_ink_model(p.colour, p.grey, seals, cfg.seal)
 
     def zone(kind: str, page: Prepared = p, page_seals: Sequence[Seal] = seals,
-             also: Sequence[form_mod.Label] = (), band_label: form_mod.Label | None = None) -> Zone:
+             also: Sequence[form_mod.Label] = (), band_label: form_mod.Label | None = None,
+             zone_cfg: ScanConfig = cfg) -> Zone:
         others = [*(lab for k, lab in labels.items() if k != kind), *also]
         if band_label is not None:  # a row's whole band: no caption or rule places it
-            return check_zone(page, kind, band_label, others, words, [], page_seals, cfg, [], unit, seal_ink)
-        return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
+            return check_zone(page, kind, band_label, others, words, [], page_seals, zone_cfg, [], unit, seal_ink)
+        return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, zone_cfg, deciphers,
                           unit, seal_ink)
 
     for kind in ("manager", "owner"):
@@ -344,9 +345,22 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         other_box = out.zones[other].box
         # two zones that share a band (a row's label off its row, rows packed close): ink there may be
         # the other signer's, so without that band the zone must still be signed
-        if (mark.state == PRESENT and _overlap(out.zones[kind].box, other_box)
-                and zone_mark(zone(kind, also=[_box_label(other, other_box)]), cfg).state != PRESENT):
-            mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
+        if mark.state == PRESENT and _overlap(out.zones[kind].box, other_box):
+            assert other_box is not None
+            border = _row_border(labels, kind, other, out.zones[kind].box, rules, unit)
+            if border is not None:
+                # a table's row border between the two rows: the zone must be signed on its side of
+                # it, and a print height clear of it (the tail of the other row's signature, or of
+                # a seal's emblem, reaching across the border is no signature of this row)
+                gap = int(labels[kind].unit(unit))
+                far = (other_box[0], max(other_box[1], border - gap), other_box[2], other_box[3]) \
+                    if labels[other].box[1] > labels[kind].box[1] else \
+                    (other_box[0], other_box[1], other_box[2], min(other_box[3], border + gap))
+                alone = zone(kind, also=[_box_label(other, far)])
+            else:
+                alone = zone(kind, also=[_box_label(other, other_box)])
+            if zone_mark(alone, cfg).state != PRESENT:
+                mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
         if kind in guessed and mark.state == ABSENT:
             # a row found by its rule alone, its label unread: an empty zone there is not «not signed»
             mark = Mark(DOUBT, 0.5, f"{kind}_zone_not_found")
@@ -433,6 +447,23 @@ def _row_band(p: Prepared, kind: str, label: form_mod.Label, other_box: tuple[in
     across = rows_mod.Rule(left, right, label.box[1] - 1, side="over")
     band = form_mod.Label(kind, (*label.words, edge), -1, 0.0, rule=across)
     return zone(kind, page, band_label=band)
+
+
+def _row_border(labels: dict[str, form_mod.Label], kind: str, other: str, box: tuple[int, int, int, int] | None,
+                rules: Sequence[rows_mod.Rule], unit: float) -> int | None:
+    """The row of a table border that runs between two signers' labels, or None: a rule from the
+    labels' column across the zone (a signature line starts after its label; a border crosses
+    the label's cell too), between the labels' middles."""
+    if box is None or kind not in labels or other not in labels:
+        return None
+    a, b = labels[kind], labels[other]
+    upper, lower = (a, b) if a.box[1] <= b.box[1] else (b, a)
+    h = max(a.unit(unit), b.unit(unit))
+    for r in rules:
+        if ((upper.box[1] + upper.box[3]) / 2 < r.y < (lower.box[1] + lower.box[3]) / 2
+                and r.x0 <= min(a.box[0], b.box[0]) + h and r.x1 >= box[2] - h):
+            return r.y
+    return None
 
 
 def _overlap(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | None) -> bool:

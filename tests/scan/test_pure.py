@@ -260,3 +260,24 @@ def test_ink_wholly_under_a_rows_line_is_not_a_signature() -> None:
     pts = np.array([(600, 445), (650, 360), (700, 430), (760, 350), (820, 435), (900, 370), (980, 420)], np.int32)
     cv2.polylines(g, [pts.reshape(-1, 1, 2)], False, 0, 4)  # a signature on the line
     assert zone_mark(zone_of(g), cfg).state == "present"
+
+
+def test_a_table_border_between_two_signers_rows_is_found_and_a_signature_line_is_not() -> None:
+    """The two signers' rows of a table share a border: each signature is judged on its side of
+    it (check._row_border). A signature line starts after its label, so it is no border."""
+    from bot.scan.check import _row_border
+    from bot.scan.form import Label
+    from bot.scan.rows import Rule
+
+    def label(kind: str, y: int) -> Label:
+        return Label(kind, (Word("Руководитель", 95.0, 330, y, 900, y + 45, (0, 0, 0, 0)),), 0, 1.0)
+
+    labels = {"manager": label("manager", 1745), "owner": label("owner", 1877)}
+    zone = (967, 1644, 1637, 1868)
+    border = Rule(306, 2286, 1866)
+    line = Rule(960, 1640, 1780)        # the manager's own signature line, right of the label
+    assert _row_border(labels, "manager", "owner", zone, [line, border], 45.0) == 1866
+    assert _row_border(labels, "owner", "manager", zone, [line, border], 45.0) == 1866
+    assert _row_border(labels, "manager", "owner", zone, [line], 45.0) is None
+    # a border above both rows (the table's header) is not between them
+    assert _row_border(labels, "manager", "owner", zone, [Rule(306, 2286, 1666)], 45.0) is None
