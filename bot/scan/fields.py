@@ -15,7 +15,15 @@ from bot.scan.ocr import Line, Word
 # OCR look-alikes of digits and hex letters: rules/lookalikes.toml
 _DIGIT_FIX = lookalikes.TO_DIGITS
 _HEX_FIX = lookalikes.TO_HEX
-_SNILS_FORM = re.compile(r"(?<![\d-])\d{3}-\d{3}-\d{3}[ -]\d{2}(?![\d-])")
+# a СНИЛС as written, «589-706-322 51»; a copy's specks read as punctuation beside a dash
+# («243-253: -085 40») are let through, the dashes are not
+_SEP = r"[\s:;.,]{0,2}-[\s:;.,]{0,2}"
+_SNILS_FORM = re.compile(rf"(?<![\d-])\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}[\s:;.,-]{{1,2}}\d{{2}}(?![\d-])")
+# Words of a number are one space apart (a space is about 0.3 of a digit's height; an OCR split
+# inside a number is closer still); a speck or a cell's far text read as digits beside the number
+# («1032945688544  21°» on a copier's noise) is a text height or more away. Such a gap ends the
+# number: joined, neither part would pass the check.
+NUMBER_GAP = 0.8  # of the words' height
 _NODE_HEX = re.compile(r"0x([0-9A-Fa-f]{8})\b")
 # the form's numbers: their lengths in digits (ИНН of an organisation or a person, ОГРН or ОГРНИП)
 # and their check
@@ -31,13 +39,25 @@ def format_snils(digits: str) -> str:
     return f"{digits[0:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:11]}"
 
 
+def line_text(words: Sequence[Word], gaps: bool = True) -> str:
+    """Words joined with spaces, with «|» at a gap too wide for one number (NUMBER_GAP) when
+    `gaps`: the digit runs (digit_runs) then stop there."""
+    if not gaps:
+        return " ".join(w.text for w in words)
+    out = [words[0].text] if words else []
+    for prev, w in zip(words, words[1:], strict=False):
+        out.append(" | " if w.x0 - prev.x1 > NUMBER_GAP * max(prev.h, w.h, 1) else " ")
+        out.append(w.text)
+    return "".join(out)
+
+
 def digitish(tok: str) -> bool:
     """A token that is mostly digits (a number's part, look-alike letters aside)."""
     digits = sum(ch.isdigit() for ch in tok)
     return digits >= 2 and digits >= 0.6 * len(re.sub(r"[\-:;,.]", "", tok) or "x")
 
 
-def _digit_runs(text: str) -> list[str]:
+def digit_runs(text: str) -> list[str]:
     """Runs of digits (spaces and dashes inside a number allowed); look-alike letters fixed only in
     tokens that are mostly digits already (so «ОГРН» after a number does not become «0»)."""
     tokens = []
@@ -71,19 +91,20 @@ def _label_at_start(norm: str, lab: str) -> int:
     return 0
 
 
-def _after_label(lines: Sequence[Line], labels: Sequence[str], follow: int = 1) -> list[str]:
+def _after_label(lines: Sequence[Line], labels: Sequence[str], follow: int = 1, gaps: bool = False) -> list[str]:
     """Text that follows a label: the rest of its line, then the next `follow` lines (a table
     cell's value is read as a line of its own when the label wraps in its cell).
 
     Labels are tried in their order (the most specific first), each over all the lines: a
     sentence that happens to start with a short label's word («организации для работы…»)
     must not win over the field's own line («Полное наименование организации: …»).
+    With `gaps` (a number's text), a wide gap between words is marked «|» (line_text).
     """
     out: list[str] = []
     for i, rest_words in label_hits(lines, labels):
-        out.append(" ".join(w.text for w in rest_words).strip(" :—-–"))
-        out.extend(ln2.text for ln2 in same_row(lines, i))
-        out.extend(ln2.text for ln2 in lines[i + 1:i + 1 + follow])
+        out.append(line_text(rest_words, gaps).strip(" :—-–"))
+        out.extend(line_text(ln2.words, gaps) for ln2 in same_row(lines, i))
+        out.extend(line_text(ln2.words, gaps) for ln2 in lines[i + 1:i + 1 + follow])
     return out
 
 
@@ -138,7 +159,7 @@ def _pick(cands: Sequence[str], lengths: tuple[int, ...], valid: Callable[[str],
     field's length is returned (not valid) only when none passes."""
     seen: list[str] = []
     for text in cands:
-        for run in _digit_runs(text):
+        for run in digit_runs(text):
             if (good := _valid_cut(run, lengths, valid)) is not None:
                 return good, True
             if len(run) in lengths:
@@ -150,7 +171,7 @@ def _anywhere(lines: Sequence[Line], length: int, valid: Callable[[str], bool]) 
     """A field whose label was not read («ИН» for «ИНН», a label lost under a seal): a number of
     its length anywhere on the page that passes its check digits, when there is exactly one such
     value (the seal's centre repeating the ИНН is the same value)."""
-    found = {good for ln in lines for run in _digit_runs(ln.text)
+    found = {good for ln in lines for run in digit_runs(line_text(ln.words))
              if (good := _valid_cut(run, (length,), valid)) is not None}
     return found.pop() if len(found) == 1 else None
 
@@ -202,15 +223,15 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
     def lab(key: str, default: list[str]) -> list[str]:
         return [clean(v) for v in labels.get(key, tuple(default))]
 
-    inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"])), *NUMBERS["inn"])
+    inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"]), gaps=True), *NUMBERS["inn"])
     if not inn_ok:
         inn, inn_ok = (v, True) if (v := _anywhere(lines, 10, valid_inn)) else (inn, inn_ok)
-    ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"])), *NUMBERS["ogrn"])
+    ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"]), gaps=True), *NUMBERS["ogrn"])
     if not ogrn_ok:
         ogrn, ogrn_ok = (v, True) if (v := _anywhere(lines, 13, valid_ogrn)) else (ogrn, ogrn_ok)
-    snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"])), *NUMBERS["snils"])
+    snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"]), gaps=True), *NUMBERS["snils"])
     if not snils_ok:  # its label unread: a number written as a СНИЛС is («342-706-964 81»)
-        found = {v for ln in lines for m in _SNILS_FORM.finditer(ln.text)
+        found = {v for ln in lines for m in _SNILS_FORM.finditer(line_text(ln.words))
                  if valid_snils(v := re.sub(r"\D", "", m.group(0)))}
         snils, snils_ok = (found.pop(), True) if len(found) == 1 else (snils, snils_ok)
     if snils:
