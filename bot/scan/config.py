@@ -128,6 +128,9 @@ class RereadCfg:
     rule_share: float
     speck: float
     name_min_conf: float
+    band_reach: float
+    band_max: float
+    band_psm: int
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,12 @@ The page's OCR confuses digits on a poor copy or fax (3/5, 3/7, 2/7) and the num
 check digit. Here the number's words are cropped from the page, upscaled, binarised, cleared of
 a table rule through them and read again as one line of digits, twice (two scales). A value is
 taken only when it passes its check digit and no read gives another valid value; otherwise the
-field stays a doubt. The owner's name, which has no check digit, is read again the same way when
-a word of it was read unsure or the name was not read (reread_owner). Runs only for a field that
-failed: a clean page costs nothing (on the officegen dev set 29 reads of ~0.3 s in 60 documents).
+field stays a doubt. A field still missing after that, whose table row the page's OCR lost or
+misread, is looked for in the band of the fields' table read again as a whole (_read_band: a grey
+phone photo's page OCR can drop the table's rows). The owner's name, which has no check digit, is
+read again alone when a word of it was read unsure or the name was not read (reread_owner). Runs
+only for a field that failed: a clean page costs nothing (on the officegen dev set 29 reads of
+~0.3 s in 60 documents).
 """
 
 from __future__ import annotations
@@ -19,7 +22,18 @@ import numpy as np
 
 from bot.scan import ocr as ocr_mod
 from bot.scan.config import ScanConfig
-from bot.scan.fields import NUMBERS, digitish, format_snils, label_hits, name_word, person_name, same_row
+from bot.scan.fields import (
+    NUMBERS,
+    digit_runs,
+    digitish,
+    extract,
+    format_snils,
+    label_hits,
+    line_text,
+    name_word,
+    person_name,
+    same_row,
+)
 from bot.scan.form import clean
 from bot.scan.ocr import Line, Word
 
@@ -113,30 +127,113 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
     valid_of = fields.get("valid")
     if not isinstance(valid_of, dict):
         return
-    rr = cfg.reread
     unit = sorted(w.h for ln in lines for w in ln.words)
-    for key, (lengths, valid) in NUMBERS.items():
+    if not unit:
+        return
+    disputed: set[str] = set()
+    for key in NUMBERS:
+        if not valid_of.get(key):
+            _take(fields, key, _read_number(grey, lines, key, cfg, unit[len(unit) // 2]), disputed)
+    if _rows_lost(lines, fields, cfg):
+        _read_band(grey, lines, fields, cfg, unit[len(unit) // 2], disputed)
+
+
+def _read_number(grey: np.ndarray, lines: Sequence[Line], key: str, cfg: ScanConfig, unit: float) -> set[str]:
+    """The valid values of a number read again alone at its place in `lines` (two scales)."""
+    rr = cfg.reread
+    lengths, valid = NUMBERS[key]
+    box = number_box(lines, [clean(v) for v in cfg.field_labels.get(key, (key,))], lengths,
+                     _UNLABELLED.get(key, 0))
+    if box is None:
+        return set()
+    th = max(box[3] - box[1], unit)
+    crop = _crop(grey, box, th, cfg)
+    if crop.size == 0:
+        return set()
+    jobs = [(_clean_crop(crop, max(1.0, height / th), rr.rule_share, rr.speck * th * th), 0)
+            for height in (rr.first_height, rr.second_height)]
+    reads = ocr_mod.ocr_bands(jobs, rr.languages, cfg.ocr.dpi, cfg.limits.ocr_seconds, psm=7,
+                              workers=1, extra=_WHITELIST)
+    return set().union(*(_valid_values(ws, lengths, valid) for ws in reads))
+
+
+def _take(fields: dict[str, object], key: str, values: set[str], disputed: set[str]) -> None:
+    """A number's one valid value taken into `fields`; two that disagree make it disputed (a doubt,
+    whatever else reads it)."""
+    valid_of = fields["valid"]
+    if len(values) > 1:
+        disputed.add(key)
+    if len(values) != 1 or key in disputed or not isinstance(valid_of, dict):
+        return
+    value = values.pop()
+    fields[key] = format_snils(value) if key == "snils" else value
+    valid_of[key] = True
+
+
+def _missing(fields: dict[str, object]) -> list[str]:
+    """ИНН, ОГРН, СНИЛС not read valid, and the owner's name not read."""
+    valid_of = fields.get("valid")
+    valid_of = valid_of if isinstance(valid_of, dict) else {}
+    return [k for k in NUMBERS if not valid_of.get(k)] + ([] if fields.get("owner_name") else ["owner_name"])
+
+
+def _rows_lost(lines: Sequence[Line], fields: dict[str, object], cfg: ScanConfig) -> bool:
+    """Whether a missing field's row was on the page and misread or lost by its OCR, rather than
+    absent from the form (a form without a СНИЛС row): its label was read, or a long run of
+    digits that is no field's value was, or two of the four fields are missing."""
+    missing = _missing(fields)
+    if len(missing) >= 2:
+        return True
+    if any(label_hits(lines, [clean(v) for v in cfg.field_labels.get(k, ())]) for k in missing):
+        return True
+    taken = [re.sub(r"\D", "", str(fields.get(k) or "")) for k in NUMBERS]
+    shortest = min(min(lengths) for lengths, _ in NUMBERS.values()) - 1
+    return bool(missing) and any(len(run) >= shortest and not any(t and t in run for t in taken)
+                                 for ln in lines for run in digit_runs(line_text(ln.words)))
+
+
+def field_band(lines: Sequence[Line], cfg: ScanConfig, unit: float) -> tuple[int, int] | None:
+    """The page's rows around the fields' labels that were read (`[reread] band_reach` text
+    heights beyond them), top and bottom; None without a label or when taller than `band_max`."""
+    rr = cfg.reread
+    labels = [clean(v) for variants in cfg.field_labels.values() for v in variants]
+    boxes = [lines[i].box for i, _ in label_hits(lines, labels)]
+    if not boxes:
+        return None
+    top = max(0, int(min(b[1] for b in boxes) - rr.band_reach * unit))
+    bottom = int(max(b[3] for b in boxes) + rr.band_reach * unit)
+    return (top, bottom) if bottom - top <= rr.band_max * unit else None
+
+
+def _read_band(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], cfg: ScanConfig,
+               unit: float, disputed: set[str]) -> None:
+    """The fields' table read again as a whole (see `[reread] band_*`): a number it reads valid,
+    or whose place in it read alone is valid, fills a number still missing or failing (not one
+    whose reads disagreed); a name it reads with all words sure fills a missing owner's name."""
+    band = field_band(lines, cfg, unit)
+    if band is None:
+        return
+    top, bottom = band
+    rr = cfg.reread
+    words = ocr_mod.ocr_bands([(grey[top:bottom], top)], cfg.ocr.languages, cfg.ocr.dpi,
+                              cfg.limits.ocr_seconds, psm=rr.band_psm, workers=1)[0]
+    again = ocr_mod.lines_of(words)
+    got = extract(again, dict(cfg.field_labels))
+    valid_of, got_valid = fields["valid"], got["valid"]
+    if not isinstance(valid_of, dict) or not isinstance(got_valid, dict):
+        return
+    for key in NUMBERS:
         if valid_of.get(key):
             continue
-        box = number_box(lines, [clean(v) for v in cfg.field_labels.get(key, (key,))], lengths,
-                         _UNLABELLED.get(key, 0))
-        if box is None:
-            continue
-        th = max(box[3] - box[1], unit[len(unit) // 2] if unit else 1)
-        crop = _crop(grey, box, th, cfg)
-        if crop.size == 0:
-            continue
-        jobs = [(_clean_crop(crop, max(1.0, height / th), rr.rule_share, rr.speck * th * th), 0)
-                for height in (rr.first_height, rr.second_height)]
-        reads = ocr_mod.ocr_bands(jobs, rr.languages, cfg.ocr.dpi, cfg.limits.ocr_seconds, psm=7,
-                                  workers=1, extra=_WHITELIST)
-        found = [_valid_values(ws, lengths, valid) for ws in reads]
-        values = set().union(*found)
-        if len(values) != 1:
-            continue  # nothing valid, or two reads that disagree: the field stays a doubt
-        value = values.pop()
-        fields[key] = format_snils(value) if key == "snils" else value
-        valid_of[key] = True
+        if got_valid.get(key):
+            _take(fields, key, {re.sub(r"\D", "", str(got[key]))}, disputed)
+        else:  # the band found the number's place but misread it too: its crop read alone
+            _take(fields, key, _read_number(grey, again, key, cfg, unit), disputed)
+    name = got["owner_name"]
+    if not fields.get("owner_name") and isinstance(name, str):
+        sure = _name_words(again, name)
+        if sure and min(w.conf for w in sure) >= rr.name_min_conf and min(len(p) for p in name.split()) >= 3:
+            fields["owner_name"] = name
 
 
 def _name_words(lines: Sequence[Line], name: str) -> list[Word]:
