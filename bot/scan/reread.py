@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
+from bot import lookalikes
 from bot.scan import ocr as ocr_mod
 from bot.scan.config import ScanConfig
 from bot.scan.fields import (
@@ -264,10 +265,55 @@ def _read_name(grey: np.ndarray, box: tuple[int, int, int, int], cfg: ScanConfig
     return name, min(confs, default=0.0)
 
 
+# «И.В. Рябинин» (or «Рябинин И.В.»), as a signature's «(расшифровка подписи)» writes a name:
+# two initials (Latin look-alikes too) and a word
+_INITIALS = r"([A-ZА-ЯЁ])\.\s?([A-ZА-ЯЁ])\."
+_SIGNED = (re.compile(rf"(?<!\w){_INITIALS}\s?(\S+)"), re.compile(rf"(\S+)\s{_INITIALS}(?!\w)"))
+
+
+def signed_names(lines: Sequence[Line], min_conf: float) -> set[tuple[str, str, str]]:
+    """The names written as a surname and initials on the page, (surname, first initial, second
+    initial), whose surname word was read sure (a confidence of `min_conf` or more)."""
+    out: set[tuple[str, str, str]] = set()
+    for ln in lines:
+        text, starts, pos = ln.text, [], 0
+        for w in ln.words:  # where each word starts in the line's text
+            starts.append(pos)
+            pos += len(w.text) + 1
+        for pattern, order in zip(_SIGNED, ((3, 1, 2), (1, 2, 3)), strict=True):
+            for m in pattern.finditer(text):
+                surname = name_word(m.group(order[0]))
+                at = m.start(order[0])
+                word = next((w for w, s0 in zip(ln.words, starts, strict=True)
+                             if s0 <= at < s0 + len(w.text)), None)
+                if surname and word is not None and word.conf >= min_conf:
+                    ini = tuple(lookalikes.TABLE.upper.get(c, c) for c in (m.group(order[1]), m.group(order[2])))
+                    out.add((surname, ini[0], ini[1]))
+    return out
+
+
+def _signed_as(lines: Sequence[Line], name: str, words: Sequence[Word], min_conf: float) -> bool:
+    """Whether a name whose words were read unsure is confirmed by the page's signature
+    decipherment («И.В. Рябинин» for «Рябинин Илья Васильевич»): the only unsure word is the
+    surname, read the same there (and sure), and the initials are the other words' first letters.
+    The first name and patronymic are not confirmed by an initial: an unsure one is not taken."""
+    parts = name.split()
+    if len(parts) != 3 or len(words) != 3:
+        return False
+    signed = signed_names(lines, min_conf)
+    for k, rest in ((0, (1, 2)), (2, (0, 1))):  # «Фамилия Имя Отчество» or «Имя Отчество Фамилия»
+        if any(words[i].conf < min_conf for i in rest):
+            continue
+        if (parts[k], parts[rest[0]][0], parts[rest[1]][0]) in signed:
+            return True
+    return False
+
+
 def reread_owner(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], cfg: ScanConfig) -> None:
     """The owner's name read again alone when the page's OCR did not read it, or read a word of it
     unsure (under `name_min_conf`: a misread letter, «Аркабьевна»): the new read is taken when all
-    its words are sure, else the name is not reported (a name has no check digit to tell).
+    its words are sure, else the name is not reported (a name has no check digit to tell). An
+    unsure surname that the owner's signature decipherment reads the same is kept (_signed_as).
     Raises ocr.OcrError when Tesseract fails."""
     if "owner_name" not in cfg.field_labels:
         return
@@ -277,6 +323,8 @@ def reread_owner(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, obje
         words = _name_words(lines, name)
         short = min(len(part) for part in name.split()) < 3  # «Коптева Лю»: the line's end lost
         if not words or (min(w.conf for w in words) >= rr.name_min_conf and not short):
+            return
+        if not short and _signed_as(lines, name, words, rr.name_min_conf):
             return
         # the row from the name's start to the page's edge: a name cut short goes on there
         again, conf = _read_name(grey, (min(w.x0 for w in words), min(w.y0 for w in words),

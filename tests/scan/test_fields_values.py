@@ -1,12 +1,14 @@
-"""Field values from OCR words (bot/scan/fields.py): functions on words, no OCR."""
+"""Field values from OCR words (bot/scan/fields.py, the owner's name check in bot/scan/reread.py):
+functions on words; the one Tesseract call (a name read again) is real, on a blank page."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot import DEFAULT_RULES_DIR
 from bot.rules import load as load_rules
-from bot.scan import fields
+from bot.scan import fields, reread
 from bot.scan.config import ScanConfig, from_rules
 from bot.scan.ocr import Line, Word
 
@@ -57,3 +59,36 @@ def test_an_unlabelled_snils_with_specks_by_its_dashes(text: str, want: str | No
         parts.append((t, x, 90.0))
         x += 20 * len(t) + 10
     assert fields.extract([_words(("Г", 100, 0), ("енилс", 140, 0)), _words(*parts, y=200)], {})["snils"] == want
+
+
+def _owner_lines(surname_conf: float, signed: str, signed_conf: float = 96.0,
+                 first_conf: float = 95.0) -> list[Line]:
+    return [
+        _words(("Фамилия,", 100, 96), ("имя,", 280, 96), ("отчество", 380, 96),
+               ("Рябинин", 1300, surname_conf), ("Илья", 1460, first_conf), ("Васильевич", 1560, 62)),
+        _words(*((t, 1700 + 120 * i, signed_conf) for i, t in enumerate(signed.split())), y=900),
+    ]
+
+
+def test_signed_names_reads_initials_and_surname() -> None:
+    lines = [_words(("И.В.", 100, 96), ("Рябинин", 200, 96)), _words(("(Т.Н.", 100, 96), ("Пахомова)", 200, 96), y=300),
+             _words(("Смирнов", 100, 96), ("A.B.", 300, 96), y=500), _words(("И.В.", 100, 96), ("Шишкин", 200, 20), y=700)]
+    # Latin look-alike initials folded; an unsure surname is no confirmation
+    assert reread.signed_names(lines, 50) == {("Рябинин", "И", "В"), ("Пахомова", "Т", "Н"), ("Смирнов", "А", "В")}
+
+
+@pytest.mark.parametrize(("surname_conf", "signed", "first_conf", "kept"), [
+    (46.0, "И.В. Рябинин", 95.0, True),      # the unsure surname read the same in the decipherment
+    (46.0, "И.Б. Рябинин", 95.0, False),     # initials that do not fit
+    (46.0, "И.В. Рябинкин", 95.0, False),    # another surname
+    (46.0, "И.В. Рябинин", 30.0, False),     # the first name unsure too: an initial does not confirm it
+])
+def test_an_unsure_surname_is_kept_when_the_signature_decipherment_reads_it(
+        surname_conf: float, signed: str, first_conf: float, kept: bool) -> None:
+    lines = _owner_lines(surname_conf, signed, first_conf=first_conf)
+    got = fields.extract(lines, {})
+    assert got["owner_name"] == "Рябинин Илья Васильевич"
+    # the name read again alone (real Tesseract) reads nothing on this blank page, as on a copy
+    # whose warped line the crop cut
+    reread.reread_owner(np.full((1000, 2500), 250, np.uint8), lines, got, _cfg())
+    assert got["owner_name"] == ("Рябинин Илья Васильевич" if kept else None)
