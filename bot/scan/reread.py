@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from bot import lookalikes
 from bot.scan import ocr as ocr_mod
@@ -85,12 +86,32 @@ def _box(words: Sequence[Word]) -> tuple[int, int, int, int]:
     return Line(tuple(words)).box
 
 
-def _crop(grey: np.ndarray, box: tuple[int, int, int, int], th: float, cfg: ScanConfig) -> np.ndarray:
-    """The page around a box, `[reread] margin_x` / `margin_y` print heights (``th``) beyond it."""
+def _crop(grey: np.ndarray, box: tuple[int, int, int, int], th: float, cfg: ScanConfig,
+          span: tuple[int, int] = (0, 1 << 30)) -> np.ndarray:
+    """The page around a box, `[reread] margin_x` / `margin_y` print heights (``th``) beyond it,
+    and not beyond `span` (left, right) across."""
     x0, y0, x1, y1 = box
     rr = cfg.reread
     return grey[max(0, int(y0 - rr.margin_y * th)):int(y1 + rr.margin_y * th),
-                max(0, int(x0 - rr.margin_x * th)):int(x1 + rr.margin_x * th)]
+                max(0, span[0], int(x0 - rr.margin_x * th)):min(span[1], int(x1 + rr.margin_x * th))]
+
+
+def _wordy(text: str) -> bool:
+    """A word with a letter or a colon: a label («ОГРН:»), not a number's part (look-alike letters
+    in a mostly-digit word aside) nor a table's rule («|», which may be a misread «1»)."""
+    return not digitish(text) and any(ch.isalpha() or ch == ":" for ch in text)
+
+
+def number_span(lines: Sequence[Line], box: tuple[int, int, int, int]) -> tuple[int, int]:
+    """How far across a number's crop may reach: to the words with letters beside it on its row,
+    not into them. A label's colon in the crop reads as a digit («: 1222911349176» as
+    «21222911349176»): one digit too many, the number fails its length."""
+    x0, y0, x1, y1 = box
+    mid = (y0 + y1) / 2
+    row = [w for ln in lines for w in ln.words if w.y0 < mid < w.y1 and _wordy(w.text)]
+    left = max((w.x1 + 1 for w in row if w.x1 <= x0), default=0)
+    right = min((w.x0 for w in row if w.x0 >= x1), default=1 << 30)
+    return left, right
 
 
 def _clean_crop(grey: np.ndarray, scale: float, rule_share: float, speck: float) -> np.ndarray:
@@ -148,7 +169,7 @@ def _read_number(grey: np.ndarray, lines: Sequence[Line], key: str, cfg: ScanCon
     if box is None:
         return set()
     th = max(box[3] - box[1], unit)
-    crop = _crop(grey, box, th, cfg)
+    crop = _crop(grey, box, th, cfg, number_span(lines, box))
     if crop.size == 0:
         return set()
     jobs = [(_clean_crop(crop, max(1.0, height / th), rr.rule_share, rr.speck * th * th), 0)
@@ -180,17 +201,21 @@ def _missing(fields: dict[str, object]) -> list[str]:
 
 def _rows_lost(lines: Sequence[Line], fields: dict[str, object], cfg: ScanConfig) -> bool:
     """Whether a missing field's row was on the page and misread or lost by its OCR, rather than
-    absent from the form (a form without a СНИЛС row): its label was read, or a long run of
-    digits that is no field's value was, or two of the four fields are missing."""
+    absent from the form (a form without a СНИЛС row): its label was read, or a run of digits of
+    about its length that is no other field's value (nor a misread copy of one: the seal's ИНН),
+    or two of the four fields are missing. The owner's name alone is left to reread_owner, which
+    reads its label's row (its label read) at a fraction of the cost."""
     missing = _missing(fields)
     if len(missing) >= 2:
         return True
-    if any(label_hits(lines, [clean(v) for v in cfg.field_labels.get(k, ())]) for k in missing):
+    if any(label_hits(lines, [clean(v) for v in cfg.field_labels.get(k, ())]) for k in missing if k in NUMBERS):
         return True
-    taken = [re.sub(r"\D", "", str(fields.get(k) or "")) for k in NUMBERS]
-    shortest = min(min(lengths) for lengths, _ in NUMBERS.values()) - 1
-    return bool(missing) and any(len(run) >= shortest and not any(t and t in run for t in taken)
-                                 for ln in lines for run in digit_runs(line_text(ln.words)))
+    if missing == ["owner_name"]:
+        return not label_hits(lines, [clean(v) for v in cfg.field_labels.get("owner_name", ())])
+    taken = [d for k in NUMBERS if (d := re.sub(r"\D", "", str(fields.get(k) or "")))]
+    sizes = {n + d for k in missing if k in NUMBERS for n in NUMBERS[k][0] for d in (-2, -1, 0, 1)}
+    return any(len(run) in sizes and not any(Levenshtein.distance(run, t) <= 2 for t in taken)
+               for ln in lines for run in digit_runs(line_text(ln.words)))
 
 
 def field_band(lines: Sequence[Line], cfg: ScanConfig, unit: float) -> tuple[int, int] | None:

@@ -95,3 +95,47 @@ def test_a_long_run_of_digits_that_is_no_field_sends_the_table_to_be_read_again(
     assert got["ogrn"] is None and reread._rows_lost(lines, got, cfg)
     lines[1] = _line("21-30-19", 360, x=900)  # a phone number is too short to be a field's
     assert not reread._rows_lost(lines, fields.extract(lines, {}), cfg)
+
+
+def test_a_labels_colon_is_kept_out_of_the_numbers_crop() -> None:
+    # «ОГРН: 1027700132195» on one line: a crop reaching into the colon can read it as a digit
+    # (a copier's «: 1222911349176» read «21222911349176»), and 14 digits are no ОГРН. This clean
+    # render does not misread the colon; the test holds the crop's reach and that the read within
+    # it still takes the number.
+    page = Image.new("L", (1400, 300), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 34)
+    draw.text((100, 120), "ОГРН:", fill=0, font=font)
+    label = draw.textbbox((100, 120), "ОГРН:", font=font)
+    x = label[2] + 12  # one space after the colon
+    draw.text((x, 120), "1027700132195", fill=0, font=font)
+    number = draw.textbbox((x, 120), "1027700132195", font=font)
+    grey = np.asarray(page, dtype=np.uint8).copy()
+    lines = [Line((Word("ОГРН:", 95.0, *label, (0, 1, 1, 1)),
+                   Word("1027700152195", 60.0, *number, (0, 1, 1, 1))))]  # 3 read as 5 by the page's OCR
+    assert reread.number_span(lines, number)[0] == label[2] + 1
+    got = fields.extract(lines, {})
+    assert not got["valid"]["ogrn"]
+    reread.reread(grey, lines, got, _cfg())
+    assert got["ogrn"] == "1027700132195" and got["valid"]["ogrn"]
+
+
+def test_a_rule_or_a_digit_beside_a_number_does_not_stop_its_crop() -> None:
+    # «| 32982839307»: the «|» may be the number's lost «11», and «7 ОГРН» a digit of it
+    row = (Word("ОГРН", 95.0, 100, 100, 200, 130, (0, 1, 1, 1)), Word("|", 40.0, 880, 98, 884, 132, (0, 1, 1, 1)),
+           Word("7", 40.0, 900, 100, 915, 130, (0, 1, 1, 1)), Word("32982839307", 80.0, 930, 100, 1200, 130, (0, 1, 1, 1)),
+           Word("ИНН:", 80.0, 1400, 100, 1480, 130, (0, 1, 1, 1)))
+    assert reread.number_span([Line(row)], (930, 100, 1200, 130)) == (201, 1400)
+
+
+def test_a_misread_copy_of_a_read_number_is_no_lost_row() -> None:
+    # the seal's ring repeats the ИНН, misread by a digit: not a field's row the page's OCR lost
+    cfg = _cfg()
+    lines = [_line("ИНН 7707083893", 300), _line("ОГРН 1027700132195", 360),
+             _line("Фамилия, имя, отчество Иванов Пётр Сергеевич", 420), _line("7707088893", 900, x=1200)]
+    got = fields.extract(lines, {})
+    assert got["snils"] is None and not reread._rows_lost(lines, got, cfg)
+    # the owner's name alone missing, its label read: reread_owner reads that row, not the band
+    lines[2] = _line("Фамилия, имя, отчество", 420)
+    assert not reread._rows_lost(lines[:2] + [lines[2]] + [_line("СНИЛС 112-233-445 95", 480)],
+                                 fields.extract(lines[:3] + [_line("СНИЛС 112-233-445 95", 480)], {}), cfg)
