@@ -207,6 +207,18 @@ def _person_name(text: str, stop: set[str]) -> str | None:
     return " ".join(run) if len(run) >= 2 else None
 
 
+_PATRONYMIC = re.compile(r"[А-ЯЁ][а-яё]+(?:вич|вна|ична|ич|оглы|кызы)")
+
+
+def wrapped_patronymic(text: str, stop: set[str]) -> str | None:
+    """A line that is only a patronymic («Васильевич»): the end of a name that a narrow table
+    cell wrapped. A line with more words is another field's, not the name's end."""
+    words = [w for t in text.split() if (w := name_word(t)) or t.strip(_EDGE_JUNK)]
+    if len(words) != 1 or words[0] is None or clean(words[0]) in stop:
+        return None
+    return words[0] if _PATRONYMIC.fullmatch(words[0]) else None
+
+
 def name_stop_words(labels: dict[str, tuple[str, ...]]) -> set[str]:
     """Words of the fields' labels: never a part of the owner's name."""
     stop = {w for variants in labels.values() for v in variants for w in clean(v).split()}
@@ -248,9 +260,12 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
     # the next two (a wrapped label cell); field label words are not names
     stop = name_stop_words(labels)
     owner = None
-    for cand in _after_label(lines, lab("owner_name", ["фамилия имя отчество"]), follow=2):
+    cands = _after_label(lines, lab("owner_name", ["фамилия имя отчество"]), follow=2)
+    for i, cand in enumerate(cands):
         owner = _person_name(cand, stop)
         if owner:
+            if len(owner.split()) == 2:  # a patronymic wrapped onto the cell's next line
+                owner = next((f"{owner} {p}" for c in cands[i + 1:] if (p := wrapped_patronymic(c, stop))), owner)
             break
     node = None
     for ln in lines:

@@ -338,13 +338,21 @@ def reread_owner(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, obje
     """The owner's name read again alone when the page's OCR did not read it, or read a word of it
     unsure (under `name_min_conf`: a misread letter, «Аркабьевна»): the new read is taken when all
     its words are sure, else the name is not reported (a name has no check digit to tell). An
-    unsure surname that the owner's signature decipherment reads the same is kept (_signed_as).
+    unsure surname that the owner's signature decipherment reads the same is kept (_signed_as); a
+    name of two words that the decipherment signs with two initials is not reported (cut short).
     Raises ocr.OcrError when Tesseract fails."""
     if "owner_name" not in cfg.field_labels:
         return
     rr = cfg.reread
     name = fields.get("owner_name")
     if isinstance(name, str) and name:
+        parts = name.split()
+        if len(parts) == 2 and any(sur == parts[0] and first == parts[1][0]
+                                   for sur, first, _ in signed_names(lines, rr.name_min_conf)):
+            # the decipherment signs this surname with two initials: the name has a patronymic
+            # that the page's read lost (a wrapped cell's next line): not the whole name
+            fields["owner_name"] = None
+            return
         words = _name_words(lines, name)
         short = min(len(part) for part in name.split()) < 3  # «Коптева Лю»: the line's end lost
         if not words or (min(w.conf for w in words) >= rr.name_min_conf and not short):

@@ -92,3 +92,38 @@ def test_an_unsure_surname_is_kept_when_the_signature_decipherment_reads_it(
     # whose warped line the crop cut
     reread.reread_owner(np.full((1000, 2500), 250, np.uint8), lines, got, _cfg())
     assert got["owner_name"] == ("Рябинин Илья Васильевич" if kept else None)
+
+
+def _cell_lines(value: str, wrapped: str | None, below: str = "Должность Начальник отдела") -> list[Line]:
+    """A table's name row: the label, the value cell right of it, its wrapped second line, the next row."""
+    def words(text: str, x: int, y: int) -> list[tuple[str, int, float]]:
+        out = []
+        for t in text.split():
+            out.append((t, x, 92.0))
+            x += 20 * len(t) + 12
+        return out
+    lines = [_words(*words("Фамилия, имя, отчество", 100, 100), y=100), _words(*words(value, 900, 100), y=102)]
+    if wrapped:
+        lines.append(_words(*words(wrapped, 900, 150), y=150))
+    lines.append(_words(*words(below, 100, 220), y=220))
+    return lines
+
+
+def test_a_patronymic_wrapped_in_its_cell_is_a_part_of_the_name() -> None:
+    assert fields.extract(_cell_lines("Шестаков Илья", "Васильевич"), {})["owner_name"] == "Шестаков Илья Васильевич"
+    assert fields.extract(_cell_lines("Шестаков Илья", None), {})["owner_name"] == "Шестаков Илья"
+    # the next line is a phrase or the next row, not a patronymic
+    assert fields.extract(_cell_lines("Шестаков Илья", "Начальник отдела"), {})["owner_name"] == "Шестаков Илья"
+    assert fields.extract(_cell_lines("Шестаков Илья", "Сидоров"), {})["owner_name"] == "Шестаков Илья"
+
+
+@pytest.mark.parametrize(("signed", "want"), [
+    ("И.В. Шестаков", None),             # signed with two initials: a patronymic was lost
+    ("Шестаков", "Шестаков Илья"),        # no initials to tell
+    ("А.В. Петров", "Шестаков Илья"),     # another person's signature
+])
+def test_a_two_word_name_signed_with_two_initials_is_cut_short(signed: str, want: str | None) -> None:
+    lines = _cell_lines("Шестаков Илья", None) + [_words(*((t, 1700 + 120 * i, 96.0) for i, t in enumerate(signed.split())), y=900)]
+    got = fields.extract(lines, {})
+    reread.reread_owner(np.full((1000, 2500), 250, np.uint8), lines, got, _cfg())
+    assert got["owner_name"] == want
