@@ -21,8 +21,9 @@ _SEP = r"[\s:;.,]{0,2}-[\s:;.,]{0,2}"
 _SNILS_FORM = re.compile(rf"(?<![\d-])\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}[\s:;.,-]{{1,2}}\d{{2}}(?![\d-])")
 # Words of a number are one space apart (a space is about 0.3 of a digit's height; an OCR split
 # inside a number is closer still); a speck or a cell's far text read as digits beside the number
-# («1032945688544  21°» on a copier's noise) is a text height or more away. Such a gap ends the
-# number: joined, neither part would pass the check.
+# («1032945688544  21°» on a copier's noise) is a text height or more away. When the run as read
+# fails its check, such a gap ends the number (a comb of cells or letter-spacing spaces a number's
+# digits wider: the run as read is tried first).
 NUMBER_GAP = 0.8  # of the words' height
 _NODE_HEX = re.compile(r"0x([0-9A-Fa-f]{8})\b")
 # the form's numbers: their lengths in digits (ИНН of an organisation or a person, ОГРН or ОГРНИП)
@@ -98,13 +99,17 @@ def _after_label(lines: Sequence[Line], labels: Sequence[str], follow: int = 1, 
     Labels are tried in their order (the most specific first), each over all the lines: a
     sentence that happens to start with a short label's word («организации для работы…»)
     must not win over the field's own line («Полное наименование организации: …»).
-    With `gaps` (a number's text), a wide gap between words is marked «|» (line_text).
+    With `gaps` (a number's text), a text with a wide gap between words follows again with the gap
+    marked «|» (line_text): the run as read is tried first (digits in a form's comb of cells are
+    far apart), its parts when it fails.
     """
     out: list[str] = []
     for i, rest_words in label_hits(lines, labels):
-        out.append(line_text(rest_words, gaps).strip(" :—-–"))
-        out.extend(line_text(ln2.words, gaps) for ln2 in same_row(lines, i))
-        out.extend(line_text(ln2.words, gaps) for ln2 in lines[i + 1:i + 1 + follow])
+        for words in (rest_words, *(ln2.words for ln2 in same_row(lines, i)),
+                      *(ln2.words for ln2 in lines[i + 1:i + 1 + follow])):
+            out.append(line_text(words, gaps=False).strip(" :—-–"))
+            if gaps and (split := line_text(words).strip(" :—-–")) != out[-1]:
+                out.append(split)
     return out
 
 
@@ -171,9 +176,12 @@ def _anywhere(lines: Sequence[Line], length: int, valid: Callable[[str], bool]) 
     """A field whose label was not read («ИН» for «ИНН», a label lost under a seal): a number of
     its length anywhere on the page that passes its check digits, when there is exactly one such
     value (the seal's centre repeating the ИНН is the same value)."""
-    found = {good for ln in lines for run in digit_runs(line_text(ln.words))
-             if (good := _valid_cut(run, (length,), valid)) is not None}
-    return found.pop() if len(found) == 1 else None
+    for gaps in (False, True):  # the runs as read; their parts apart at wide gaps when none passes
+        found = {good for ln in lines for run in digit_runs(line_text(ln.words, gaps))
+                 if (good := _valid_cut(run, (length,), valid)) is not None}
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
 
 
 _NAME_WORD = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ]?[а-яё]+)?")
@@ -243,7 +251,7 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
         ogrn, ogrn_ok = (v, True) if (v := _anywhere(lines, 13, valid_ogrn)) else (ogrn, ogrn_ok)
     snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"]), gaps=True), *NUMBERS["snils"])
     if not snils_ok:  # its label unread: a number written as a СНИЛС is («342-706-964 81»)
-        found = {v for ln in lines for m in _SNILS_FORM.finditer(line_text(ln.words))
+        found = {v for ln in lines for m in _SNILS_FORM.finditer(ln.text)
                  if valid_snils(v := re.sub(r"\D", "", m.group(0)))}
         snils, snils_ok = (found.pop(), True) if len(found) == 1 else (snils, snils_ok)
     if snils:

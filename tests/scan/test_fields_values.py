@@ -35,9 +35,15 @@ def test_parts_of_a_number_one_space_apart_stay_one_number() -> None:
     lines = [_words(("СНИЛС", 100, 90), ("112-233-445", 600, 90), ("95", 600 + 220 + 10, 90))]
     got = fields.extract(lines, {})
     assert got["snils"] == "112-233-445 95" and got["valid"]["snils"]
-    # the same parts far apart are two runs, neither a СНИЛС
+    # far apart too: the run as read passes its check, it is the number
     far = [_words(("СНИЛС", 100, 90), ("112-233-445", 600, 90), ("95", 600 + 220 + 60, 90))]
-    assert fields.extract(far, {})["snils"] is None
+    assert fields.extract(far, {})["snils"] == "112-233-445 95"
+
+
+def test_a_number_spaced_wide_is_one_number_when_it_passes() -> None:
+    # groups of digits in cells of a comb or letter-spaced: more than a text height apart
+    got = fields.extract([_words(("ИНН", 100, 90), ("770", 600, 85), ("708", 700, 85), ("3893", 800, 85))], {})
+    assert got["inn"] == "7707083893" and got["valid"]["inn"]
 
 
 def test_line_text_marks_only_wide_gaps() -> None:
