@@ -131,6 +131,7 @@ class RereadCfg:
     band_reach: float
     band_max: float
     band_psm: int
+    verify_fives: int
 
 
 @dataclass(frozen=True)

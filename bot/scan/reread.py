@@ -156,12 +156,30 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
     for key in NUMBERS:
         if not valid_of.get(key):
             _take(fields, key, _read_number(grey, lines, key, cfg, unit[len(unit) // 2]), disputed)
+        elif _doubtful(key, str(fields.get(key) or ""), cfg):
+            # one more read of the number alone (the eng model, first scale): another valid value
+            # there makes the two disagree, a doubt
+            again = _read_number(grey, lines, key, cfg, unit[len(unit) // 2], (cfg.reread.first_height,))
+            if again and _digits(str(fields.get(key))) not in again:
+                valid_of[key] = False
+                disputed.add(key)
     if _rows_lost(lines, fields, cfg):
         _read_band(grey, lines, fields, cfg, unit[len(unit) // 2], disputed)
 
 
-def _read_number(grey: np.ndarray, lines: Sequence[Line], key: str, cfg: ScanConfig, unit: float) -> set[str]:
-    """The valid values of a number read again alone at its place in `lines` (two scales)."""
+def _doubtful(key: str, value: str, cfg: ScanConfig) -> bool:
+    """A valid ИНН or ОГРН that a pair of the rus model's 3-read-as-5 slips could have left valid:
+    the same slip at two places cancels in the check when their weights sum to 0 mod 11 (any odd
+    and even place of an ОГРН: «1122977732734» read «1122977752754» passes). Such a value has
+    `[reread] verify_fives` fives or more (0: never verified). A СНИЛС's weights cannot cancel so."""
+    n = cfg.reread.verify_fives
+    return key in ("inn", "ogrn") and n > 0 and value.count("5") >= n
+
+
+def _read_number(grey: np.ndarray, lines: Sequence[Line], key: str, cfg: ScanConfig, unit: float,
+                 heights: tuple[float, ...] = ()) -> set[str]:
+    """The valid values of a number read again alone at its place in `lines` (at `heights`, by
+    default the two of `[reread]`)."""
     rr = cfg.reread
     lengths, valid = NUMBERS[key]
     box = number_box(lines, [clean(v) for v in cfg.field_labels.get(key, (key,))], lengths,
@@ -173,7 +191,7 @@ def _read_number(grey: np.ndarray, lines: Sequence[Line], key: str, cfg: ScanCon
     if crop.size == 0:
         return set()
     jobs = [(_clean_crop(crop, max(1.0, height / th), rr.rule_share, rr.speck * th * th), 0)
-            for height in (rr.first_height, rr.second_height)]
+            for height in heights or (rr.first_height, rr.second_height)]
     reads = ocr_mod.ocr_bands(jobs, rr.languages, cfg.ocr.dpi, cfg.limits.ocr_seconds, psm=7,
                               workers=1, extra=_WHITELIST)
     return set().union(*(_valid_values(ws, lengths, valid) for ws in reads))

@@ -139,3 +139,23 @@ def test_a_misread_copy_of_a_read_number_is_no_lost_row() -> None:
     lines[2] = _line("Фамилия, имя, отчество", 420)
     assert not reread._rows_lost(lines[:2] + [lines[2]] + [_line("СНИЛС 112-233-445 95", 480)],
                                  fields.extract(lines[:3] + [_line("СНИЛС 112-233-445 95", 480)], {}), cfg)
+
+
+def test_a_valid_number_that_two_slips_could_make_is_read_again() -> None:
+    # a fax page's rus read of «1122977732734» as «1122977752754»: two 3-as-5 slips at an odd and
+    # an even place cancel in the ОГРН's check; the number read alone (eng) disagrees: a doubt
+    cfg = _cfg()
+    assert reread._doubtful("ogrn", "1122977752754", cfg) and not reread._doubtful("ogrn", "1027700132195", cfg)
+    assert not reread._doubtful("snils", "55511155500", cfg)
+    page = Image.new("L", (1400, 300), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 34)
+    draw.text((100, 120), "ОГРН", fill=0, font=font)
+    label = draw.textbbox((100, 120), "ОГРН", font=font)
+    draw.text((500, 120), "1122977732734", fill=0, font=font)
+    number = draw.textbbox((500, 120), "1122977732734", font=font)
+    lines = [Line((Word("ОГРН", 95.0, *label, (0, 1, 1, 1)), Word("1122977752754", 91.0, *number, (0, 1, 1, 1))))]
+    got = fields.extract(lines, {})
+    assert got["ogrn"] == "1122977752754" and got["valid"]["ogrn"]
+    reread.reread(np.asarray(page, dtype=np.uint8).copy(), lines, got, cfg)
+    assert not got["valid"]["ogrn"]
