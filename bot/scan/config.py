@@ -128,6 +128,10 @@ class RereadCfg:
     rule_share: float
     speck: float
     name_min_conf: float
+    band_reach: float
+    band_max: float
+    band_psm: int
+    verify_fives: int
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,16 @@ from bot.scan.ocr import Line, Word
 # OCR look-alikes of digits and hex letters: rules/lookalikes.toml
 _DIGIT_FIX = lookalikes.TO_DIGITS
 _HEX_FIX = lookalikes.TO_HEX
-_SNILS_FORM = re.compile(r"(?<![\d-])\d{3}-\d{3}-\d{3}[ -]\d{2}(?![\d-])")
+# a СНИЛС as written, «589-706-322 51»; a copy's specks read as punctuation beside a dash
+# («243-253: -085 40») are let through, the dashes are not
+_SEP = r"[\s:;.,]{0,2}-[\s:;.,]{0,2}"
+_SNILS_FORM = re.compile(rf"(?<![\d-])\d{{3}}{_SEP}\d{{3}}{_SEP}\d{{3}}[\s:;.,-]{{1,2}}\d{{2}}(?![\d-])")
+# Words of a number are one space apart (a space is about 0.3 of a digit's height; an OCR split
+# inside a number is closer still); a speck or a cell's far text read as digits beside the number
+# («1032945688544  21°» on a copier's noise) is a text height or more away. When the run as read
+# fails its check, such a gap ends the number (a comb of cells or letter-spacing spaces a number's
+# digits wider: the run as read is tried first).
+NUMBER_GAP = 0.8  # of the words' height
 _NODE_HEX = re.compile(r"0x([0-9A-Fa-f]{8})\b")
 # the form's numbers: their lengths in digits (ИНН of an organisation or a person, ОГРН or ОГРНИП)
 # and their check
@@ -31,13 +40,25 @@ def format_snils(digits: str) -> str:
     return f"{digits[0:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:11]}"
 
 
+def line_text(words: Sequence[Word], gaps: bool = True) -> str:
+    """Words joined with spaces, with «|» at a gap too wide for one number (NUMBER_GAP) when
+    `gaps`: the digit runs (digit_runs) then stop there."""
+    if not gaps:
+        return " ".join(w.text for w in words)
+    out = [words[0].text] if words else []
+    for prev, w in zip(words, words[1:], strict=False):
+        out.append(" | " if w.x0 - prev.x1 > NUMBER_GAP * max(prev.h, w.h, 1) else " ")
+        out.append(w.text)
+    return "".join(out)
+
+
 def digitish(tok: str) -> bool:
     """A token that is mostly digits (a number's part, look-alike letters aside)."""
     digits = sum(ch.isdigit() for ch in tok)
     return digits >= 2 and digits >= 0.6 * len(re.sub(r"[\-:;,.]", "", tok) or "x")
 
 
-def _digit_runs(text: str) -> list[str]:
+def digit_runs(text: str) -> list[str]:
     """Runs of digits (spaces and dashes inside a number allowed); look-alike letters fixed only in
     tokens that are mostly digits already (so «ОГРН» after a number does not become «0»)."""
     tokens = []
@@ -71,19 +92,24 @@ def _label_at_start(norm: str, lab: str) -> int:
     return 0
 
 
-def _after_label(lines: Sequence[Line], labels: Sequence[str], follow: int = 1) -> list[str]:
+def _after_label(lines: Sequence[Line], labels: Sequence[str], follow: int = 1, gaps: bool = False) -> list[str]:
     """Text that follows a label: the rest of its line, then the next `follow` lines (a table
     cell's value is read as a line of its own when the label wraps in its cell).
 
     Labels are tried in their order (the most specific first), each over all the lines: a
     sentence that happens to start with a short label's word («организации для работы…»)
     must not win over the field's own line («Полное наименование организации: …»).
+    With `gaps` (a number's text), a text with a wide gap between words follows again with the gap
+    marked «|» (line_text): the run as read is tried first (digits in a form's comb of cells are
+    far apart), its parts when it fails.
     """
     out: list[str] = []
     for i, rest_words in label_hits(lines, labels):
-        out.append(" ".join(w.text for w in rest_words).strip(" :—-–"))
-        out.extend(ln2.text for ln2 in same_row(lines, i))
-        out.extend(ln2.text for ln2 in lines[i + 1:i + 1 + follow])
+        for words in (rest_words, *(ln2.words for ln2 in same_row(lines, i)),
+                      *(ln2.words for ln2 in lines[i + 1:i + 1 + follow])):
+            out.append(line_text(words, gaps=False).strip(" :—-–"))
+            if gaps and (split := line_text(words).strip(" :—-–")) != out[-1]:
+                out.append(split)
     return out
 
 
@@ -138,7 +164,7 @@ def _pick(cands: Sequence[str], lengths: tuple[int, ...], valid: Callable[[str],
     field's length is returned (not valid) only when none passes."""
     seen: list[str] = []
     for text in cands:
-        for run in _digit_runs(text):
+        for run in digit_runs(text):
             if (good := _valid_cut(run, lengths, valid)) is not None:
                 return good, True
             if len(run) in lengths:
@@ -150,9 +176,12 @@ def _anywhere(lines: Sequence[Line], length: int, valid: Callable[[str], bool]) 
     """A field whose label was not read («ИН» for «ИНН», a label lost under a seal): a number of
     its length anywhere on the page that passes its check digits, when there is exactly one such
     value (the seal's centre repeating the ИНН is the same value)."""
-    found = {good for ln in lines for run in _digit_runs(ln.text)
-             if (good := _valid_cut(run, (length,), valid)) is not None}
-    return found.pop() if len(found) == 1 else None
+    for gaps in (False, True):  # the runs as read; their parts apart at wide gaps when none passes
+        found = {good for ln in lines for run in digit_runs(line_text(ln.words, gaps))
+                 if (good := _valid_cut(run, (length,), valid)) is not None}
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
 
 
 _NAME_WORD = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ]?[а-яё]+)?")
@@ -186,6 +215,18 @@ def _person_name(text: str, stop: set[str]) -> str | None:
     return " ".join(run) if len(run) >= 2 else None
 
 
+_PATRONYMIC = re.compile(r"[А-ЯЁ][а-яё]+(?:вич|вна|ична|ич|оглы|кызы)")
+
+
+def wrapped_patronymic(text: str, stop: set[str]) -> str | None:
+    """A line that is only a patronymic («Васильевич»): the end of a name that a narrow table
+    cell wrapped. A line with more words is another field's, not the name's end."""
+    words = [w for t in text.split() if (w := name_word(t)) or t.strip(_EDGE_JUNK)]
+    if len(words) != 1 or words[0] is None or clean(words[0]) in stop:
+        return None
+    return words[0] if _PATRONYMIC.fullmatch(words[0]) else None
+
+
 def name_stop_words(labels: dict[str, tuple[str, ...]]) -> set[str]:
     """Words of the fields' labels: never a part of the owner's name."""
     stop = {w for variants in labels.values() for v in variants for w in clean(v).split()}
@@ -202,13 +243,13 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
     def lab(key: str, default: list[str]) -> list[str]:
         return [clean(v) for v in labels.get(key, tuple(default))]
 
-    inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"])), *NUMBERS["inn"])
+    inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"]), gaps=True), *NUMBERS["inn"])
     if not inn_ok:
         inn, inn_ok = (v, True) if (v := _anywhere(lines, 10, valid_inn)) else (inn, inn_ok)
-    ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"])), *NUMBERS["ogrn"])
+    ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"]), gaps=True), *NUMBERS["ogrn"])
     if not ogrn_ok:
         ogrn, ogrn_ok = (v, True) if (v := _anywhere(lines, 13, valid_ogrn)) else (ogrn, ogrn_ok)
-    snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"])), *NUMBERS["snils"])
+    snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"]), gaps=True), *NUMBERS["snils"])
     if not snils_ok:  # its label unread: a number written as a СНИЛС is («342-706-964 81»)
         found = {v for ln in lines for m in _SNILS_FORM.finditer(ln.text)
                  if valid_snils(v := re.sub(r"\D", "", m.group(0)))}
@@ -227,9 +268,12 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
     # the next two (a wrapped label cell); field label words are not names
     stop = name_stop_words(labels)
     owner = None
-    for cand in _after_label(lines, lab("owner_name", ["фамилия имя отчество"]), follow=2):
+    cands = _after_label(lines, lab("owner_name", ["фамилия имя отчество"]), follow=2)
+    for i, cand in enumerate(cands):
         owner = _person_name(cand, stop)
         if owner:
+            if len(owner.split()) == 2:  # a patronymic wrapped onto the cell's next line
+                owner = next((f"{owner} {p}" for c in cands[i + 1:] if (p := wrapped_patronymic(c, stop))), owner)
             break
     node = None
     for ln in lines:

@@ -4,9 +4,12 @@ The page's OCR confuses digits on a poor copy or fax (3/5, 3/7, 2/7) and the num
 check digit. Here the number's words are cropped from the page, upscaled, binarised, cleared of
 a table rule through them and read again as one line of digits, twice (two scales). A value is
 taken only when it passes its check digit and no read gives another valid value; otherwise the
-field stays a doubt. The owner's name, which has no check digit, is read again the same way when
-a word of it was read unsure or the name was not read (reread_owner). Runs only for a field that
-failed: a clean page costs nothing (on the officegen dev set 29 reads of ~0.3 s in 60 documents).
+field stays a doubt. A field still missing after that, whose table row the page's OCR lost or
+misread, is looked for in the band of the fields' table read again as a whole (_read_band: a grey
+phone photo's page OCR can drop the table's rows). The owner's name, which has no check digit, is
+read again alone when a word of it was read unsure or the name was not read (reread_owner). Runs
+only for a field that failed: a clean page costs nothing (on the officegen dev set 29 reads of
+~0.3 s in 60 documents).
 """
 
 from __future__ import annotations
@@ -16,10 +19,23 @@ from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
+from bot import lookalikes
 from bot.scan import ocr as ocr_mod
 from bot.scan.config import ScanConfig
-from bot.scan.fields import NUMBERS, digitish, format_snils, label_hits, name_word, person_name, same_row
+from bot.scan.fields import (
+    NUMBERS,
+    digit_runs,
+    digitish,
+    extract,
+    format_snils,
+    label_hits,
+    line_text,
+    name_word,
+    person_name,
+    same_row,
+)
 from bot.scan.form import clean
 from bot.scan.ocr import Line, Word
 
@@ -70,12 +86,32 @@ def _box(words: Sequence[Word]) -> tuple[int, int, int, int]:
     return Line(tuple(words)).box
 
 
-def _crop(grey: np.ndarray, box: tuple[int, int, int, int], th: float, cfg: ScanConfig) -> np.ndarray:
-    """The page around a box, `[reread] margin_x` / `margin_y` print heights (``th``) beyond it."""
+def _crop(grey: np.ndarray, box: tuple[int, int, int, int], th: float, cfg: ScanConfig,
+          span: tuple[int, int] = (0, 1 << 30)) -> np.ndarray:
+    """The page around a box, `[reread] margin_x` / `margin_y` print heights (``th``) beyond it,
+    and not beyond `span` (left, right) across."""
     x0, y0, x1, y1 = box
     rr = cfg.reread
     return grey[max(0, int(y0 - rr.margin_y * th)):int(y1 + rr.margin_y * th),
-                max(0, int(x0 - rr.margin_x * th)):int(x1 + rr.margin_x * th)]
+                max(0, span[0], int(x0 - rr.margin_x * th)):min(span[1], int(x1 + rr.margin_x * th))]
+
+
+def _wordy(text: str) -> bool:
+    """A word with a letter or a colon: a label («ОГРН:»), not a number's part (look-alike letters
+    in a mostly-digit word aside) nor a table's rule («|», which may be a misread «1»)."""
+    return not digitish(text) and any(ch.isalpha() or ch == ":" for ch in text)
+
+
+def number_span(lines: Sequence[Line], box: tuple[int, int, int, int]) -> tuple[int, int]:
+    """How far across a number's crop may reach: to the words with letters beside it on its row,
+    not into them. A label's colon in the crop reads as a digit («: 1222911349176» as
+    «21222911349176»): one digit too many, the number fails its length."""
+    x0, y0, x1, y1 = box
+    mid = (y0 + y1) / 2
+    row = [w for ln in lines for w in ln.words if w.y0 < mid < w.y1 and _wordy(w.text)]
+    left = max((w.x1 + 1 for w in row if w.x1 <= x0), default=0)
+    right = min((w.x0 for w in row if w.x0 >= x1), default=1 << 30)
+    return left, right
 
 
 def _clean_crop(grey: np.ndarray, scale: float, rule_share: float, speck: float) -> np.ndarray:
@@ -113,30 +149,135 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
     valid_of = fields.get("valid")
     if not isinstance(valid_of, dict):
         return
-    rr = cfg.reread
     unit = sorted(w.h for ln in lines for w in ln.words)
-    for key, (lengths, valid) in NUMBERS.items():
+    if not unit:
+        return
+    disputed: set[str] = set()
+    for key in NUMBERS:
+        if not valid_of.get(key):
+            _take(fields, key, _read_number(grey, lines, key, cfg, unit[len(unit) // 2]), disputed)
+        elif _doubtful(key, str(fields.get(key) or ""), cfg):
+            # one more read of the number alone (the eng model, first scale): another valid value
+            # there makes the two disagree, a doubt
+            again = _read_number(grey, lines, key, cfg, unit[len(unit) // 2], (cfg.reread.first_height,))
+            if again and _digits(str(fields.get(key))) not in again:
+                valid_of[key] = False
+                disputed.add(key)
+    if _rows_lost(lines, fields, cfg):
+        _read_band(grey, lines, fields, cfg, unit[len(unit) // 2], disputed)
+
+
+def _doubtful(key: str, value: str, cfg: ScanConfig) -> bool:
+    """A valid ИНН or ОГРН that a pair of the rus model's 3-read-as-5 slips could have left valid:
+    the same slip at two places cancels in the check when their weights sum to 0 mod 11 (any odd
+    and even place of an ОГРН: «1122977732734» read «1122977752754» passes). Such a value has
+    `[reread] verify_fives` fives or more (0: never verified). A СНИЛС's weights cannot cancel so."""
+    n = cfg.reread.verify_fives
+    return key in ("inn", "ogrn") and n > 0 and value.count("5") >= n
+
+
+def _read_number(grey: np.ndarray, lines: Sequence[Line], key: str, cfg: ScanConfig, unit: float,
+                 heights: tuple[float, ...] = ()) -> set[str]:
+    """The valid values of a number read again alone at its place in `lines` (at `heights`, by
+    default the two of `[reread]`)."""
+    rr = cfg.reread
+    lengths, valid = NUMBERS[key]
+    box = number_box(lines, [clean(v) for v in cfg.field_labels.get(key, (key,))], lengths,
+                     _UNLABELLED.get(key, 0))
+    if box is None:
+        return set()
+    th = max(box[3] - box[1], unit)
+    crop = _crop(grey, box, th, cfg, number_span(lines, box))
+    if crop.size == 0:
+        return set()
+    jobs = [(_clean_crop(crop, max(1.0, height / th), rr.rule_share, rr.speck * th * th), 0)
+            for height in heights or (rr.first_height, rr.second_height)]
+    reads = ocr_mod.ocr_bands(jobs, rr.languages, cfg.ocr.dpi, cfg.limits.ocr_seconds, psm=7,
+                              workers=1, extra=_WHITELIST)
+    return set().union(*(_valid_values(ws, lengths, valid) for ws in reads))
+
+
+def _take(fields: dict[str, object], key: str, values: set[str], disputed: set[str]) -> None:
+    """A number's one valid value taken into `fields`; two that disagree make it disputed (a doubt,
+    whatever else reads it)."""
+    valid_of = fields["valid"]
+    if len(values) > 1:
+        disputed.add(key)
+    if len(values) != 1 or key in disputed or not isinstance(valid_of, dict):
+        return
+    value = values.pop()
+    fields[key] = format_snils(value) if key == "snils" else value
+    valid_of[key] = True
+
+
+def _missing(fields: dict[str, object]) -> list[str]:
+    """ИНН, ОГРН, СНИЛС not read valid, and the owner's name not read."""
+    valid_of = fields.get("valid")
+    valid_of = valid_of if isinstance(valid_of, dict) else {}
+    return [k for k in NUMBERS if not valid_of.get(k)] + ([] if fields.get("owner_name") else ["owner_name"])
+
+
+def _rows_lost(lines: Sequence[Line], fields: dict[str, object], cfg: ScanConfig) -> bool:
+    """Whether a missing field's row was on the page and misread or lost by its OCR, rather than
+    absent from the form (a form without a СНИЛС row): its label was read, or a run of digits of
+    about its length that is no other field's value (nor a misread copy of one: the seal's ИНН),
+    or two of the four fields are missing. The owner's name alone is left to reread_owner, which
+    reads its label's row (its label read) at a fraction of the cost."""
+    missing = _missing(fields)
+    if len(missing) >= 2:
+        return True
+    if any(label_hits(lines, [clean(v) for v in cfg.field_labels.get(k, ())]) for k in missing if k in NUMBERS):
+        return True
+    if missing == ["owner_name"]:
+        return not label_hits(lines, [clean(v) for v in cfg.field_labels.get("owner_name", ())])
+    taken = [d for k in NUMBERS if (d := re.sub(r"\D", "", str(fields.get(k) or "")))]
+    sizes = {n + d for k in missing if k in NUMBERS for n in NUMBERS[k][0] for d in (-2, -1, 0, 1)}
+    return any(len(run) in sizes and not any(Levenshtein.distance(run, t) <= 2 for t in taken)
+               for ln in lines for run in digit_runs(line_text(ln.words)))
+
+
+def field_band(lines: Sequence[Line], cfg: ScanConfig, unit: float) -> tuple[int, int] | None:
+    """The page's rows around the fields' labels that were read (`[reread] band_reach` text
+    heights beyond them), top and bottom; None without a label or when taller than `band_max`."""
+    rr = cfg.reread
+    labels = [clean(v) for variants in cfg.field_labels.values() for v in variants]
+    boxes = [lines[i].box for i, _ in label_hits(lines, labels)]
+    if not boxes:
+        return None
+    top = max(0, int(min(b[1] for b in boxes) - rr.band_reach * unit))
+    bottom = int(max(b[3] for b in boxes) + rr.band_reach * unit)
+    return (top, bottom) if bottom - top <= rr.band_max * unit else None
+
+
+def _read_band(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], cfg: ScanConfig,
+               unit: float, disputed: set[str]) -> None:
+    """The fields' table read again as a whole (see `[reread] band_*`): a number it reads valid,
+    or whose place in it read alone is valid, fills a number still missing or failing (not one
+    whose reads disagreed); a name it reads with all words sure fills a missing owner's name."""
+    band = field_band(lines, cfg, unit)
+    if band is None:
+        return
+    top, bottom = band
+    rr = cfg.reread
+    words = ocr_mod.ocr_bands([(grey[top:bottom], top)], cfg.ocr.languages, cfg.ocr.dpi,
+                              cfg.limits.ocr_seconds, psm=rr.band_psm, workers=1)[0]
+    again = ocr_mod.lines_of(words)
+    got = extract(again, dict(cfg.field_labels))
+    valid_of, got_valid = fields["valid"], got["valid"]
+    if not isinstance(valid_of, dict) or not isinstance(got_valid, dict):
+        return
+    for key in NUMBERS:
         if valid_of.get(key):
             continue
-        box = number_box(lines, [clean(v) for v in cfg.field_labels.get(key, (key,))], lengths,
-                         _UNLABELLED.get(key, 0))
-        if box is None:
-            continue
-        th = max(box[3] - box[1], unit[len(unit) // 2] if unit else 1)
-        crop = _crop(grey, box, th, cfg)
-        if crop.size == 0:
-            continue
-        jobs = [(_clean_crop(crop, max(1.0, height / th), rr.rule_share, rr.speck * th * th), 0)
-                for height in (rr.first_height, rr.second_height)]
-        reads = ocr_mod.ocr_bands(jobs, rr.languages, cfg.ocr.dpi, cfg.limits.ocr_seconds, psm=7,
-                                  workers=1, extra=_WHITELIST)
-        found = [_valid_values(ws, lengths, valid) for ws in reads]
-        values = set().union(*found)
-        if len(values) != 1:
-            continue  # nothing valid, or two reads that disagree: the field stays a doubt
-        value = values.pop()
-        fields[key] = format_snils(value) if key == "snils" else value
-        valid_of[key] = True
+        if got_valid.get(key):
+            _take(fields, key, {re.sub(r"\D", "", str(got[key]))}, disputed)
+        else:  # the band found the number's place but misread it too: its crop read alone
+            _take(fields, key, _read_number(grey, again, key, cfg, unit), disputed)
+    name = got["owner_name"]
+    if not fields.get("owner_name") and isinstance(name, str):
+        sure = _name_words(again, name)
+        if sure and min(w.conf for w in sure) >= rr.name_min_conf and min(len(p) for p in name.split()) >= 3:
+            fields["owner_name"] = name
 
 
 def _name_words(lines: Sequence[Line], name: str) -> list[Word]:
@@ -167,19 +308,74 @@ def _read_name(grey: np.ndarray, box: tuple[int, int, int, int], cfg: ScanConfig
     return name, min(confs, default=0.0)
 
 
+# «И.В. Рябинин» (or «Рябинин И.В.»), as a signature's «(расшифровка подписи)» writes a name:
+# two initials (Latin look-alikes too) and a word
+_INITIALS = r"([A-ZА-ЯЁ])\.\s?([A-ZА-ЯЁ])\."
+_SIGNED = (re.compile(rf"(?<!\w){_INITIALS}\s?(\S+)"), re.compile(rf"(\S+)\s{_INITIALS}(?!\w)"))
+
+
+def signed_names(lines: Sequence[Line], min_conf: float) -> set[tuple[str, str, str]]:
+    """The names written as a surname and initials on the page, (surname, first initial, second
+    initial), whose surname word was read sure (a confidence of `min_conf` or more)."""
+    out: set[tuple[str, str, str]] = set()
+    for ln in lines:
+        text, starts, pos = ln.text, [], 0
+        for w in ln.words:  # where each word starts in the line's text
+            starts.append(pos)
+            pos += len(w.text) + 1
+        for pattern, order in zip(_SIGNED, ((3, 1, 2), (1, 2, 3)), strict=True):
+            for m in pattern.finditer(text):
+                surname = name_word(m.group(order[0]))
+                at = m.start(order[0])
+                word = next((w for w, s0 in zip(ln.words, starts, strict=True)
+                             if s0 <= at < s0 + len(w.text)), None)
+                if surname and word is not None and word.conf >= min_conf:
+                    ini = tuple(lookalikes.TABLE.upper.get(c, c) for c in (m.group(order[1]), m.group(order[2])))
+                    out.add((surname, ini[0], ini[1]))
+    return out
+
+
+def _signed_as(lines: Sequence[Line], name: str, words: Sequence[Word], min_conf: float) -> bool:
+    """Whether a name whose words were read unsure is confirmed by the page's signature
+    decipherment («И.В. Рябинин» for «Рябинин Илья Васильевич»): the only unsure word is the
+    surname, read the same there (and sure), and the initials are the other words' first letters.
+    The first name and patronymic are not confirmed by an initial: an unsure one is not taken."""
+    parts = name.split()
+    if len(parts) != 3 or len(words) != 3:
+        return False
+    signed = signed_names(lines, min_conf)
+    for k, rest in ((0, (1, 2)), (2, (0, 1))):  # «Фамилия Имя Отчество» or «Имя Отчество Фамилия»
+        if any(words[i].conf < min_conf for i in rest):
+            continue
+        if (parts[k], parts[rest[0]][0], parts[rest[1]][0]) in signed:
+            return True
+    return False
+
+
 def reread_owner(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], cfg: ScanConfig) -> None:
     """The owner's name read again alone when the page's OCR did not read it, or read a word of it
     unsure (under `name_min_conf`: a misread letter, «Аркабьевна»): the new read is taken when all
-    its words are sure, else the name is not reported (a name has no check digit to tell).
+    its words are sure, else the name is not reported (a name has no check digit to tell). An
+    unsure surname that the owner's signature decipherment reads the same is kept (_signed_as); a
+    name of two words that the decipherment signs with two initials is not reported (cut short).
     Raises ocr.OcrError when Tesseract fails."""
     if "owner_name" not in cfg.field_labels:
         return
     rr = cfg.reread
     name = fields.get("owner_name")
     if isinstance(name, str) and name:
+        parts = name.split()
+        if len(parts) == 2 and any(sur == parts[0] and first == parts[1][0]
+                                   for sur, first, _ in signed_names(lines, rr.name_min_conf)):
+            # the decipherment signs this surname with two initials: the name has a patronymic
+            # that the page's read lost (a wrapped cell's next line): not the whole name
+            fields["owner_name"] = None
+            return
         words = _name_words(lines, name)
         short = min(len(part) for part in name.split()) < 3  # «Коптева Лю»: the line's end lost
         if not words or (min(w.conf for w in words) >= rr.name_min_conf and not short):
+            return
+        if not short and _signed_as(lines, name, words, rr.name_min_conf):
             return
         # the row from the name's start to the page's edge: a name cut short goes on there
         again, conf = _read_name(grey, (min(w.x0 for w in words), min(w.y0 for w in words),
