@@ -2,7 +2,7 @@
 
 Run by bot/scan/load.py as `python -I _decode.py FILE OUTDIR LIMITS_JSON` (a script, not a
 package module, so the child imports only Pillow and pypdfium2). It sets its own memory,
-CPU and file-size limits first, writes each page as raw 8-bit pixels (L or RGB) to OUTDIR,
+CPU and file-size limits first, writes each page as raw 8-bit pixels (L, or BGR) to OUTDIR,
 and prints one JSON line: {"ok": true, "pages": [...]} or {"ok": false, "code": ..., "detail": ...}.
 A native crash, a limit hit or a timeout is seen by the parent as a failed child.
 """
@@ -104,7 +104,8 @@ def write_page(im: Any, out: Path, index: int, dpi: float, target: int) -> dict[
         im = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.Resampling.LANCZOS)
         dpi = float(target)
     path = out / f"page-{index:03d}.raw"
-    path.write_bytes(im.tobytes())
+    # colour in OpenCV's channel order (BGR): the analysis takes it as it is, without a conversion
+    path.write_bytes(im.tobytes("raw", "BGR") if im.mode == "RGB" else im.tobytes())
     return {"path": str(path), "width": im.width, "height": im.height, "channels": len(im.getbands()),
             "dpi": dpi}
 

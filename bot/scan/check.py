@@ -220,7 +220,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     seals = _PageSeals(cfg)
     with _HEAVY:
         raw = ref.load()
-        grey_raw = raw if raw.ndim == 2 else cv2.cvtColor(raw, cv2.COLOR_RGB2GRAY)
+        grey_raw = raw if raw.ndim == 2 else cv2.cvtColor(raw, cv2.COLOR_BGR2GRAY)
         # blank: no ink at a quarter of the size (averaging, not sampling: scanner noise is not ink)
         quarter = cv2.resize(grey_raw, (max(1, grey_raw.shape[1] // 4), max(1, grey_raw.shape[0] // 4)),
                              interpolation=cv2.INTER_AREA)
@@ -230,9 +230,8 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
             return PageAnalysis(res)
         layer = _text_layer_words(ref, cfg)
         axis, skew = (0, 0.0) if layer else orientation_axis(grey_raw, ref.dpi)
-        del grey_raw
-        p = prepare(raw, ref.dpi, cfg.ocr.dpi, axis, skew)
-        del raw
+        p = prepare(raw, ref.dpi, cfg.ocr.dpi, axis, skew, grey_raw)
+        del raw, grey_raw
     if layer:  # a PDF with a real text layer: its words stand in for OCR (the image still shows the marks)
         f = p.dpi / ref.dpi
         words = [ocr_mod.Word(w.text, w.conf, int(w.x0 * f), int(w.y0 * f), int(w.x1 * f), int(w.y1 * f), w.line)

@@ -18,7 +18,8 @@ DECODER = Path(__file__).with_name("_decode.py")
 
 @dataclass(frozen=True)
 class PageRef:
-    """A decoded page on disk (raw 8-bit pixels), loaded on demand to keep memory low."""
+    """A decoded page on disk (raw 8-bit pixels: grey, or colour in BGR order), loaded on demand
+    to keep memory low."""
 
     path: Path
     width: int

@@ -96,12 +96,15 @@ def orientation_axis(grey: np.ndarray, dpi: float) -> tuple[int, float]:
     return (0, a0) if s0 >= s90 else (90, a90)
 
 
-def prepare(raw: np.ndarray, dpi: float, target_dpi: int, quarter: int, skew: float) -> Prepared:
-    """Rotate by quarter turns, deskew, scale to the OCR resolution; split grey and colour."""
+def prepare(raw: np.ndarray, dpi: float, target_dpi: int, quarter: int, skew: float,
+            grey_raw: np.ndarray | None = None) -> Prepared:
+    """Rotate by quarter turns, deskew, scale to the OCR resolution; split grey and colour (``raw``:
+    grey, or colour in BGR order as the decoder writes it; ``grey_raw``: the raw page in grey when
+    the caller has it already, to save a conversion)."""
     colour: np.ndarray | None = None
     if raw.ndim == 3:
-        colour = cv2.cvtColor(raw, cv2.COLOR_RGB2BGR)
-        grey = cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY)
+        colour = raw
+        grey = grey_raw if grey_raw is not None else cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY)
     else:
         grey = raw
     bw = is_bw(grey)
