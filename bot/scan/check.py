@@ -309,7 +309,9 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     left = min((ln.box[0] for ln in lines if len(ln.words) >= 3), default=0)
     deciphers = form_mod.decipher_captions(lines)
     unit = form_mod.text_height(words)
+    read = set(labels)
     form_mod.infer_missing_label(labels, captions, cfg, deciphers, left, unit)
+    stand_ins = set(labels) - read
     rules: list[rows_mod.Rule] = []
     if labels:  # the rules of the signature block: around the labels (a stand-in's row is near)
         reach = 16 * max(lab.unit(unit) for lab in labels.values())
@@ -360,8 +362,9 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
                 alone = zone(kind, also=[_box_label(other, other_box)])
             if zone_mark(alone, cfg).state != PRESENT:
                 mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
-        if kind in guessed and mark.state == ABSENT:
-            # a row found by its rule alone, its label unread: an empty zone there is not «not signed»
+        if (kind in guessed or kind in stand_ins) and mark.state == ABSENT:
+            # a row found by its rule alone, or placed by a caption standing in for its unread label
+            # (a column's «Подпись» header passes for one): an empty zone there is not «not signed»
             mark = Mark(DOUBT, 0.5, f"{kind}_zone_not_found")
         elif mark.state == ABSENT:
             # «empty» must mean empty: a light pen on a pale copy may be under the ink threshold.
