@@ -329,12 +329,11 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     seal_ink = seal_ink_model(p.colour, p.grey, seals, cfg.seal)
 
     def zone(kind: str, page: Prepared = p, page_seals: Sequence[Seal] = seals,
-             also: Sequence[form_mod.Label] = (), band_label: form_mod.Label | None = None,
-             zone_cfg: ScanConfig = cfg) -> Zone:
+             also: Sequence[form_mod.Label] = (), band_label: form_mod.Label | None = None) -> Zone:
         others = [*(lab for k, lab in labels.items() if k != kind), *also]
         if band_label is not None:  # a row's whole band: no caption or rule places it
-            return check_zone(page, kind, band_label, others, words, [], page_seals, zone_cfg, [], unit, seal_ink)
-        return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, zone_cfg, deciphers,
+            return check_zone(page, kind, band_label, others, words, [], page_seals, cfg, [], unit, seal_ink)
+        return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
                           unit, seal_ink)
 
     for kind in ("manager", "owner"):
@@ -348,19 +347,17 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         # the other signer's, so without that band the zone must still be signed
         if mark.state == PRESENT and _overlap(out.zones[kind].box, other_box):
             assert other_box is not None
+            shared = other_box
             border = _row_border(labels, kind, other, out.zones[kind].box, rules, unit)
             if border is not None:
                 # a table's row border between the two rows: the zone must be signed on its side of
                 # it, and a print height clear of it (the tail of the other row's signature, or of
                 # a seal's emblem, reaching across the border is no signature of this row)
+                x0, y0, x1, y1 = other_box
                 gap = int(labels[kind].unit(unit))
-                far = (other_box[0], max(other_box[1], border - gap), other_box[2], other_box[3]) \
-                    if labels[other].box[1] > labels[kind].box[1] else \
-                    (other_box[0], other_box[1], other_box[2], min(other_box[3], border + gap))
-                alone = zone(kind, also=[_box_label(other, far)])
-            else:
-                alone = zone(kind, also=[_box_label(other, other_box)])
-            if zone_mark(alone, cfg).state != PRESENT:
+                below = labels[other].box[1] > labels[kind].box[1]
+                shared = (x0, max(y0, border - gap), x1, y1) if below else (x0, y0, x1, min(y1, border + gap))
+            if zone_mark(zone(kind, also=[_box_label(other, shared)]), cfg).state != PRESENT:
                 mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
         if (kind in guessed or kind in stand_ins) and mark.state == ABSENT:
             # a row found by its rule alone, or placed by a caption standing in for its unread label
