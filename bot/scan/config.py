@@ -62,6 +62,7 @@ class SignatureCfg:
     glyph_width: float
     anchor_stroke: float
     pen_max_width: float
+    straight_share: float
     group_reach_x: float
     group_reach_y: float
     zone_share: float

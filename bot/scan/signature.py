@@ -241,8 +241,9 @@ def rings_of(ink: np.ndarray, dist: np.ndarray, ang: np.ndarray, seal: Seal, dis
 
 
 def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
-                box: tuple[int, int, int, int], cfg: ScanConfig) -> np.ndarray:
-    """Pen strokes inside a dark seal's disc, by stroke geometry (for the zone ``box``).
+                box: tuple[int, int, int, int], cfg: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Pen strokes inside a dark seal's disc, by stroke geometry (for the zone ``box``), and apart
+    from them the pieces drawn of straight sides (the seal's star or emblem, see straight_sided).
 
     A seal as dark as the pen cannot be told from it by ink. Its parts have a shape, though:
     rings are circles (ink at one radius all round), ring text is glyphs on a narrow band
@@ -291,10 +292,50 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
             continue
         keep[i] = True
     pen = keep[lab] | long
+    emblem = straight_sided(pen, h, cfg.signature.straight_share)
+    pen &= ~emblem
     # into the zone's frame
+    out_emblem = out.copy()
     ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
     if ix1 > ix0 and iy1 > iy0:
         out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = pen[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
+        out_emblem[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = emblem[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
+    return out, out_emblem
+
+
+def filled_ink(ink: np.ndarray, h: float, pen_max_width: float) -> np.ndarray:
+    """The parts of ``ink`` thicker across than a pen draws (``pen_max_width`` print heights): each
+    thick core grown back to the ink around it by the core's own reach, so that a pen stroke
+    running out of a filled shape stays outside it."""
+    u8 = ink.astype(np.uint8)
+    half = pen_max_width * h / 2
+    core = cv2.distanceTransform(u8, cv2.DIST_L2, 3) > half
+    if not core.any():
+        return np.zeros(ink.shape, bool)
+    r = int(half) + 2
+    grown = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    return grown.astype(bool) & ink
+
+
+def straight_sided(pen: np.ndarray, h: float, share: float) -> np.ndarray:
+    """The pieces of ``pen`` drawn of straight lines: a stamp's star or emblem (its edges run
+    straight from corner to corner); a hand's strokes bend. A piece is straight-sided when at least
+    ``share`` of its outline lies on sides of its outline's polygon a print height long or more."""
+    u8 = pen.astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
+    out = np.zeros(pen.shape, bool)
+    for i in range(1, n):
+        x, y, w, hh = (int(v) for v in stats[i, :4])
+        piece = (lab[y:y + hh, x:x + w] == i).astype(np.uint8)
+        contours, _ = cv2.findContours(np.pad(piece, 1), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        outline = max(contours, key=len)
+        around = cv2.arcLength(outline, True)
+        if around < 4 * h:
+            continue
+        corners = cv2.approxPolyDP(outline, 0.08 * h, True)[:, 0, :].astype(np.float64)
+        sides = np.hypot(*(np.roll(corners, -1, axis=0) - corners).T)
+        if sides[sides >= h].sum() >= share * around:
+            out[y:y + hh, x:x + w] |= lab[y:y + hh, x:x + w] == i
     return out
 
 
@@ -380,6 +421,10 @@ def seal_arc(lab: np.ndarray, i: int, stat: np.ndarray, h: float, radius: tuple[
     return radius[0] <= r <= radius[1] and rms <= max(2.5, 0.06 * h)
 
 
+# a word box this many print heights tall holds more than a line of print (strokes, a stamp's text)
+TALLER_THAN_PRINT = 1.25
+
+
 def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float) -> np.ndarray:
     """Where the zone holds words that OCR read as print (a mask in the zone's frame).
 
@@ -395,7 +440,7 @@ def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float)
             continue
         letters = sum(ch.isalnum() for ch in text)
         # taller than print of this size: may be a stroke read as junk, unless read with certainty
-        if w.h > 1.25 * h and not (w.conf >= 90 and letters >= 3):
+        if w.h > TALLER_THAN_PRINT * h and not (w.conf >= 90 and letters >= 3):
             continue
         if not (w.conf >= 60 or (w.conf >= 35 and letters >= 4)):  # junk read from strokes stays
             continue
@@ -405,6 +450,23 @@ def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float)
         if ax1 <= 0 or ay1 <= 0 or ax0 >= out.shape[1] or ay0 >= out.shape[0]:
             continue
         out[max(0, ay0):max(0, ay1), max(0, ax0):max(0, ax1)] = True
+    return out
+
+
+def swollen_print(label: Label, h: float) -> list[tuple[int, int, int, int]]:
+    """The printed line of each label word whose box is taller than print (a stamp's text or ring
+    read into it), as (y0, y1, x0, x1): the word's x-extent at the height of the label's words of
+    normal height on the same line, with a margin for soft edges."""
+    out = []
+    m = max(2, int(0.12 * h))
+    for w in label.words:
+        if w.h <= TALLER_THAN_PRINT * h:
+            continue
+        mates = [o for o in label.words if o.line == w.line and o.h <= TALLER_THAN_PRINT * h]
+        if not mates:
+            continue
+        ly0, ly1 = int(np.median([o.y0 for o in mates])), int(np.median([o.y1 for o in mates]))
+        out.append((ly0 - m, ly1 + m, w.x0 - m, w.x1 + m))
     return out
 
 
@@ -449,6 +511,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink = (grey.astype(np.int16) < paper - sc.ink_contrast)
     accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
     pen_colour = np.zeros(ink.shape, bool)
+    emblem = np.zeros(ink.shape, bool)  # a seal's emblem: no signature, but ink in the zone
     if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke …
         values = [s.ink_value for s in accepted if s.ink_value < 255]
         min_value = max(120.0, float(np.median(values)) - 25) if values else 200.0
@@ -472,7 +535,11 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             for s in seals:
                 near |= (zx - s.x) ** 2 + (zy - s.y) ** 2 <= (cfg.seal.disc_margin * s.r) ** 2
             hue_ink &= near
-        ink &= ~hue_ink
+            # a seal's filled emblem (a cross, a star in solid colour) is thicker than a pen draws:
+            # what is left of it once its lighter ink is gone (its darker core, JPEG's specks) is
+            # no signature either, but it keeps the zone from being called empty
+            emblem |= filled_ink((ink | hue_ink) & hued & near, h, sc.pen_max_width)
+        ink &= ~(hue_ink | emblem)
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
     lines = rules_mask(ink.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h))
@@ -502,16 +569,25 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         if not disc.any():
             continue
         if p.bw or any(s.ink_level < cfg.seal.dark_ink_level for s in g):
-            # the seal is as dark as a pen: inside its disc only pen-shaped strokes count
-            ink = (ink & ~disc) | (disc & pen_in_disc(p.grey, o, h, (x0, y0, x1, y1), cfg))
+            # the seal is as dark as a pen: inside its disc only pen-shaped strokes count; its
+            # straight-sided emblem is no signature, but it keeps the zone from being called empty
+            # (a signature of straight strokes looks the same)
+            pen, straight = pen_in_disc(p.grey, o, h, (x0, y0, x1, y1), cfg)
+            ink = (ink & ~disc) | (disc & pen)
+            emblem |= disc & straight
             dark_disc |= disc
             continue
         for s in g:  # keep only strokes darker than the seal's ink
             d = disc if s is o else disc_of(s)
             ink &= ~(d & (grey_f > s.ink_level - sc.darker_than_seal))
-    ink |= pen_colour
+    ink |= pen_colour & ~emblem
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
+    # a label word whose box a stamp's text or ring swelled: its printed line is still print. Cut
+    # out (at the height of the label's other words on that line), the glyphs cannot join the
+    # stamp's text into one long «stroke»; a pen line through the label runs out of the cut and stays
+    for wy0, wy1, wx0, wx1 in swollen_print(label, h):
+        u8[max(0, wy0 - y0):max(0, wy1 - y0), max(0, wx0 - x0):max(0, wx1 - x0)] = 0
     _dbg(kind, "3-lines", u8)
     n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
     # printed words that OCR read: their glyphs lie within the word's box. A pen stroke through
@@ -562,7 +638,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink_in = np.bincount(glab[sel & in_zone], minlength=gn)
     own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
     foreign = sel & ~own[glab] & in_zone
-    foreign |= filled[lab] & in_zone
+    foreign |= (filled[lab] | emblem) & in_zone
     loose = ink_ratio(*best_group(foreign, h, sc), h, sc) if foreign.any() else 0.0
     sel &= own[glab]
     if not sel.any():

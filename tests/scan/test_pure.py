@@ -108,10 +108,20 @@ def test_pen_strokes_are_told_from_a_dark_seal_by_shape(rules) -> None:
     _dark_seal(g, 350, 350, 240)
     box = (0, 0, 700, 700)
     cfg = from_rules(rules)
-    assert pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box, cfg).sum() == 0  # the seal alone: nothing
+    pen, emblem = pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box, cfg)
+    assert pen.sum() == 0 and emblem.sum() == 0  # the seal alone: nothing
+    xs = np.arange(200, 520)
+    curve = np.column_stack([xs, 330 + 70 * np.sin((xs - 200) / 22.0)]).astype(np.int32)
+    g2 = g.copy()
+    cv2.polylines(g2, [curve.reshape(-1, 1, 2)], False, 0, 4)  # a cursive stroke across it
+    pen, emblem = pen_in_disc(g2, seal_obj(350, 350, 240), 40.0, box, cfg)
+    assert pen.sum() > 500 and emblem.sum() == 0
+    # a stroke of straight sides only (a zigzag) is drawn like the seal's star: not taken for a pen
+    # stroke, but not lost either (an emblem keeps the zone from being called empty)
     pts = np.array([(200, 330), (260, 250), (300, 380), (360, 240), (420, 400), (470, 280), (520, 330)], np.int32)
-    cv2.polylines(g, [pts.reshape(-1, 1, 2)], False, 0, 4)  # a cursive stroke across it
-    assert pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box, cfg).sum() > 500
+    cv2.polylines(g, [pts.reshape(-1, 1, 2)], False, 0, 4)
+    pen, emblem = pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box, cfg)
+    assert (pen | emblem).sum() > 500
 
 
 def test_rule_span_stops_the_zone_at_the_signature_line() -> None:
@@ -136,7 +146,7 @@ def test_a_straight_bar_in_a_dark_seal_is_not_a_signature(rules) -> None:
     _dark_seal(g, 350, 350, 240)
     cv2.line(g, (230, 420), (470, 300), 0, 4)  # a bar across the centre, at an angle
     seal = Seal(350, 350, 240, 1.0, 1.0, 0.0, False, True, 0.0)
-    assert pen_in_disc(g, seal, 40.0, (0, 0, 700, 700), from_rules(rules)).sum() < 200
+    assert pen_in_disc(g, seal, 40.0, (0, 0, 700, 700), from_rules(rules))[0].sum() < 200
 
 
 def test_ring_pieces_are_not_strokes() -> None:
@@ -281,3 +291,33 @@ def test_a_table_border_between_two_signers_rows_is_found_and_a_signature_line_i
     assert _row_border(labels, "manager", "owner", zone, [line], 45.0) is None
     # a border above both rows (the table's header) is not between them
     assert _row_border(labels, "manager", "owner", zone, [Rule(306, 2286, 1666)], 45.0) is None
+
+
+def test_a_stamps_star_is_straight_sided_and_a_signature_is_not() -> None:
+    """On a stamp as dark as the pen, strokes are told by shape: a star or polygon of the stamp's
+    design runs on straight sides; a hand's strokes bend (straight_sided)."""
+    from bot.scan.signature import straight_sided
+    h, share = 40.0, _cfg().signature.straight_share
+    pen = np.zeros((400, 900), np.uint8)
+    star = [(150 + 110 * np.cos(np.pi / 2 + k * 4 * np.pi / 5), 200 - 110 * np.sin(np.pi / 2 + k * 4 * np.pi / 5))
+            for k in range(5)]
+    cv2.polylines(pen, [np.array(star, np.int32)], True, 1, 4)
+    t = np.linspace(0, 8 * np.pi, 600)  # loops written on (a prolate cycloid): «ℓℓℓℓ»
+    cursive = np.column_stack([420 + 14 * t - 30 * np.sin(t), 200 - 60 * np.cos(t)]).astype(np.int32)
+    cv2.polylines(pen, [cursive], False, 1, 4)
+    emblem = straight_sided(pen.astype(bool), h, share)
+    assert emblem[:, :300].sum() == pen[:, :300].sum()  # the star, whole
+    assert not emblem[:, 400:].any()                    # not the signature
+
+
+def test_a_label_word_swollen_by_a_stamp_is_cut_at_its_printed_line() -> None:
+    """A label word whose box took in a stamp's text (three print heights tall) is print at the
+    height of its line-mates (swollen_print)."""
+    from bot.scan.form import Label
+    from bot.scan.signature import swollen_print
+    line = (0, 1, 1, 1)
+    words = (Word("водитель", 31.0, 242, 2057, 574, 2185, line), Word("организации", 96.0, 591, 2068, 900, 2110, line))
+    cuts = swollen_print(Label("manager", words, 0, 90.0), 43.0)
+    assert len(cuts) == 1
+    y0, y1, x0, x1 = cuts[0]
+    assert 2060 <= y0 <= 2068 and 2110 <= y1 <= 2118 and x0 <= 242 and x1 >= 574
