@@ -329,36 +329,42 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     seal_ink = seal_ink_model(p.colour, p.grey, seals, cfg.seal)
 
     def zone(kind: str, page: Prepared = p, page_seals: Sequence[Seal] = seals,
-             also: Sequence[form_mod.Label] = (), band_label: form_mod.Label | None = None) -> Zone:
+             also: Sequence[form_mod.Label] = (), band_label: form_mod.Label | None = None,
+             see: tuple[int, int, int, int] | None = None, border: int | None = None) -> Zone:
         others = [*(lab for k, lab in labels.items() if k != kind), *also]
         if band_label is not None:  # a row's whole band: no caption or rule places it
             return check_zone(page, kind, band_label, others, words, [], page_seals, cfg, [], unit, seal_ink)
         return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
-                          unit, seal_ink)
+                          unit, seal_ink, see, border)
+
+    def apart(kind: str, other: str) -> Zone:
+        """The zone read without the band it shares with the other signer's zone. At a table's
+        border between the two rows it ends at the border, and the other row's ink is read too:
+        a signature (or a seal's emblem) crossing the border is seen whole and counts for the row
+        that holds most of it."""
+        other_box = out.zones[other].box
+        assert other_box is not None
+        border = _row_border(labels, kind, other, out.zones[kind].box, rules, unit)
+        if border is None:
+            return zone(kind, also=[_box_label(other, other_box)])
+        x0, y0, x1, y1 = other_box
+        below = labels[other].box[1] > labels[kind].box[1]
+        shared = (x0, max(y0, border), x1, y1) if below else (x0, y0, x1, min(y1, border))
+        return zone(kind, also=[_box_label(other, shared)], see=other_box, border=border)
 
     for kind in ("manager", "owner"):
         out.zones[kind] = zone(kind)
     weak = weak_ocr(words, res.good_words, cfg)
     faint: tuple[Prepared, list[Seal]] | None = None
     for kind, other in (("manager", "owner"), ("owner", "manager")):
-        mark = zone_mark(out.zones[kind], cfg)
+        first = out.zones[kind]
+        mark = zone_mark(first, cfg)
         other_box = out.zones[other].box
         # two zones that share a band (a row's label off its row, rows packed close): ink there may be
         # the other signer's, so without that band the zone must still be signed
-        if mark.state == PRESENT and _overlap(out.zones[kind].box, other_box):
-            assert other_box is not None
-            shared = other_box
-            border = _row_border(labels, kind, other, out.zones[kind].box, rules, unit)
-            if border is not None:
-                # a table's row border between the two rows: the zone must be signed on its side of
-                # it, and a print height clear of it (the tail of the other row's signature, or of
-                # a seal's emblem, reaching across the border is no signature of this row)
-                x0, y0, x1, y1 = other_box
-                gap = int(labels[kind].unit(unit))
-                below = labels[other].box[1] > labels[kind].box[1]
-                shared = (x0, max(y0, border - gap), x1, y1) if below else (x0, y0, x1, min(y1, border + gap))
-            if zone_mark(zone(kind, also=[_box_label(other, shared)]), cfg).state != PRESENT:
-                mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
+        if (mark.state == PRESENT and _overlap(first.box, other_box)
+                and zone_mark(apart(kind, other), cfg).state != PRESENT):
+            mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
         if (kind in guessed or kind in stand_ins) and mark.state == ABSENT:
             # a row found by its rule alone, or placed by a caption standing in for its unread label
             # (a column's «Подпись» header passes for one): an empty zone there is not «not signed»

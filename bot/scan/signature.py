@@ -117,21 +117,47 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     return (zx0, zy0, zx1, max(zy1, zy0 + 1)), caption
 
 
-def groups_of(sel: np.ndarray, h: float, sc: SignatureCfg) -> tuple[int, np.ndarray]:
+def groups_of(sel: np.ndarray, h: float, sc: SignatureCfg,
+              apart: np.ndarray | None = None) -> tuple[int, np.ndarray]:
     """Strokes of one signature lie close together: the groups of ``sel`` (strokes within
-    `group_reach_x` / `group_reach_y` label heights of each other), as (count, labels)."""
+    `group_reach_x` / `group_reach_y` label heights of each other), as (count, labels). No group
+    reaches across ``apart`` (a table's border between two rows) except where a stroke does."""
     rx, ry = max(3, int(sc.group_reach_x * h)), max(3, int(sc.group_reach_y * h))
     grouped = cv2.dilate(sel.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (2 * rx + 1, 2 * ry + 1)))
+    if apart is not None:
+        grouped &= ~apart
     gn, glab = cv2.connectedComponents(grouped, connectivity=8)
     return gn, glab
 
 
-def best_group(sel: np.ndarray, h: float, sc: SignatureCfg) -> tuple[int, int, int]:
+def border_apart(ink: np.ndarray, lines: np.ndarray, row: int, h: float) -> np.ndarray:
+    """A table border at ``row`` (of ``ink``'s frame; ``lines``: the rules and borders taken out of
+    it) as a line that groups of strokes do not bridge, open where a stroke runs across it: ink on
+    every row from a third of a print height above the border to as far below it, the border's
+    own rows aside (a slant of up to 45°)."""
+    apart = np.zeros(ink.shape, np.uint8)
+    near = max(4, int(0.3 * h))
+    if not near <= row < ink.shape[0] - near:
+        return apart
+    band = np.arange(row - near, row + near + 1)
+    border_rows = lines[band].mean(axis=1) >= 0.5
+    rows = band[~border_rows]
+    if not border_rows.any() or not rows.size:
+        return apart
+    slant = cv2.dilate(ink[rows].astype(np.uint8), np.ones((1, 2 * near + 1), np.uint8))
+    crossing = slant.all(axis=0)
+    top, bottom = int(band[border_rows].min()), int(band[border_rows].max())
+    apart[top:bottom + 1, ~crossing] = 1
+    return apart
+
+
+def best_group(sel: np.ndarray, h: float, sc: SignatureCfg,
+               apart: np.ndarray | None = None) -> tuple[int, int, int]:
     """The biggest group of strokes: its ink pixels, width and height."""
     sel = sel.astype(bool)
     if not sel.any():
         return 0, 0, 0
-    gn, glab = groups_of(sel, h, sc)
+    gn, glab = groups_of(sel, h, sc, apart)
     pix = np.bincount(glab[sel], minlength=gn)
     g = int(np.argmax(pix[1:])) + 1
     ys, xs = np.nonzero(sel & (glab == g))
@@ -479,7 +505,12 @@ def _dbg(kind: str, stage: str, mask: np.ndarray) -> None:
 def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Label], words: Sequence[Word],
                captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
                deciphers: Sequence[Word] = (), page_text_height: float = 0.0,
-               seal_ink: SealInk | None = None) -> Zone:
+               seal_ink: SealInk | None = None, see: tuple[int, int, int, int] | None = None,
+               border: int | None = None) -> Zone:
+    """The signature zone of ``label``'s row and the pen ink in it. ``see``: a neighbouring box whose
+    ink is read with the zone's, so that strokes crossing between the two are seen whole and count
+    for the side that holds most of them; ``border``: the page row of a table border between the
+    two, which groups of strokes bridge only where a stroke runs across it."""
     if label is None:
         return Zone(kind, None, False, reason="строка подписи не найдена")
     H, W = p.grey.shape
@@ -505,7 +536,10 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # is measured whole; a group of strokes belongs to the zone that holds most of its ink
     zone = (x0, y0, x1, y1)
     reach = int(sc.follow_margin * h)
-    x0, y0, x1, y1 = max(0, x0 - reach), max(0, y0 - reach), min(W, x1 + reach), min(H, y1 + reach)
+    x0, y0, x1, y1 = x0 - reach, y0 - reach, x1 + reach, y1 + reach
+    if see is not None:
+        x0, y0, x1, y1 = min(x0, see[0]), min(y0, see[1]), max(x1, see[2]), max(y1, see[3])
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
     grey = p.grey[y0:y1, x0:x1]
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - sc.ink_contrast)
@@ -621,7 +655,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     for i in np.nonzero(stroke)[0]:
         if seal_arc(lab, int(i), stats[i], h, seal_radius):
             stroke[i] = cand[i] = False
-    gn, glab = groups_of(cand[lab], h, sc)
+    apart = border_apart(u8, lines, border - y0, h) if border is not None else None
+    gn, glab = groups_of(cand[lab], h, sc, apart)
     comp_group = np.zeros(n, np.int64)
     comp_group[lab[cand[lab]]] = glab[cand[lab]]
     # only a long pen line adopts them: not a bracket, a rule's remnant or a piece of a seal's text
@@ -639,12 +674,12 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
     foreign = sel & ~own[glab] & in_zone
     foreign |= (filled[lab] | emblem) & in_zone
-    loose = ink_ratio(*best_group(foreign, h, sc), h, sc) if foreign.any() else 0.0
+    loose = ink_ratio(*best_group(foreign, h, sc, apart), h, sc) if foreign.any() else 0.0
     sel &= own[glab]
     if not sel.any():
         return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located, loose=loose)
     sel = sel.astype(np.uint8)
-    pix, iw, ih = best_group(sel, h, sc)
+    pix, iw, ih = best_group(sel, h, sc, apart)
     ratio = ink_ratio(pix, iw, ih, h, sc)
     rule = label.rule
     if rule is not None and rule.side != "over" and int(np.nonzero(sel.any(axis=1))[0][0]) + y0 > rule.y - sc.above_rule * h:
@@ -656,7 +691,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
         # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
         # outside the disc make a signature by themselves, or all of them make a clearly bigger one
-        outside = best_group(sel & ~dark_disc, h, sc)
+        outside = best_group(sel & ~dark_disc, h, sc, apart)
         ratio_out = ink_ratio(*outside, h, sc)
         if ratio_out >= ratio / sc.dark_seal_factor:
             (pix, iw, ih), ratio = outside, ratio_out

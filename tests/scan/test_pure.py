@@ -310,6 +310,23 @@ def test_a_stamps_star_is_straight_sided_and_a_signature_is_not() -> None:
     assert not emblem[:, 400:].any()                    # not the signature
 
 
+def test_a_table_border_keeps_two_rows_strokes_apart_unless_a_stroke_crosses_it() -> None:
+    """Strokes within reach of each other make one group, except across a table's border between
+    two rows (border_apart), which only a stroke running across it bridges."""
+    from bot.scan.signature import border_apart, groups_of
+    sc, h = _cfg().signature, 40.0
+    ink = np.zeros((300, 600), np.uint8)
+    lines = np.zeros((300, 600), np.uint8)
+    lines[147:154] = 1                           # the border (taken out of the ink), 7 pixels thick
+    cv2.line(ink, (50, 135), (250, 135), 1, 3)   # the upper row's signature, just above the border
+    cv2.line(ink, (50, 166), (250, 166), 1, 3)   # the lower row's, just under it
+    assert groups_of(ink, h, sc)[0] == 2                                          # one group (and the background)
+    assert groups_of(ink, h, sc, border_apart(ink, lines, 150, h))[0] == 3        # two groups
+    cv2.line(ink, (150, 110), (175, 190), 1, 3)  # a stroke that runs across the border, slanted
+    ink &= 1 - lines                             # (its pixels on the border went with it)
+    assert groups_of(ink, h, sc, border_apart(ink, lines, 150, h))[0] == 2
+
+
 def test_a_label_word_swollen_by_a_stamp_is_cut_at_its_printed_line() -> None:
     """A label word whose box took in a stamp's text (three print heights tall) is print at the
     height of its line-mates (swollen_print)."""

@@ -49,6 +49,17 @@ def test_a_stamp_over_an_empty_row_is_not_a_signature(rules, name: str) -> None:
     assert result.verdict in ("incomplete", "review"), result.to_json()
 
 
+def test_each_row_of_a_bordered_table_holds_its_own_signature(rules) -> None:
+    """A complete application signed in a bordered table (officegen cells/scanner): each signature
+    sits near the border between the two rows, inside both rows' zones. At the border the strokes
+    that cross it are seen whole and count for the row that holds most of them: both rows are signed
+    (it was a doubt while the zone had to be signed a print height clear of the border)."""
+    path, truth = _case("office-800071-complete-cells-scanner.jpg")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert result.verdict == "complete", result.to_json()
+
+
 def test_a_seals_filled_emblem_in_the_empty_row_is_no_signature(rules) -> None:
     """The owner's row is empty, but a violet seal's filled cross (a violet pen signed the
     manager's row) lies in it; what colour separation leaves of the cross (its darker core, the
@@ -61,3 +72,13 @@ def test_a_seals_filled_emblem_in_the_empty_row_is_no_signature(rules) -> None:
     assert result.marks["owner"].state != "present", result.to_json()
     assert result.verdict in ("incomplete", "review"), result.to_json()
 
+
+def test_a_signature_written_mostly_in_the_next_row_is_not_missing(rules) -> None:
+    """The manager signed low, across the table's border, mostly in the owner's row (docgen
+    710023, table/flatbed, complete). Its strokes cross the border and stay one group: the
+    manager's zone is not called empty (a doubt at worst, never «not signed»)."""
+    path, truth = _case("doc-710023-complete-table-flatbed.pdf")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert "manager_signature_missing" not in result.defects, result.to_json()
+    assert result.verdict in ("complete", "review"), result.to_json()
