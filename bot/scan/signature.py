@@ -329,16 +329,27 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
     return out, out_emblem
 
 
-def filled_ink(ink: np.ndarray, h: float, pen_max_width: float) -> np.ndarray:
-    """The parts of ``ink`` thicker across than a pen draws (``pen_max_width`` print heights): each
-    thick core grown back to the ink around it by the core's own reach, so that a pen stroke
-    running out of a filled shape stays outside it."""
-    u8 = ink.astype(np.uint8)
+def thick_cores(dist: np.ndarray, h: float, pen_max_width: float) -> np.ndarray:
+    """Where ink is thicker across than a pen draws (``pen_max_width`` print heights), over an area
+    (``dist``: the ink's distance transform). A bold pen is that thick only at a few pixels where
+    its strokes cross or turn; a filled shape is thick along all its length."""
     half = pen_max_width * h / 2
-    core = cv2.distanceTransform(u8, cv2.DIST_L2, 3) > half
+    core = (dist > half).astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    big = stats[:, cv2.CC_STAT_AREA] >= half * half
+    big[0] = False
+    return big[lab]
+
+
+def filled_ink(ink: np.ndarray, h: float, pen_max_width: float) -> np.ndarray:
+    """The parts of ``ink`` thicker across than a pen draws (thick_cores): each core grown back to
+    the ink around it by the core's own reach, so that a pen stroke running out of a filled shape
+    stays outside it."""
+    u8 = ink.astype(np.uint8)
+    core = thick_cores(cv2.distanceTransform(u8, cv2.DIST_L2, 3), h, pen_max_width)
     if not core.any():
         return np.zeros(ink.shape, bool)
-    r = int(half) + 2
+    r = int(pen_max_width * h / 2) + 2
     grown = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
     return grown.astype(bool) & ink
 
@@ -644,9 +655,9 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # ink thicker than a pen draws (a seal's filled emblem, a stamp's block) is not a signature;
     # it only keeps the zone from being called empty (a felt-tip signature is a person's call)
     dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
-    thickest = np.zeros(n, np.float32)
-    np.maximum.at(thickest, lab.ravel(), dist.ravel())
-    filled = cand & (2.0 * thickest > sc.pen_max_width * h)
+    thick = np.zeros(n, bool)
+    thick[lab[thick_cores(dist, h, sc.pen_max_width)]] = True
+    filled = cand & thick
     cand &= ~filled
     # a character-sized piece alone is print that OCR missed, or a speck; beside a pen stroke it is
     # a letter of the signature (a small cursive hand, or a stroke cut by a rule's removal)

@@ -338,3 +338,20 @@ def test_a_label_word_swollen_by_a_stamp_is_cut_at_its_printed_line() -> None:
     assert len(cuts) == 1
     y0, y1, x0, x1 = cuts[0]
     assert 2060 <= y0 <= 2068 and 2110 <= y1 <= 2118 and x0 <= 242 and x1 >= 574
+
+
+def test_a_bold_pen_is_thick_only_where_it_crosses_a_filled_emblem_throughout() -> None:
+    """thick_cores: ink thicker than a pen draws over an area is a filled shape (a seal's cross);
+    a bold pen's loops cross and are that thick at a few pixels only (it was taken for an emblem)."""
+    from bot.scan.signature import thick_cores
+    h, width = 38.0, _cfg().signature.pen_max_width
+    pen = np.zeros((300, 500), np.uint8)
+    t = np.linspace(0, 6 * np.pi, 500)  # loops drawn with a 14-pixel pen, crossing themselves
+    loops = np.column_stack([60 + 18 * t - 40 * np.sin(t), 150 - 70 * np.cos(t)]).astype(np.int32)
+    cv2.polylines(pen, [loops], False, 1, 14)
+    assert 2 * cv2.distanceTransform(pen, cv2.DIST_L2, 3).max() > width * h  # thick where it crosses
+    assert not thick_cores(cv2.distanceTransform(pen, cv2.DIST_L2, 3), h, width).any()
+    cross = np.zeros((300, 500), np.uint8)
+    cv2.rectangle(cross, (200, 60), (230, 240), 1, -1)
+    cv2.rectangle(cross, (125, 135), (305, 165), 1, -1)
+    assert thick_cores(cv2.distanceTransform(cross, cv2.DIST_L2, 3), h, width).sum() > 1000
