@@ -199,8 +199,12 @@ def whole_label(lab: Label, lines: Sequence[Line]) -> Label:
     all_words = [w for ln in lines for w in ln.words]
     for _ in range(3):  # wrapped lines: just under the last one, starting at the label's left edge
         y1 = max(w.y1 for w in words)
+        # … and starting its line there: a word in the middle of the next row's label («1. Руководитель»
+        # over «Владелец сертификата …») does not continue this one
         first = [w for w in all_words if _label_word(w) and abs(w.x0 - x0) <= 1.5 * h
-                 and -0.2 * h <= w.y0 - y1 <= 1.4 * h and w not in words]
+                 and -0.2 * h <= w.y0 - y1 <= 1.4 * h and w not in words
+                 and not any(o.line == w.line and w.x0 - 2 * h < o.x1 <= w.x0
+                             and sum(ch.isalpha() for ch in o.text) >= 2 for o in all_words)]
         if not first:
             break
         cont = [min(first, key=lambda w: w.y0)]

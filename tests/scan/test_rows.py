@@ -240,3 +240,16 @@ def test_uneven_light_is_evened_and_even_light_left_alone() -> None:
     flat = np.full((1200, 900), 235, np.uint8)
     flat[500:560, 100:108] = 40
     assert even_light(flat, cfg.ocr.shadow_spread) is flat
+
+
+def test_a_numbered_row_label_does_not_take_the_next_rows_words() -> None:
+    """«1. Руководитель ____ Л.И. Чудинова /» over «Владелец сертификата ключа проверки …»: the
+    owner's words under «Руководитель» do not continue the manager's label (they do not start
+    their line), so both rows are found (officegen 810022 lost the manager's row this way)."""
+    cfg = _cfg()
+    lines = [_line("1. Руководитель", 100, 1000),
+             _line("Владелец сертификата ключа проверки электронной подписи", 0, 1060)]
+    labels = form.find_labels(lines, cfg)
+    assert [w.text for w in labels["manager"].words] == ["Руководитель"]
+    assert labels["owner"].words[0].text == "Владелец"
+
