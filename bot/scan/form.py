@@ -267,6 +267,16 @@ def find_labels(lines: Sequence[Line], cfg: ScanConfig, context: Sequence[Line] 
         if cands:
             cands.sort(key=lambda c: c[0])
             out[kind] = cands[-1][1]
+    # a label does not wrap onto the other's: the row under it starts where the other label does
+    # («Руководитель организации» over «Владелец сертификата …» in one column of a table)
+    for kind, other in (("manager", "owner"), ("owner", "manager")):
+        if kind in out and other in out:
+            a, b = out[kind], out[other]
+            top = b.box[1]
+            if a.box[1] < top < a.box[3] and min(a.box[2], b.box[2]) > max(a.box[0], b.box[0]):
+                above = tuple(w for w in a.words if (w.y0 + w.y1) / 2 < top)
+                if above:
+                    out[kind] = Label(a.kind, above, a.line_index, a.score)
     # the same words cannot be both (two labels side by side on one line are two columns)
     if "manager" in out and "owner" in out and set(map(id, out["manager"].words)) & set(map(id, out["owner"].words)):
         del out["manager"]

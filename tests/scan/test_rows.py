@@ -253,3 +253,15 @@ def test_a_numbered_row_label_does_not_take_the_next_rows_words() -> None:
     assert [w.text for w in labels["manager"].words] == ["Руководитель"]
     assert labels["owner"].words[0].text == "Владелец"
 
+
+
+def test_a_label_does_not_wrap_onto_the_other_signers_label() -> None:
+    """«Руководитель организации» over «Владелец сертификата ключа проверки / электронной подписи»
+    in one column, set close: the owner's last line is in reach of a wrapped line of the manager's,
+    but it is the owner's row (docgen 560032: the manager's zone took in the owner's signature)."""
+    cfg = _cfg()
+    lines = [_line("Руководитель организации", 100, 1000), _line("Владелец сертификата ключа проверки", 100, 1048),
+             _line("электронной подписи", 100, 1095)]  # set close: the last line is in a wrapped line's reach
+    labels = form.find_labels(lines, cfg)
+    assert labels["manager"].box[3] == 1040
+    assert labels["owner"].box[1] == 1048
