@@ -330,12 +330,13 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
 
     def zone(kind: str, page: Prepared = p, page_seals: Sequence[Seal] = seals,
              also: Sequence[form_mod.Label] = (), band_label: form_mod.Label | None = None,
-             see: tuple[int, int, int, int] | None = None, border: int | None = None) -> Zone:
+             see: tuple[int, int, int, int] | None = None, border: int | None = None,
+             cut_swollen: bool = False) -> Zone:
         others = [*(lab for k, lab in labels.items() if k != kind), *also]
         if band_label is not None:  # a row's whole band: no caption or rule places it
             return check_zone(page, kind, band_label, others, words, [], page_seals, cfg, [], unit, seal_ink)
         return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
-                          unit, seal_ink, see, border)
+                          unit, seal_ink, see, border, cut_swollen)
 
     def apart(kind: str, other: str) -> Zone:
         """The zone read without the band it shares with the other signer's zone. At a table's
@@ -364,6 +365,12 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         # the other signer's, so without that band the zone must still be signed
         if (mark.state == PRESENT and _overlap(first.box, other_box)
                 and zone_mark(apart(kind, other), cfg).state != PRESENT):
+            mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
+        # a label word swollen by a stamp's text: the glyphs and the text joined may pass for a pen
+        # stroke. Without the label's printed line the zone must still be signed (a pen through the
+        # label loses a piece there too: a doubt, never «not signed»)
+        if (mark.state == PRESENT and first.swollen
+                and zone_mark(zone(kind, cut_swollen=True), cfg).state != PRESENT):
             mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
         if (kind in guessed or kind in stand_ins) and mark.state == ABSENT:
             # a row found by its rule alone, or placed by a caption standing in for its unread label

@@ -45,6 +45,8 @@ class Zone:
     located: bool = True      # the zone holds its row's «(подпись)» caption or signature rule
     loose: float = 0.0        # the ratio of ink in the zone not counted as its signature (strokes of
     #                           this line's, mostly outside the zone)
+    swollen: bool = False     # a word of the row's label is taller than print (a stamp's text, or a
+    #                           pen's stroke, read into its box): see check_zone's ``cut_swollen``
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
@@ -517,11 +519,12 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
                captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
                deciphers: Sequence[Word] = (), page_text_height: float = 0.0,
                seal_ink: SealInk | None = None, see: tuple[int, int, int, int] | None = None,
-               border: int | None = None) -> Zone:
+               border: int | None = None, cut_swollen: bool = False) -> Zone:
     """The signature zone of ``label``'s row and the pen ink in it. ``see``: a neighbouring box whose
     ink is read with the zone's, so that strokes crossing between the two are seen whole and count
     for the side that holds most of them; ``border``: the page row of a table border between the
-    two, which groups of strokes bridge only where a stroke runs across it."""
+    two, which groups of strokes bridge only where a stroke runs across it; ``cut_swollen``: the
+    printed line of a label word taller than print is cut out of the ink (see swollen_print)."""
     if label is None:
         return Zone(kind, None, False, reason="строка подписи не найдена")
     H, W = p.grey.shape
@@ -628,11 +631,14 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink |= pen_colour & ~emblem
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
-    # a label word whose box a stamp's text or ring swelled: its printed line is still print. Cut
-    # out (at the height of the label's other words on that line), the glyphs cannot join the
-    # stamp's text into one long «stroke»; a pen line through the label runs out of the cut and stays
-    for wy0, wy1, wx0, wx1 in swollen_print(label, h):
-        u8[max(0, wy0 - y0):max(0, wy1 - y0), max(0, wx0 - x0):max(0, wx1 - x0)] = 0
+    swollen = swollen_print(label, h)
+    if cut_swollen:
+        # a label word whose box a stamp's text or ring swelled: its printed line is still print. Cut
+        # out (at the height of the label's other words on that line), the glyphs cannot join the
+        # stamp's text into one long «stroke». A pen's stroke through the label is cut too: this
+        # reading can only take a signature away (check.py makes that a doubt, never «not signed»)
+        for wy0, wy1, wx0, wx1 in swollen:
+            u8[max(0, wy0 - y0):max(0, wy1 - y0), max(0, wx0 - x0):max(0, wx1 - x0)] = 0
     _dbg(kind, "3-lines", u8)
     n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
     # printed words that OCR read: their glyphs lie within the word's box. A pen stroke through
@@ -688,7 +694,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     loose = ink_ratio(*best_group(foreign, h, sc, apart), h, sc) if foreign.any() else 0.0
     sel &= own[glab]
     if not sel.any():
-        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located, loose=loose)
+        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located, loose=loose,
+                    swollen=bool(swollen))
     sel = sel.astype(np.uint8)
     pix, iw, ih = best_group(sel, h, sc, apart)
     ratio = ink_ratio(pix, iw, ih, h, sc)
@@ -697,7 +704,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         # a pen on its line reaches above it; ink wholly under the rule is the caption row's print
         # that OCR did not read («(подпись)» half under a seal), or a stroke of the next row
         return Zone(kind, box, False, pix, iw, ih, h, "штрихи только под линией подписи", 0.0,
-                    longest_stroke(sel, h), False, located, max(loose, ratio))
+                    longest_stroke(sel, h), False, located, max(loose, ratio), bool(swollen))
     shape_only = False
     if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
         # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
@@ -711,4 +718,4 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     signed = ratio >= 1.0
     _dbg(kind, "4-kept", sel)
     return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
-                longest_stroke(sel, h), shape_only, located, loose)
+                longest_stroke(sel, h), shape_only, located, loose, bool(swollen))
