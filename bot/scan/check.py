@@ -229,13 +229,32 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
             res.seconds = time.monotonic() - t0
             return PageAnalysis(res)
         layer = _text_layer_words(ref, cfg)
-        axis, skew = (0, 0.0) if layer else orientation_axis(grey_raw, ref.dpi)
+        axis, skew, low = (0, 0.0, 0.5) if layer else orientation_axis(grey_raw, ref.dpi)
         p = prepare(raw, ref.dpi, cfg.ocr.dpi, axis, skew, grey_raw)
         del raw, grey_raw
+
+    def upright(g: int, ws: list[ocr_mod.Word]) -> bool:
+        # enough real words, and they are a fair share of what was read (not junk from a turned page)
+        return g >= cfg.ocr.min_good_words and g >= cfg.ocr.min_good_share * len(ws)
+
+    # readings of turned pages done ahead, reused by the turns below (the same page, the same words)
+    turned: dict[int, tuple[Prepared, list[ocr_mod.Word]]] = {}
+    read: list[ocr_mod.Word] | None = None
+    if not layer and low > cfg.ocr.upside_down_ink_centre:
+        # ink sitting low: most likely upside down, so the turned page is read first; when it reads
+        # upright, the page as it is (junk, upside down) is not read at all: one OCR instead of two
+        q = _turn(p, 180)
+        w2 = _ocr(q, cfg, parts, seals)
+        if upright(_level_words(w2, cfg), w2):
+            p, read = q, w2
+        else:
+            turned[180] = (q, w2)
     if layer:  # a PDF with a real text layer: its words stand in for OCR (the image still shows the marks)
         f = p.dpi / ref.dpi
         words = [ocr_mod.Word(w.text, w.conf, int(w.x0 * f), int(w.y0 * f), int(w.x1 * f), int(w.y1 * f), w.line)
                  for w in layer]
+    elif read is not None:
+        words = read
     else:
         words = _ocr(p, cfg, parts, seals)
         if not p.bw and form_mod.title_score(ocr_mod.lines_of(words), cfg)[0] < cfg.title_min_score:
@@ -246,16 +265,14 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
                 words = evened
     good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
     level = _level_words(words, cfg)
-
-    def upright(g: int, ws: list[ocr_mod.Word]) -> bool:
-        # enough real words, and they are a fair share of what was read (not junk from a turned page)
-        return g >= cfg.ocr.min_good_words and g >= cfg.ocr.min_good_share * len(ws)
-
     if not upright(level, words):  # upside down or sideways: try the other turns, keep the best
         base = p
         for turn in (180, 90, 270):
-            q = _turn(base, turn)
-            w2 = _ocr(q, cfg, parts, seals)
+            if turn in turned:
+                q, w2 = turned[turn]
+            else:
+                q = _turn(base, turn)
+                w2 = _ocr(q, cfg, parts, seals)
             l2 = _level_words(w2, cfg)
             if l2 > level:
                 p, words, level = q, w2, l2

@@ -84,16 +84,28 @@ def deskew(img: np.ndarray, angle: float) -> np.ndarray:
                           borderValue=border)
 
 
-def orientation_axis(grey: np.ndarray, dpi: float) -> tuple[int, float]:
-    """0 or 90: whether text lines run across the page as it is, or along it; and the skew."""
+def ink_centre(mask: np.ndarray) -> float:
+    """How far down the page its ink sits on average: 0 at the top, 1 at the bottom."""
+    rows = mask.sum(axis=1, dtype=np.float64)
+    total = rows.sum()
+    if total <= 0:
+        return 0.5
+    return float((rows * (np.arange(len(rows)) + 0.5)).sum() / total / len(rows))
+
+
+def orientation_axis(grey: np.ndarray, dpi: float) -> tuple[int, float, float]:
+    """0 or 90: whether text lines run across the page as it is, or along it; the skew; and the
+    ink's centre down the page turned by that axis (ink_centre: a form's print sits high, so ink
+    sitting low hints at a page upside down)."""
     scale = 50.0 / dpi
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     mask = ink_mask(small, 40).astype(np.uint8)
     if mask.sum() < 50:
-        return 0, 0.0
+        return 0, 0.0, 0.5
+    turned = np.ascontiguousarray(np.rot90(mask))  # as rotate_quarter(…, 90) turns the page
     a0, s0 = best_angle(mask)
-    a90, s90 = best_angle(np.ascontiguousarray(np.rot90(mask)))
-    return (0, a0) if s0 >= s90 else (90, a90)
+    a90, s90 = best_angle(turned)
+    return (0, a0, ink_centre(mask)) if s0 >= s90 else (90, a90, ink_centre(turned))
 
 
 def prepare(raw: np.ndarray, dpi: float, target_dpi: int, quarter: int, skew: float,
