@@ -128,12 +128,15 @@ _HEAVY = threading.Lock()
 
 class _PageSeals:
     """find_seals once per prepared page: the OCR view, the sparse re-read and the marks all
-    want the same seals of the same page."""
+    want the same seals of the same page; and the OCR view once per page (a colour page's costs
+    a full-page colour conversion; the even-light retry and the sparse re-read read it again)."""
 
     def __init__(self, cfg: ScanConfig) -> None:
         self._cfg = cfg
         self._page: Prepared | None = None
         self._seals: list[Seal] = []
+        self._view_page: Prepared | None = None
+        self._view: np.ndarray | None = None
 
     def of(self, p: Prepared) -> list[Seal]:
         if p is not self._page:
@@ -146,12 +149,18 @@ class _PageSeals:
             return []
         return [(s.x, s.y, s.r, s.ink_level) for s in self.of(p) if s.accepted]
 
+    def view(self, p: Prepared) -> np.ndarray:
+        """ocr_view of the page (read only: OCR bands are slices of it)."""
+        if p is not self._view_page or self._view is None:
+            self._view_page, self._view = p, ocr_view(p, self._cfg.seal, self.discs(p))
+        return self._view
+
 
 def _ocr(p: Prepared, cfg: ScanConfig, parts: int, seals: _PageSeals, even: bool = False) -> list[ocr_mod.Word]:
     """OCR of the page with its seals' ink lifted off; ``even``: with its light evened out too
     (returns [] when the light is even already: there is nothing new to read)."""
     with _HEAVY:
-        view = ocr_view(p, cfg.seal, seals.discs(p))
+        view = seals.view(p)
         if even:
             evened = even_light(view, cfg.ocr.shadow_spread)
             if evened is view:
@@ -186,7 +195,7 @@ def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Labe
     if y1 - y0 < 50:
         return []
     with _HEAVY:
-        view = np.ascontiguousarray(ocr_view(p, cfg.seal, seals.discs(p))[y0:y1])
+        view = np.ascontiguousarray(seals.view(p)[y0:y1])
         jobs = [(np.ascontiguousarray(view[a:b]), y0 + a) for a, b in ocr_mod.split_rows(view, parts)]
         del view
     words = [w for band in ocr_mod.ocr_bands(jobs, cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, psm=11,
