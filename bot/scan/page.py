@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -31,16 +32,21 @@ def is_bw(grey: np.ndarray) -> bool:
 def seal_colour_mask(bgr: np.ndarray, cfg: SealCfg, light_only: bool = True, min_value: float = 150) -> np.ndarray:
     """Pixels of the seal's ink: the blue-violet hue band, saturated; pen strokes are darker."""
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
-    mask = seal_hue(hsv, cfg)
-    if light_only:
-        mask &= hsv[..., 2] >= min_value
-    return mask
+    # value >= min_value, on whole grey levels: value >= ceil(min_value)
+    return _seal_band(hsv, cfg, math.ceil(min_value) if light_only else 0)
 
 
 def seal_hue(hsv: np.ndarray, cfg: SealCfg) -> np.ndarray:
     """Pixels of the seal's hue band, saturated, however dark (of an image already in HSV)."""
-    h, s = hsv[..., 0], hsv[..., 1]
-    return (h >= cfg.hue_min) & (h <= cfg.hue_max) & (s >= cfg.min_saturation)
+    return _seal_band(hsv, cfg, 0)
+
+
+def _seal_band(hsv: np.ndarray, cfg: SealCfg, min_value: int) -> np.ndarray:
+    """hue_min <= hue <= hue_max, saturation >= min_saturation, value >= min_value: one inRange
+    pass (bounds inclusive, as those comparisons), not a numpy comparison per strided channel."""
+    if max(cfg.hue_min, cfg.min_saturation, min_value) > 255:  # inRange would saturate the bound to 255
+        return np.zeros(hsv.shape[:2], bool)
+    return cv2.inRange(hsv, (cfg.hue_min, cfg.min_saturation, min_value), (cfg.hue_max, 255, 255)) > 0
 
 
 def ink_mask(grey: np.ndarray, delta: int = 45) -> np.ndarray:
