@@ -128,8 +128,8 @@ _HEAVY = threading.Lock()
 
 class _PageSeals:
     """find_seals once per prepared page: the OCR view, the sparse re-read and the marks all
-    want the same seals of the same page; and the OCR view once per page (a colour page's costs
-    a full-page colour conversion; the even-light retry and the sparse re-read read it again)."""
+    want the same seals of the same page; and the OCR view once per page (for a colour page it
+    costs a full-page colour conversion; the even-light retry and the sparse re-read read it again)."""
 
     def __init__(self, cfg: ScanConfig) -> None:
         self._cfg = cfg
