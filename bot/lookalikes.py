@@ -17,6 +17,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ class Lookalikes:
     def cyrillic(self, text: str) -> str:
         """Lower-case Latin look-alikes to Cyrillic; digits too, inside words with letters."""
         text = text.translate(self._lower_table)
-        return _WORD.sub(self._word_digits, text) if any(ch in self.digits for ch in text) else text
+        return text if self.digits.keys().isdisjoint(text) else _WORD.sub(self._word_digits, text)
 
     def fold(self, text: str) -> str:
         """A word or phrase as compared: look-alikes to Cyrillic, case folded, ё as е."""
@@ -66,15 +67,15 @@ class Lookalikes:
             return word
         return word.translate(self._digit_table)
 
-    @property
+    @cached_property  # built once: the scan folds every word read
     def _upper_table(self) -> dict[int, str]:
         return str.maketrans(self.upper)
 
-    @property
+    @cached_property
     def _lower_table(self) -> dict[int, str]:
         return str.maketrans(self.lower)
 
-    @property
+    @cached_property
     def _digit_table(self) -> dict[int, str]:
         return str.maketrans(self.digits)
 

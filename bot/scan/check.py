@@ -128,12 +128,15 @@ _HEAVY = threading.Lock()
 
 class _PageSeals:
     """find_seals once per prepared page: the OCR view, the sparse re-read and the marks all
-    want the same seals of the same page."""
+    want the same seals of the same page; and the OCR view once per page (for a colour page it
+    costs a full-page colour conversion; the even-light retry and the sparse re-read read it again)."""
 
     def __init__(self, cfg: ScanConfig) -> None:
         self._cfg = cfg
         self._page: Prepared | None = None
         self._seals: list[Seal] = []
+        self._view_page: Prepared | None = None
+        self._view: np.ndarray | None = None
 
     def of(self, p: Prepared) -> list[Seal]:
         if p is not self._page:
@@ -146,12 +149,18 @@ class _PageSeals:
             return []
         return [(s.x, s.y, s.r, s.ink_level) for s in self.of(p) if s.accepted]
 
+    def view(self, p: Prepared) -> np.ndarray:
+        """ocr_view of the page (read only: OCR bands are slices of it)."""
+        if p is not self._view_page or self._view is None:
+            self._view_page, self._view = p, ocr_view(p, self._cfg.seal, self.discs(p))
+        return self._view
+
 
 def _ocr(p: Prepared, cfg: ScanConfig, parts: int, seals: _PageSeals, even: bool = False) -> list[ocr_mod.Word]:
     """OCR of the page with its seals' ink lifted off; ``even``: with its light evened out too
     (returns [] when the light is even already: there is nothing new to read)."""
     with _HEAVY:
-        view = ocr_view(p, cfg.seal, seals.discs(p))
+        view = seals.view(p)
         if even:
             evened = even_light(view, cfg.ocr.shadow_spread)
             if evened is view:
@@ -186,7 +195,7 @@ def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Labe
     if y1 - y0 < 50:
         return []
     with _HEAVY:
-        view = np.ascontiguousarray(ocr_view(p, cfg.seal, seals.discs(p))[y0:y1])
+        view = np.ascontiguousarray(seals.view(p)[y0:y1])
         jobs = [(np.ascontiguousarray(view[a:b]), y0 + a) for a, b in ocr_mod.split_rows(view, parts)]
         del view
     words = [w for band in ocr_mod.ocr_bands(jobs, cfg.ocr.languages, int(p.dpi), cfg.limits.ocr_seconds, psm=11,
@@ -229,13 +238,32 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
             res.seconds = time.monotonic() - t0
             return PageAnalysis(res)
         layer = _text_layer_words(ref, cfg)
-        axis, skew = (0, 0.0) if layer else orientation_axis(grey_raw, ref.dpi)
+        axis, skew, low = (0, 0.0, 0.5) if layer else orientation_axis(grey_raw, ref.dpi)
         p = prepare(raw, ref.dpi, cfg.ocr.dpi, axis, skew, grey_raw)
         del raw, grey_raw
+
+    def upright(g: int, ws: list[ocr_mod.Word]) -> bool:
+        # enough real words, and they are a fair share of what was read (not junk from a turned page)
+        return g >= cfg.ocr.min_good_words and g >= cfg.ocr.min_good_share * len(ws)
+
+    # readings of turned pages done ahead, reused by the turns below (the same page, the same words)
+    turned: dict[int, tuple[Prepared, list[ocr_mod.Word]]] = {}
+    read: list[ocr_mod.Word] | None = None
+    if not layer and low > cfg.ocr.upside_down_ink_centre:
+        # ink sitting low: most likely upside down, so the turned page is read first; when it reads
+        # upright, the page as it is (junk, upside down) is not read at all: one OCR instead of two
+        q = _turn(p, 180)
+        w2 = _ocr(q, cfg, parts, seals)
+        if upright(_level_words(w2, cfg), w2):
+            p, read = q, w2
+        else:
+            turned[180] = (q, w2)
     if layer:  # a PDF with a real text layer: its words stand in for OCR (the image still shows the marks)
         f = p.dpi / ref.dpi
         words = [ocr_mod.Word(w.text, w.conf, int(w.x0 * f), int(w.y0 * f), int(w.x1 * f), int(w.y1 * f), w.line)
                  for w in layer]
+    elif read is not None:
+        words = read
     else:
         words = _ocr(p, cfg, parts, seals)
         if not p.bw and form_mod.title_score(ocr_mod.lines_of(words), cfg)[0] < cfg.title_min_score:
@@ -246,16 +274,14 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
                 words = evened
     good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
     level = _level_words(words, cfg)
-
-    def upright(g: int, ws: list[ocr_mod.Word]) -> bool:
-        # enough real words, and they are a fair share of what was read (not junk from a turned page)
-        return g >= cfg.ocr.min_good_words and g >= cfg.ocr.min_good_share * len(ws)
-
     if not upright(level, words):  # upside down or sideways: try the other turns, keep the best
         base = p
         for turn in (180, 90, 270):
-            q = _turn(base, turn)
-            w2 = _ocr(q, cfg, parts, seals)
+            if turn in turned:
+                q, w2 = turned[turn]
+            else:
+                q = _turn(base, turn)
+                w2 = _ocr(q, cfg, parts, seals)
             l2 = _level_words(w2, cfg)
             if l2 > level:
                 p, words, level = q, w2, l2

@@ -37,6 +37,7 @@ class OcrCfg:
     min_good_words: int
     min_good_share: float
     shadow_spread: float
+    upside_down_ink_centre: float
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -22,11 +23,18 @@ ROW_EXTRA_WORDS = 7
 ROW_WORDS_BEFORE = 2
 
 
+# clean and cyr are asked about the same OCR words many times a page (each label, field and
+# caption search goes over the lines again); a bounded memo: a few MB at most in the daemon.
+_MEMO = 1 << 14
+
+
+@lru_cache(maxsize=_MEMO)
 def clean(text: str) -> str:
     text = text.lower().replace("ё", "е")
     return re.sub(r"\s+", " ", _PUNCT.sub(" ", text)).strip()
 
 
+@lru_cache(maxsize=_MEMO)
 def cyr(text: str) -> str:
     """A word cleaned, with Latin letters and look-alike digits folded to Cyrillic."""
     return lookalikes.cyrillic(clean(text))  # «(nognuct)» is «(подпись)»: rules/lookalikes.toml

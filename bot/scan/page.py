@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -31,16 +32,21 @@ def is_bw(grey: np.ndarray) -> bool:
 def seal_colour_mask(bgr: np.ndarray, cfg: SealCfg, light_only: bool = True, min_value: float = 150) -> np.ndarray:
     """Pixels of the seal's ink: the blue-violet hue band, saturated; pen strokes are darker."""
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
-    mask = seal_hue(hsv, cfg)
-    if light_only:
-        mask &= hsv[..., 2] >= min_value
-    return mask
+    # value >= min_value, on whole grey levels: value >= ceil(min_value)
+    return _seal_band(hsv, cfg, math.ceil(min_value) if light_only else 0)
 
 
 def seal_hue(hsv: np.ndarray, cfg: SealCfg) -> np.ndarray:
     """Pixels of the seal's hue band, saturated, however dark (of an image already in HSV)."""
-    h, s = hsv[..., 0], hsv[..., 1]
-    return (h >= cfg.hue_min) & (h <= cfg.hue_max) & (s >= cfg.min_saturation)
+    return _seal_band(hsv, cfg, 0)
+
+
+def _seal_band(hsv: np.ndarray, cfg: SealCfg, min_value: int) -> np.ndarray:
+    """hue_min <= hue <= hue_max, saturation >= min_saturation, value >= min_value: one inRange
+    pass (bounds inclusive, as those comparisons), not a numpy comparison per strided channel."""
+    if max(cfg.hue_min, cfg.min_saturation, min_value) > 255:  # inRange would saturate the bound to 255
+        return np.zeros(hsv.shape[:2], bool)
+    return cv2.inRange(hsv, (cfg.hue_min, cfg.min_saturation, min_value), (cfg.hue_max, 255, 255)) > 0
 
 
 def ink_mask(grey: np.ndarray, delta: int = 45) -> np.ndarray:
@@ -84,16 +90,28 @@ def deskew(img: np.ndarray, angle: float) -> np.ndarray:
                           borderValue=border)
 
 
-def orientation_axis(grey: np.ndarray, dpi: float) -> tuple[int, float]:
-    """0 or 90: whether text lines run across the page as it is, or along it; and the skew."""
+def ink_centre(mask: np.ndarray) -> float:
+    """How far down the page its ink sits on average: 0 at the top, 1 at the bottom."""
+    rows = mask.sum(axis=1, dtype=np.float64)
+    total = rows.sum()
+    if total <= 0:
+        return 0.5
+    return float((rows * (np.arange(len(rows)) + 0.5)).sum() / total / len(rows))
+
+
+def orientation_axis(grey: np.ndarray, dpi: float) -> tuple[int, float, float]:
+    """0 or 90: whether text lines run across the page as it is, or along it; the skew; and the
+    ink's centre down the page turned by that axis (ink_centre: a form's print sits high, so ink
+    sitting low hints at a page upside down)."""
     scale = 50.0 / dpi
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     mask = ink_mask(small, 40).astype(np.uint8)
     if mask.sum() < 50:
-        return 0, 0.0
+        return 0, 0.0, 0.5
+    turned = np.ascontiguousarray(np.rot90(mask))  # as rotate_quarter(…, 90) turns the page
     a0, s0 = best_angle(mask)
-    a90, s90 = best_angle(np.ascontiguousarray(np.rot90(mask)))
-    return (0, a0) if s0 >= s90 else (90, a90)
+    a90, s90 = best_angle(turned)
+    return (0, a0, ink_centre(mask)) if s0 >= s90 else (90, a90, ink_centre(turned))
 
 
 def prepare(raw: np.ndarray, dpi: float, target_dpi: int, quarter: int, skew: float,

@@ -355,3 +355,21 @@ def test_a_bold_pen_is_thick_only_where_it_crosses_a_filled_emblem_throughout() 
     cv2.rectangle(cross, (200, 60), (230, 240), 1, -1)
     cv2.rectangle(cross, (125, 135), (305, 165), 1, -1)
     assert thick_cores(cv2.distanceTransform(cross, cv2.DIST_L2, 3), h, width).sum() > 1000
+
+
+def test_the_ink_centre_tells_where_a_page_s_print_sits_in_every_quarter_turn() -> None:
+    from bot.scan.page import orientation_axis
+
+    # a form's print: lines of text on the top half of an A4 page at 300 dpi
+    page = np.full((3508, 2480), 255, np.uint8)
+    words = ["Zayavka", "na", "izgotovlenie", "sertifikata", "klyucha", "proverki", "elektronnoy", "podpisi"]
+    for i in range(20):
+        text = " ".join(words[i % 4:i % 4 + 4 + i % 3])
+        cv2.putText(page, text, (200, 300 + 80 * i), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2)
+    axis, _, low = orientation_axis(page, 300.0)
+    assert axis == 0 and low < 0.4
+    axis, _, low = orientation_axis(np.rot90(page, 2).copy(), 300.0)  # upside down: the ink sits low
+    assert axis == 0 and low > 0.6
+    for k in (1, 3):  # sideways: the centre is measured on the page once turned by the axis found
+        axis, _, low = orientation_axis(np.rot90(page, k).copy(), 300.0)
+        assert axis == 90 and (low < 0.4 if k == 3 else low > 0.6)
