@@ -286,7 +286,7 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
     disc = cfg.seal.disc_radius
     geo = _disc_geometry(grey.shape, seal, disc)
     if geo is None:
-        return out
+        return out, out.copy()
     bx0, by0, bx1, by1, dist, ang = geo
     g = grey[by0:by1, bx0:bx1]
     paper = float(np.percentile(g, 95))
