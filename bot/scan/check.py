@@ -37,7 +37,7 @@ from bot.scan.model import (
 )
 from bot.scan.page import Prepared, even_light, ink_mask, ocr_view, orientation_axis, prepare, rotate_quarter
 from bot.scan.seal import Seal, find_seals, seal_ink_model
-from bot.scan.signature import Zone, check_zone
+from bot.scan.signature import Zone, check_zone, swollen_print
 
 log = logging.getLogger(__name__)
 
@@ -395,7 +395,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         # a label word swollen by a stamp's text: the glyphs and the text joined may pass for a pen
         # stroke. Without the label's printed line the zone must still be signed (a pen through the
         # label loses a piece there too: a doubt, never «not signed»)
-        if (mark.state == PRESENT and first.swollen
+        if (mark.state == PRESENT and swollen_print(labels[kind], first.unit)
                 and zone_mark(zone(kind, cut_swollen=True), cfg).state != PRESENT):
             mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
         if (kind in guessed or kind in stand_ins) and mark.state == ABSENT:

@@ -45,8 +45,6 @@ class Zone:
     located: bool = True      # the zone holds its row's «(подпись)» caption or signature rule
     loose: float = 0.0        # the ratio of ink in the zone not counted as its signature (strokes of
     #                           this line's, mostly outside the zone)
-    swollen: bool = False     # a word of the row's label is taller than print (a stamp's text, or a
-    #                           pen's stroke, read into its box): see check_zone's ``cut_swollen``
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
@@ -321,14 +319,15 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
         keep[i] = True
     pen = keep[lab] | long
     emblem = straight_sided(pen, h, cfg.signature.straight_share)
-    pen &= ~emblem
-    # into the zone's frame
-    out_emblem = out.copy()
     ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
-    if ix1 > ix0 and iy1 > iy0:
-        out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = pen[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
-        out_emblem[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = emblem[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
-    return out, out_emblem
+
+    def in_zone(mask: np.ndarray) -> np.ndarray:  # from the disc's frame into the zone's
+        framed = out.copy()
+        if ix1 > ix0 and iy1 > iy0:
+            framed[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = mask[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
+        return framed
+
+    return in_zone(pen & ~emblem), in_zone(emblem)
 
 
 def thick_cores(dist: np.ndarray, h: float, pen_max_width: float) -> np.ndarray:
@@ -631,13 +630,12 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink |= pen_colour & ~emblem
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
-    swollen = swollen_print(label, h)
     if cut_swollen:
         # a label word whose box a stamp's text or ring swelled: its printed line is still print. Cut
         # out (at the height of the label's other words on that line), the glyphs cannot join the
         # stamp's text into one long «stroke». A pen's stroke through the label is cut too: this
         # reading can only take a signature away (check.py makes that a doubt, never «not signed»)
-        for wy0, wy1, wx0, wx1 in swollen:
+        for wy0, wy1, wx0, wx1 in swollen_print(label, h):
             u8[max(0, wy0 - y0):max(0, wy1 - y0), max(0, wx0 - x0):max(0, wx1 - x0)] = 0
     _dbg(kind, "3-lines", u8)
     n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
@@ -694,8 +692,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     loose = ink_ratio(*best_group(foreign, h, sc, apart), h, sc) if foreign.any() else 0.0
     sel &= own[glab]
     if not sel.any():
-        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located, loose=loose,
-                    swollen=bool(swollen))
+        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located, loose=loose)
     sel = sel.astype(np.uint8)
     pix, iw, ih = best_group(sel, h, sc, apart)
     ratio = ink_ratio(pix, iw, ih, h, sc)
@@ -704,7 +701,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         # a pen on its line reaches above it; ink wholly under the rule is the caption row's print
         # that OCR did not read («(подпись)» half under a seal), or a stroke of the next row
         return Zone(kind, box, False, pix, iw, ih, h, "штрихи только под линией подписи", 0.0,
-                    longest_stroke(sel, h), False, located, max(loose, ratio), bool(swollen))
+                    longest_stroke(sel, h), False, located, max(loose, ratio))
     shape_only = False
     if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
         # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
@@ -718,4 +715,4 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     signed = ratio >= 1.0
     _dbg(kind, "4-kept", sel)
     return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
-                longest_stroke(sel, h), shape_only, located, loose, bool(swollen))
+                longest_stroke(sel, h), shape_only, located, loose)
