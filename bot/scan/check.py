@@ -368,14 +368,19 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         """The zone read without the band it shares with the other signer's zone. At a table's
         border between the two rows it ends at the border, and the other row's ink is read too:
         a signature (or a seal's emblem) crossing the border is seen whole and counts for the row
-        that holds most of it."""
+        that holds most of it. Rows with no border part at a white gap between their strokes, when
+        there is one (_white_gap); else the whole shared band is left out."""
         other_box = out.zones[other].box
         assert other_box is not None
         border = _row_border(labels, kind, other, out.zones[kind].box, rules, unit)
-        if border is None:
-            return zone(kind, also=[_box_label(other, other_box)])
         x0, y0, x1, y1 = other_box
         below = labels[other].box[1] > labels[kind].box[1]
+        if border is None:
+            gap = _white_gap(p, labels, kind, other, out.zones[kind].box, other_box, unit, cfg)
+            if gap is None:
+                return zone(kind, also=[_box_label(other, other_box)])
+            part = (x0, max(y0, gap), x1, y1) if below else (x0, y0, x1, min(y1, gap))
+            return zone(kind, also=[_box_label(other, part)] if part[1] < part[3] else [])
         shared = (x0, max(y0, border), x1, y1) if below else (x0, y0, x1, min(y1, border))
         return zone(kind, also=[_box_label(other, shared)], see=other_box, border=border)
 
@@ -409,7 +414,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             # signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
             if (zone_mark(zone(kind, *faint), cfg).state == PRESENT
-                    or _under_seal(p, out.zones[kind].box, seals, cfg) >= cfg.review.seal_hides):
+                    or _under_seal(p, out.zones[kind].box, labels.get(kind), seals, cfg) >= cfg.review.seal_hides):
                 mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
             elif kind in labels:
                 # a signature off its line (past the name, under a wrapped label) is not «not signed»:
@@ -429,9 +434,11 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     out.fields = fields_mod.extract(lines, cfg.field_labels)
 
 
-def _under_seal(p: Prepared, box: tuple[int, int, int, int] | None, seals: Sequence[Seal], cfg: ScanConfig) -> float:
+def _under_seal(p: Prepared, box: tuple[int, int, int, int] | None, label: form_mod.Label | None,
+                seals: Sequence[Seal], cfg: ScanConfig) -> float:
     """The share of a zone that the discs of accepted seals as dark as a pen cover (where pen and
-    stamp are told apart by shape alone; a lighter or coloured stamp's ink is lifted by its level)."""
+    stamp are told apart by shape alone; a lighter or coloured stamp's ink is lifted by its level).
+    The label's column, which a table row's zone takes in, is no place for a signature: not counted."""
     if box is None:
         return 0.0
     x0, y0, x1, y1 = box
@@ -440,7 +447,10 @@ def _under_seal(p: Prepared, box: tuple[int, int, int, int] | None, seals: Seque
     for s in seals:
         if s.accepted and (p.bw or s.ink_level < cfg.seal.dark_ink_level):
             covered |= (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (cfg.seal.disc_radius * s.r) ** 2
-    return float(covered.mean()) if covered.size else 0.0
+    free = np.ones(yy.shape, bool)
+    if label is not None:
+        free &= ~((xx >= label.box[0]) & (xx < label.box[2]))
+    return float(covered[free].mean()) if free.any() else 0.0
 
 
 def _row_band(p: Prepared, kind: str, label: form_mod.Label, other_box: tuple[int, int, int, int] | None,
@@ -502,6 +512,34 @@ def _row_border(labels: dict[str, form_mod.Label], kind: str, other: str, box: t
                 and r.x0 <= min(a.box[0], b.box[0]) + h and r.x1 >= box[2] - h):
             return r.y
     return None
+
+
+def _white_gap(p: Prepared, labels: dict[str, form_mod.Label], kind: str, other: str,
+               box: tuple[int, int, int, int] | None, other_box: tuple[int, int, int, int],
+               unit: float, cfg: ScanConfig) -> int | None:
+    """The middle row of a white gap that parts two stacked signers' strokes, or None: rows with no
+    ink across the columns the two zones share, `row_gap` label heights or more, with ink above and
+    below it, between the upper label's middle and the lower label's first line (the longest such)."""
+    if box is None or kind not in labels or other not in labels:
+        return None
+    a, b = labels[kind], labels[other]
+    upper, lower = (a, b) if a.box[1] <= b.box[1] else (b, a)
+    h = max(a.unit(unit), b.unit(unit))
+    x0, x1 = max(box[0], other_box[0]), min(box[2], other_box[2])
+    top, bottom = int((upper.box[1] + upper.box[3]) / 2), int(lower.box[1] + 0.5 * h)
+    if x1 - x0 < h or bottom - top < 3:
+        return None
+    grey = p.grey[top:bottom, x0:x1]
+    paper = float(np.percentile(grey, 90))
+    inked = (grey.astype(np.int16) < paper - cfg.signature.ink_contrast).sum(axis=1) > max(2, 0.01 * (x1 - x0))
+    rows = np.flatnonzero(inked)
+    if rows.size < 2:
+        return None
+    gaps = np.diff(rows) - 1  # white rows between consecutive inked rows: ink above and below each
+    k = int(np.argmax(gaps))
+    if gaps[k] < cfg.signature.row_gap * h:
+        return None
+    return top + int(rows[k] + rows[k + 1]) // 2
 
 
 def _overlap(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | None) -> bool:

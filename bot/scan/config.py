@@ -66,6 +66,7 @@ class SignatureCfg:
     straight_share: float
     group_reach_x: float
     group_reach_y: float
+    row_gap: float
     zone_share: float
     ink_contrast: float
     rule_length: float
