@@ -195,21 +195,37 @@ def whole_label(lab: Label, lines: Sequence[Line]) -> Label:
     электронной подписи»). A signature row's line and caption are under the label's last line, not
     under its first."""
     h = lab.height
+
+    def carries(w: Word) -> bool:
+        # print: of the label's size, or read with some confidence (a word that a stamp's ink
+        # swelled). A signature read as a word is both taller and all but unread
+        return _label_word(w) and (w.h <= 2 * h or w.conf >= 30)
+
     words = list(lab.words)
+    lefts = [min(w.x0 for w in words)]
+    before: list[Word] = []
     if 0 <= lab.line_index < len(lines):  # the wording goes on along its line, words close together
         line = lines[lab.line_index].words
         last = line.index(words[-1]) if words[-1] in line else len(line)
         for w in line[last + 1:]:
-            if not _label_word(w) or w.x0 - words[-1].x1 > 1.2 * h:
+            if not carries(w) or w.x0 - words[-1].x1 > 1.2 * h:
                 break
             words.append(w)
-    x0 = min(w.x0 for w in words)
+        # a word or two before it that open the wording («Подпись руководителя / организации»): the
+        # cell's left edge is theirs, and a wrapped line starts there
+        first = line.index(words[0]) if words[0] in line else 0
+        before = list(line[:first])
+        if 0 < len(before) <= 2 and all(sum(ch.isalpha() for ch in w.text) >= 2 for w in before) and all(
+                b.x0 - a.x1 <= 1.2 * h for a, b in zip(before, [*before[1:], words[0]], strict=True)):
+            lefts.append(before[0].x0)
+        else:
+            before = []
     all_words = [w for ln in lines for w in ln.words]
     for _ in range(3):  # wrapped lines: just under the last one, starting at the label's left edge
         y1 = max(w.y1 for w in words)
         # … and starting its line there: a word in the middle of the next row's label («1. Руководитель»
         # over «Владелец сертификата …») does not continue this one
-        first = [w for w in all_words if _label_word(w) and abs(w.x0 - x0) <= 1.5 * h
+        first = [w for w in all_words if carries(w) and any(abs(w.x0 - x0) <= 1.5 * h for x0 in lefts)
                  and -0.2 * h <= w.y0 - y1 <= 1.4 * h and w not in words
                  and not any(o.line == w.line and w.x0 - 2 * h < o.x1 <= w.x0
                              and sum(ch.isalpha() for ch in o.text) >= 2 for o in all_words)]
@@ -218,10 +234,12 @@ def whole_label(lab: Label, lines: Sequence[Line]) -> Label:
         cont = [min(first, key=lambda w: w.y0)]
         rest = sorted((w for w in all_words if w.line == cont[0].line and w.x0 > cont[0].x0), key=lambda w: w.x0)
         for w in rest:
-            if not _label_word(w) or w.x0 - cont[-1].x1 > 1.2 * h:
+            if not carries(w) or w.x0 - cont[-1].x1 > 1.2 * h:
                 break
             cont.append(w)
         words.extend(cont)
+    if before and min((w.x0 for w in words[len(lab.words):]), default=lefts[0]) < lefts[0] - 1.5 * h:
+        words = [*before, *words]  # the wording wraps back to them: they are its first words
     if len(words) == len(lab.words):
         return lab
     return Label(lab.kind, tuple(words), lab.line_index, lab.score)

@@ -54,7 +54,10 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     h = h or label.height
     sc = cfg.signature
     caption = None
-    below = [c for c in captions if y0 - 0.3 * h <= c.y0 <= y1 + 4.5 * h and c.x0 > x0 - h]
+    # «Подпись руководителя …», «Подпись владельца …» open a label: no caption
+    words_of_labels = {w for lab in (label, *others) for w in lab.words}
+    below = [c for c in captions if y0 - 0.3 * h <= c.y0 <= y1 + 4.5 * h and c.x0 > x0 - h
+             and c not in words_of_labels]
     # a caption belongs to this line unless another label sits between them
     below = [c for c in below if not any(o.box[1] > y1 and o.box[1] < c.y0 for o in others)]
     if below:
