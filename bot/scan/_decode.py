@@ -163,6 +163,22 @@ def decode_image(path: Path, kind: str, out: Path, limits: dict[str, Any], targe
     return pages
 
 
+def _scan_histogram(page: Any) -> list[int] | None:
+    """The grey histogram of the page's one image, when the page is that image and nothing else (a
+    scan kept in a PDF): a 1-bit scan has two grey levels there, even stored as 24-bit pixels, while
+    the page's render smooths every edge into greys (bot/scan/page.py tells black-and-white)."""
+    import pypdfium2.raw as pdfium_c
+
+    objects = list(page.get_objects(max_depth=1))
+    if len(objects) != 1 or objects[0].type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        return None
+    bitmap = objects[0].get_bitmap(render=False)
+    try:
+        return [int(n) for n in bitmap.to_pil().convert("L").histogram()]
+    finally:
+        bitmap.close()
+
+
 def decode_pdf(path: Path, out: Path, limits: dict[str, Any], target: int) -> list[dict[str, Any]]:
     import pypdfium2 as pdfium
 
@@ -192,6 +208,9 @@ def decode_pdf(path: Path, out: Path, limits: dict[str, Any], target: int) -> li
             bitmap = page.render(scale=scale, grayscale=False)
             im = bitmap.to_pil()
             info = write_page(im, out, i, scale * 72.0, target, bitmap)
+            histogram = _scan_histogram(page)
+            if histogram is not None:
+                info["scan_histogram"] = histogram
             if page.get_rotation() == 0 and info["dpi"] == scale * 72.0 and _has_text(page):
                 plumber = plumber or _open_plumber(path)
                 info["words"] = _text_layer(plumber, i, scale)

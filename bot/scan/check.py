@@ -239,7 +239,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
             return PageAnalysis(res)
         layer = _text_layer_words(ref, cfg)
         axis, skew, low = (0, 0.0, 0.5) if layer else orientation_axis(grey_raw, ref.dpi)
-        p = prepare(raw, ref.dpi, cfg.ocr.dpi, axis, skew, grey_raw)
+        p = prepare(raw, ref.dpi, cfg.ocr.dpi, axis, skew, grey_raw, ref.scan_histogram)
         del raw, grey_raw
 
     def upright(g: int, ws: list[ocr_mod.Word]) -> bool:
@@ -422,7 +422,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
                 band = _row_band(p, kind, labels[kind], out.zones[other].box, zone, captions, deciphers,
                                  words, cfg, unit)
                 sure = cfg.review.off_line_signature
-                if (band.ratio >= sure and not band.shape_only) or band.loose >= sure:
+                if ((band.ratio >= sure and not band.shape_only) or band.loose >= sure
+                        or _hugs_border(labels, kind, other, out.zones, rules, unit, cfg)):
                     mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
         res.marks[kind] = _weak(mark, weak)
     seal = seal_mark(seals, cfg)
@@ -512,6 +513,19 @@ def _row_border(labels: dict[str, form_mod.Label], kind: str, other: str, box: t
                 and r.x0 <= min(a.box[0], b.box[0]) + h and r.x1 >= box[2] - h):
             return r.y
     return None
+
+
+def _hugs_border(labels: dict[str, form_mod.Label], kind: str, other: str, zones: dict[str, Zone],
+                 rules: Sequence[rows_mod.Rule], unit: float, cfg: ScanConfig) -> bool:
+    """Whether the other row's signature lies at the table border between the two rows (within
+    `border_hug` label heights of it, or across it): one written at the border may be this row's."""
+    ink = zones[other].ink_box if zones[other].signed else None
+    border = _row_border(labels, kind, other, zones[kind].box, rules, unit)
+    if ink is None or border is None:
+        return False
+    reach = cfg.review.border_hug * labels[kind].unit(unit)
+    below = labels[other].box[1] > labels[kind].box[1]
+    return (ink[1] - border if below else border - ink[3]) <= reach
 
 
 def _white_gap(p: Prepared, labels: dict[str, form_mod.Label], kind: str, other: str,

@@ -118,6 +118,7 @@ class ReviewCfg:
     weak_ocr_conf: float
     faint_contrast: float
     seal_hides: float
+    border_hug: float
     off_line_signature: float
 
 

@@ -29,6 +29,7 @@ class PageRef:
     file_index: int
     page_index: int
     text_words: tuple[tuple[str, float, float, float, float], ...] = ()  # a PDF's text layer, in pixels
+    scan_histogram: tuple[int, ...] = ()  # a PDF page's scanned image's grey histogram (page.prepare)
 
     def load(self) -> np.ndarray:
         data = np.fromfile(self.path, dtype=np.uint8)
@@ -92,7 +93,8 @@ def decode_file(path: Path, index: int, workdir: Path, limits: Limits, target_dp
         return LoadedFile(name, False, str(msg.get("code", "corrupt_file")), str(msg.get("detail", "")))
     pages = [
         PageRef(Path(p["path"]), int(p["width"]), int(p["height"]), int(p["channels"]), float(p["dpi"]), index, i,
-                tuple((str(w[0]), float(w[1]), float(w[2]), float(w[3]), float(w[4])) for w in p.get("words", [])))
+                tuple((str(w[0]), float(w[1]), float(w[2]), float(w[3]), float(w[4])) for w in p.get("words", [])),
+                tuple(int(n) for n in p.get("scan_histogram", [])))
         for i, p in enumerate(msg["pages"])
     ]
     return LoadedFile(name, True, kind=str(msg.get("kind", "")), pages=pages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -23,10 +24,14 @@ class Prepared:
     skew: float                 # degrees applied
 
 
+def two_levels(counts: np.ndarray) -> bool:
+    """A grey histogram (256 counts) of black and white only: under 0.2 % of the pixels lie between
+    dark ink (0..40) and paper (215..255)."""
+    return bool(counts[41:215].sum() < 0.002 * counts.sum())
+
+
 def is_bw(grey: np.ndarray) -> bool:
-    small = grey[::4, ::4]
-    mid = np.count_nonzero((small > 40) & (small < 215))
-    return mid < 0.002 * small.size
+    return two_levels(np.bincount(grey[::4, ::4].ravel(), minlength=256))
 
 
 def seal_colour_mask(bgr: np.ndarray, cfg: SealCfg, light_only: bool = True, min_value: float = 150) -> np.ndarray:
@@ -115,17 +120,18 @@ def orientation_axis(grey: np.ndarray, dpi: float) -> tuple[int, float, float]:
 
 
 def prepare(raw: np.ndarray, dpi: float, target_dpi: int, quarter: int, skew: float,
-            grey_raw: np.ndarray | None = None) -> Prepared:
+            grey_raw: np.ndarray | None = None, scan_histogram: Sequence[int] = ()) -> Prepared:
     """Rotate by quarter turns, deskew, scale to the OCR resolution; split grey and colour (``raw``:
     grey, or colour in BGR order as the decoder writes it; ``grey_raw``: the raw page in grey when
-    the caller has it already, to save a conversion)."""
+    the caller has it already, to save a conversion; ``scan_histogram``: the grey histogram of a
+    PDF page's scanned image, whose render has lost its two levels)."""
     colour: np.ndarray | None = None
     if raw.ndim == 3:
         colour = raw
         grey = grey_raw if grey_raw is not None else cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY)
     else:
         grey = raw
-    bw = is_bw(grey)
+    bw = is_bw(grey) or (len(scan_histogram) == 256 and two_levels(np.asarray(scan_histogram)))
     if dpi < target_dpi * 0.95:
         f = target_dpi / dpi
         grey = cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)

@@ -45,6 +45,7 @@ class Zone:
     located: bool = True      # the zone holds its row's «(подпись)» caption or signature rule
     loose: float = 0.0        # the ratio of ink in the zone not counted as its signature (strokes of
     #                           this line's, mostly outside the zone)
+    ink_box: tuple[int, int, int, int] | None = None  # the page box of the strokes counted as its signature
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
@@ -717,5 +718,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             ratio, shape_only = ratio / sc.dark_seal_factor, True
     signed = ratio >= 1.0
     _dbg(kind, "4-kept", sel)
+    ys, xs = np.nonzero(sel)
+    ink_box = (int(xs.min()) + x0, int(ys.min()) + y0, int(xs.max()) + x0 + 1, int(ys.max()) + y0 + 1)
     return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
-                longest_stroke(sel, h), shape_only, located, loose)
+                longest_stroke(sel, h), shape_only, located, loose, ink_box)

@@ -88,3 +88,27 @@ def test_pdf_text_layer_is_read_without_ocr(tmp_path: Path, rules) -> None:
     out, seconds = check(tmp_path, "letter2.pdf", path.read_bytes(), rules)
     assert out["verdict"] == "not_a_form"
     assert out["pages"][0]["seconds"] < 1.0
+
+
+def test_a_one_bit_scan_kept_in_a_pdf_is_black_and_white(tmp_path: Path, rules) -> None:
+    """A 1-bit scan saved in a PDF as 24-bit pixels (docgen's black-and-white device does so): the
+    page's render smooths its edges into greys, but its image has two levels, so the page is
+    black-and-white (a stamp that 1-bit scanning erased is then «not visible», not «missing»)."""
+    from PIL import Image, ImageDraw
+
+    from bot.scan.config import from_rules
+    from bot.scan.load import decode_file
+    from bot.scan.page import prepare
+
+    page = Image.new("1", (1240, 1754), 1)
+    draw = ImageDraw.Draw(page)
+    for y in range(200, 1500, 60):  # slanted strokes: every edge is smoothed by the render
+        draw.line((150, y, 1100, y + 25), fill=0, width=3)
+    path = tmp_path / "bw.pdf"
+    page.convert("RGB").save(path, "PDF", resolution=150.0)
+    loaded = decode_file(path, 0, tmp_path / "work", from_rules(rules).limits, 300)
+    ref = loaded.pages[0]
+    raw = ref.load()
+    assert sum(ref.scan_histogram[41:215]) == 0 and sum(ref.scan_histogram) == 1240 * 1754
+    assert not prepare(raw, ref.dpi, 300, 0, 0.0).bw  # the render alone: greys at the edges
+    assert prepare(raw, ref.dpi, 300, 0, 0.0, scan_histogram=ref.scan_histogram).bw

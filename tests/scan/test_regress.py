@@ -82,3 +82,58 @@ def test_a_signature_written_mostly_in_the_next_row_is_not_missing(rules) -> Non
     result = check_files([path], rules)
     assert "manager_signature_missing" not in result.defects, result.to_json()
     assert result.verdict in ("complete", "review"), result.to_json()
+
+
+def test_a_signature_under_a_black_stamp_in_a_table_row_is_not_missing(rules) -> None:
+    """A 1-bit scan of a table (docgen 560026, complete): the manager signed across a black stamp,
+    whose rings cut the strokes into pieces no longer than the stamp's letters. By shape alone they
+    are not a signature; but the stamp covers a third of the row beyond its label's column, so the
+    empty reading is a doubt (it was «not signed» while the label's column counted as open paper)."""
+    path, truth = _case("doc-560026-complete-table-bw.tiff")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert "manager_signature_missing" not in result.defects, result.to_json()
+    assert result.verdict in ("complete", "review"), result.to_json()
+
+
+@pytest.mark.parametrize("name", [
+    # «Подпись руководителя / организации» in two lines: the wrapped word starts at «Подпись», left
+    # of «руководителя»; with it the label reaches its signature line, and the owner's zone stops there
+    "office-660019-complete-cells-copier.pdf",
+    # OCR read the manager's signature beside «Генеральный директор» as a word («ем», twice print's
+    # height): it is not the label's wording, and its ink is not cut out of the zone as print
+    "office-660000-complete-page2-phone.pdf",
+    # two rows packed close (the owner's zone reaches over the manager's line): the white rows between
+    # the two signatures part them, and each row keeps its own
+    "office-660047-complete-page2-copier.tiff",
+])
+def test_two_rows_packed_close_keep_each_its_signature(rules, name: str) -> None:
+    path, truth = _case(name)
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert result.verdict == "complete", result.to_json()
+
+
+def test_a_signature_at_the_border_of_an_empty_row_is_a_doubt(rules) -> None:
+    """A table (docgen 560006, complete): the manager signed just under the border of the row, in
+    the top of the owner's row, whose own signature sits lower. Read by rows, the manager's row is
+    empty; but a signature at the border may be either row's, so the empty row is a doubt, never
+    «not signed»."""
+    path, truth = _case("doc-560006-complete-table-copier.jpg")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert "manager_signature_missing" not in result.defects, result.to_json()
+    assert result.verdict in ("complete", "review"), result.to_json()
+
+
+def test_the_next_rows_label_is_no_caption(rules) -> None:
+    """«Подпись руководителя / организации» over «Подпись владельца / сертификата» (officegen 660037,
+    the owner did not sign): the owner's label's first word «Подпись» stood under the manager's label
+    and was taken for the manager's «(подпись)» caption, so the manager's zone went left of the
+    table, found empty, and the organisation would have been told a signature that is there is
+    missing."""
+    path, truth = _case("office-660037-incomplete-cells-phone.jpg")
+    assert truth["verdict"] == "incomplete" and truth["manager"] is True and truth["owner"] is False
+    result = check_files([path], rules)
+    assert "manager_signature_missing" not in result.defects, result.to_json()
+    assert result.verdict in ("incomplete", "review"), result.to_json()
