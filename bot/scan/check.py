@@ -518,8 +518,10 @@ def _row_border(labels: dict[str, form_mod.Label], kind: str, other: str, box: t
 def _hugs_border(labels: dict[str, form_mod.Label], kind: str, other: str, zones: dict[str, Zone],
                  rules: Sequence[rows_mod.Rule], unit: float, cfg: ScanConfig) -> bool:
     """Whether the other row's signature lies at the table border between the two rows (within
-    `border_hug` label heights of it, or across it): one written at the border may be this row's."""
-    ink = zones[other].ink_box if zones[other].signed else None
+    `border_hug` label heights of it, or across it): one written at the border may be this row's.
+    The other row's strokes count when they are a signature, or when what its reading left out
+    (a speck cloud, a pale pen's dotted strokes: its `loose`) reaches a signature's minima."""
+    ink = zones[other].ink_box if zones[other].signed or zones[other].loose >= 1.0 else None
     border = _row_border(labels, kind, other, zones[kind].box, rules, unit)
     if ink is None or border is None:
         return False

@@ -63,6 +63,8 @@ class SignatureCfg:
     glyph_width: float
     anchor_stroke: float
     pen_max_width: float
+    pore: float
+    porous: float
     straight_share: float
     group_reach_x: float
     group_reach_y: float

@@ -168,19 +168,24 @@ def best_group(sel: np.ndarray, h: float, sc: SignatureCfg,
     return int(pix[g]), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
 
 
-def longest_stroke(sel: np.ndarray, h: float) -> float:
-    """The length of the longest connected stroke, in units of h (area over stroke width, the
-    width from the distance transform). A signature, even a small one, is a long continuous
-    line; specks, dust and remnants of print are short."""
-    if h <= 0 or not sel.any():
-        return 0.0
-    u8 = sel.astype(np.uint8)
+def stroke_pieces(u8: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """The 8-connected pieces of ink in ``u8`` (count, labels, stats) and each one's stroke length
+    in pixels: its area over its stroke width, the width from the distance transform (a stroke
+    of width w has a mean distance of w/4)."""
     n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
     dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
-    area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
-    mean_dt = np.bincount(lab.ravel(), weights=dist.ravel(), minlength=n)[1:] / np.maximum(area, 1)
-    lengths = area / np.maximum(4.0 * mean_dt, 1.0)  # a stroke of width w: mean distance w/4
-    return float(lengths.max() / h)
+    area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    mean_dt = np.bincount(lab.ravel(), weights=dist.ravel(), minlength=n) / np.maximum(area, 1)
+    return n, lab, stats, area / np.maximum(4.0 * mean_dt, 1.0)
+
+
+def longest_stroke(sel: np.ndarray, h: float) -> float:
+    """The length of the longest connected stroke, in units of h. A signature, even a small one,
+    is a long continuous line; specks, dust and remnants of print are short."""
+    if h <= 0 or not sel.any():
+        return 0.0
+    n, _, _, lengths = stroke_pieces(sel.astype(np.uint8))
+    return float(lengths[1:].max() / h)
 
 
 def ink_ratio(pix: int, width: int, height: int, h: float, sc: SignatureCfg) -> float:
@@ -357,6 +362,41 @@ def filled_ink(ink: np.ndarray, h: float, pen_max_width: float) -> np.ndarray:
     r = int(pen_max_width * h / 2) + 2
     grown = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
     return grown.astype(bool) & ink
+
+
+def speck_clouds(u8: np.ndarray, h: float, sc: SignatureCfg, exempt: np.ndarray) -> np.ndarray:
+    """The ink of speck clouds (a copier's or a JPEG's noise, a seal's text broken up) in ``u8``.
+    A piece of ink that encloses at least ``sc.porous`` pores (holes at most ``sc.pore`` label
+    heights across) per label height of its length (counted as at least three) is porous: its
+    ink within a pore's width of its pores is the cloud's, and so is what is left of it shorter
+    than a long pen line (``sc.anchor_stroke``: a cloud's dense core). A pen stroke is solid ink
+    with a loop or two where it crosses itself and stays whole; one that runs into a cloud keeps
+    its long lines. A piece mostly in ``exempt`` (a seal's disc) is left as it is."""
+    pore = sc.pore * h
+    reach = max(1, int(round(pore)))
+    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    out = np.zeros(u8.shape, bool)
+    n, lab, stats, length = stroke_pieces(u8)
+    big = stats[:, cv2.CC_STAT_AREA] >= sc.min_component * h * h
+    big[0] = False  # the background
+    for i in np.nonzero(big)[0]:
+        x, y, w, hh = (int(v) for v in stats[i][:4])
+        if exempt[y:y + hh, x:x + w][lab[y:y + hh, x:x + w] == i].mean() >= 0.5:
+            continue
+        piece = np.pad(lab[y:y + hh, x:x + w] == i, 1)
+        contours, hierarchy = cv2.findContours(piece.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+        pores = [c for c, link in zip(contours, hierarchy[0], strict=True)
+                 if link[3] >= 0 and cv2.contourArea(c) <= pore * pore]
+        if len(pores) < sc.porous * max(length[i] / h, 3.0):
+            continue
+        holes = np.zeros(piece.shape, np.uint8)
+        cv2.drawContours(holes, pores, -1, 1, cv2.FILLED)
+        near = cv2.dilate(holes, grow).astype(bool) & piece
+        _, rlab, _, rlength = stroke_pieces((piece & ~near).astype(np.uint8))
+        short = rlength < sc.anchor_stroke * h
+        short[0] = False
+        out[y:y + hh, x:x + w] |= (near | short[rlab])[1:-1, 1:-1]
+    return out
 
 
 def straight_sided(pen: np.ndarray, h: float, share: float) -> np.ndarray:
@@ -641,84 +681,99 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         # reading can only take a signature away (check.py makes that a doubt, never «not signed»)
         for wy0, wy1, wx0, wx1 in swollen_print(label, h):
             u8[max(0, wy0 - y0):max(0, wy1 - y0), max(0, wx0 - x0):max(0, wx1 - x0)] = 0
-    _dbg(kind, "3-lines", u8)
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
-    # printed words that OCR read: their glyphs lie within the word's box. A pen stroke through
-    # a word (or read as one) runs out of the box, and stays.
-    printed = print_boxes(words, (x0, y0, x1, y1), h)
-    # the row's «(подпись)» caption or «Подпись» header, the page's captions and the label itself
-    # are print however well read (a seal's ring touching a label lowers its confidence, not its being print)
-    known = [replace(w, conf=100.0) for w in
-             [*((caption,) if caption is not None else ()), *label.words, *captions, *deciphers]]
-    printed |= print_boxes(known, (x0, y0, x1, y1), h)
-    inside = np.bincount(lab[printed], minlength=n)
-    arcs = ring_arcs(lab, n, accepted, (x0, y0))
-    px_mm = p.dpi / 25.4
-    seal_radius = (cfg.seal.min_radius_mm * px_mm, cfg.seal.max_radius_mm * px_mm)
-    in_zone = np.zeros(lab.shape, bool)
+    # a speck cloud (a copier's noise along an empty line) is not a pen's stroke: the zone is read
+    # without it (on a seal's disc, where the seal's removal itself leaves a pen's strokes hollow
+    # and porous, nothing is taken)
+    on_seal = np.zeros(u8.shape, bool)
+    for s in seals:
+        on_seal |= (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (cfg.seal.disc_margin * s.r) ** 2
+    speckled = speck_clouds(u8, h, sc, on_seal)
+    in_zone = np.zeros(u8.shape, bool)
     in_zone[zone[1] - y0:zone[3] - y0, zone[0] - x0:zone[2] - x0] = True
-    area = stats[:, cv2.CC_STAT_AREA]
-    cand = (area >= sc.min_component * h * h) & (inside < sc.print_share * area) & ~arcs
-    cand[0] = False
-    # ink thicker than a pen draws (a seal's filled emblem, a stamp's block) is not a signature;
-    # it only keeps the zone from being called empty (a felt-tip signature is a person's call)
-    dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
-    thick = np.zeros(n, bool)
-    thick[lab[thick_cores(dist, h, sc.pen_max_width)]] = True
-    filled = cand & thick
-    cand &= ~filled
-    # a character-sized piece alone is print that OCR missed, or a speck; beside a pen stroke it is
-    # a letter of the signature (a small cursive hand, or a stroke cut by a rule's removal)
-    small = (stats[:, cv2.CC_STAT_HEIGHT] < sc.glyph_height * h) & (stats[:, cv2.CC_STAT_WIDTH] < sc.glyph_width * h)
-    stroke = cand & ~small
-    for i in np.nonzero(stroke)[0]:
-        if seal_arc(lab, int(i), stats[i], h, seal_radius):
-            stroke[i] = cand[i] = False
-    apart = border_apart(u8, lines, border - y0, h) if border is not None else None
-    gn, glab = groups_of(cand[lab], h, sc, apart)
-    comp_group = np.zeros(n, np.int64)
-    comp_group[lab[cand[lab]]] = glab[cand[lab]]
-    # only a long pen line adopts them: not a bracket, a rule's remnant or a piece of a seal's text
-    mean_dt = np.bincount(lab.ravel(), weights=dist.ravel(), minlength=n) / np.maximum(area, 1)
-    length = area / np.maximum(4.0 * mean_dt, 1.0)  # a stroke of width w: mean distance w/4
-    anchored = np.zeros(gn, bool)
-    anchored[comp_group[stroke & (length >= sc.anchor_stroke * h)]] = True
-    anchored[0] = False
-    sel = (stroke | (cand & anchored[comp_group]))[lab]
-    # a group is the zone's when most of its ink lies in it; a group mostly outside (a neighbour's
-    # signature reaching in, or this one written mostly outside the zone) is not counted, but
-    # its part in the zone keeps the zone from being called empty
-    ink_all = np.bincount(glab[sel], minlength=gn)
-    ink_in = np.bincount(glab[sel & in_zone], minlength=gn)
-    own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
-    foreign = sel & ~own[glab] & in_zone
-    foreign |= (filled[lab] | emblem) & in_zone
-    loose = ink_ratio(*best_group(foreign, h, sc, apart), h, sc) if foreign.any() else 0.0
-    sel &= own[glab]
-    if not sel.any():
-        return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located, loose=loose)
-    sel = sel.astype(np.uint8)
-    pix, iw, ih = best_group(sel, h, sc, apart)
-    ratio = ink_ratio(pix, iw, ih, h, sc)
-    rule = label.rule
-    if rule is not None and rule.side != "over" and int(np.nonzero(sel.any(axis=1))[0][0]) + y0 > rule.y - sc.above_rule * h:
-        # a pen on its line reaches above it; ink wholly under the rule is the caption row's print
-        # that OCR did not read («(подпись)» half under a seal), or a stroke of the next row
-        return Zone(kind, box, False, pix, iw, ih, h, "штрихи только под линией подписи", 0.0,
-                    longest_stroke(sel, h), False, located, max(loose, ratio))
-    shape_only = False
-    if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
-        # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
-        # outside the disc make a signature by themselves, or all of them make a clearly bigger one
-        outside = best_group(sel & ~dark_disc, h, sc, apart)
-        ratio_out = ink_ratio(*outside, h, sc)
-        if ratio_out >= ratio / sc.dark_seal_factor:
-            (pix, iw, ih), ratio = outside, ratio_out
-        else:
-            ratio, shape_only = ratio / sc.dark_seal_factor, True
-    signed = ratio >= 1.0
-    _dbg(kind, "4-kept", sel)
-    ys, xs = np.nonzero(sel)
-    ink_box = (int(xs.min()) + x0, int(ys.min()) + y0, int(xs.max()) + x0 + 1, int(ys.max()) + y0 + 1)
-    return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
-                longest_stroke(sel, h), shape_only, located, loose, ink_box)
+
+    def read_zone(u8: np.ndarray) -> Zone:
+        _dbg(kind, "3-lines", u8)
+        n, lab, stats, length = stroke_pieces(u8)
+        # printed words that OCR read: their glyphs lie within the word's box. A pen stroke through
+        # a word (or read as one) runs out of the box, and stays.
+        printed = print_boxes(words, (x0, y0, x1, y1), h)
+        # the row's «(подпись)» caption or «Подпись» header, the page's captions and the label itself
+        # are print however well read (a seal's ring touching a label lowers its confidence, not its being print)
+        known = [replace(w, conf=100.0) for w in
+                 [*((caption,) if caption is not None else ()), *label.words, *captions, *deciphers]]
+        printed |= print_boxes(known, (x0, y0, x1, y1), h)
+        inside = np.bincount(lab[printed], minlength=n)
+        arcs = ring_arcs(lab, n, accepted, (x0, y0))
+        px_mm = p.dpi / 25.4
+        seal_radius = (cfg.seal.min_radius_mm * px_mm, cfg.seal.max_radius_mm * px_mm)
+        area = stats[:, cv2.CC_STAT_AREA]
+        cand = (area >= sc.min_component * h * h) & (inside < sc.print_share * area) & ~arcs
+        cand[0] = False
+        # ink thicker than a pen draws (a seal's filled emblem, a stamp's block) is not a signature;
+        # it only keeps the zone from being called empty (a felt-tip signature is a person's call)
+        dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
+        thick = np.zeros(n, bool)
+        thick[lab[thick_cores(dist, h, sc.pen_max_width)]] = True
+        filled = cand & thick
+        cand &= ~filled
+        # a character-sized piece alone is print that OCR missed, or a speck; beside a pen stroke it is
+        # a letter of the signature (a small cursive hand, or a stroke cut by a rule's removal)
+        small = (stats[:, cv2.CC_STAT_HEIGHT] < sc.glyph_height * h) & (stats[:, cv2.CC_STAT_WIDTH] < sc.glyph_width * h)
+        stroke = cand & ~small
+        for i in np.nonzero(stroke)[0]:
+            if seal_arc(lab, int(i), stats[i], h, seal_radius):
+                stroke[i] = cand[i] = False
+        apart = border_apart(u8, lines, border - y0, h) if border is not None else None
+        gn, glab = groups_of(cand[lab], h, sc, apart)
+        comp_group = np.zeros(n, np.int64)
+        comp_group[lab[cand[lab]]] = glab[cand[lab]]
+        # only a long pen line adopts them: not a bracket, a rule's remnant or a piece of a seal's text
+        anchored = np.zeros(gn, bool)
+        anchored[comp_group[stroke & (length >= sc.anchor_stroke * h)]] = True
+        anchored[0] = False
+        sel = (stroke | (cand & anchored[comp_group]))[lab]
+        # a group is the zone's when most of its ink lies in it; a group mostly outside (a neighbour's
+        # signature reaching in, or this one written mostly outside the zone) is not counted, but
+        # its part in the zone keeps the zone from being called empty
+        ink_all = np.bincount(glab[sel], minlength=gn)
+        ink_in = np.bincount(glab[sel & in_zone], minlength=gn)
+        own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
+        foreign = sel & ~own[glab] & in_zone
+        foreign |= (filled[lab] | emblem) & in_zone
+        loose = ink_ratio(*best_group(foreign, h, sc, apart), h, sc) if foreign.any() else 0.0
+        sel &= own[glab]
+        if not sel.any():
+            return Zone(kind, box, False, unit=h, reason="нет рукописных штрихов", located=located, loose=loose)
+        sel = sel.astype(np.uint8)
+        pix, iw, ih = best_group(sel, h, sc, apart)
+        ratio = ink_ratio(pix, iw, ih, h, sc)
+        rule = label.rule
+        if rule is not None and rule.side != "over" and int(np.nonzero(sel.any(axis=1))[0][0]) + y0 > rule.y - sc.above_rule * h:
+            # a pen on its line reaches above it; ink wholly under the rule is the caption row's print
+            # that OCR did not read («(подпись)» half under a seal), or a stroke of the next row
+            return Zone(kind, box, False, pix, iw, ih, h, "штрихи только под линией подписи", 0.0,
+                        longest_stroke(sel, h), False, located, max(loose, ratio))
+        shape_only = False
+        if dark_disc.any() and np.any(sel.astype(bool) & dark_disc):
+            # ink read off a dark seal's disc by shape alone is weaker evidence: either the strokes
+            # outside the disc make a signature by themselves, or all of them make a clearly bigger one
+            outside = best_group(sel & ~dark_disc, h, sc, apart)
+            ratio_out = ink_ratio(*outside, h, sc)
+            if ratio_out >= ratio / sc.dark_seal_factor:
+                (pix, iw, ih), ratio = outside, ratio_out
+            else:
+                ratio, shape_only = ratio / sc.dark_seal_factor, True
+        signed = ratio >= 1.0
+        _dbg(kind, "4-kept", sel)
+        ys, xs = np.nonzero(sel)
+        ink_box = (int(xs.min()) + x0, int(ys.min()) + y0, int(xs.max()) + x0 + 1, int(ys.max()) + y0 + 1)
+        return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
+                    longest_stroke(sel, h), shape_only, located, loose, ink_box)
+
+    found = read_zone(u8 & ~speckled)
+    if not found.signed and (speckled & in_zone).any():
+        # a speck cloud and a pale pen's dotted strokes look alike: read with the cloud as well, the
+        # zone is a doubt wherever that reading is not empty, never «not signed» for want of it
+        whole = read_zone(u8)
+        found = replace(found, loose=max(found.loose, whole.ratio, whole.loose))
+    return found

@@ -373,3 +373,32 @@ def test_the_ink_centre_tells_where_a_page_s_print_sits_in_every_quarter_turn() 
     for k in (1, 3):  # sideways: the centre is measured on the page once turned by the axis found
         axis, _, low = orientation_axis(np.rot90(page, k).copy(), 300.0)
         assert axis == 90 and (low < 0.4 if k == 3 else low > 0.6)
+
+
+def test_a_speck_cloud_is_not_a_pen_stroke_and_a_pen_run_into_one_keeps_its_lines() -> None:
+    """speck_clouds: a copier's speck cloud is a lattice of dots around pores and goes whole; a
+    pen's loops (a hole or two where the stroke crosses itself) stay; a pen stroke that runs into
+    a cloud keeps its long line and loses the cloud."""
+    from bot.scan.signature import speck_clouds
+    sc, h = _cfg().signature, 40.0
+    rng = np.random.default_rng(7)
+    u8 = np.zeros((300, 900), np.uint8)
+    yy, xx = np.mgrid[0:300, 0:900]
+
+    def cloud(cx: int, cy: int) -> np.ndarray:
+        blob = ((xx - cx) / 35.0) ** 2 + ((yy - cy) / 25.0) ** 2 <= 1
+        return blob & (rng.random(u8.shape) < 0.55)
+
+    clouds = cloud(100, 80) | cloud(200, 90)
+    u8[clouds] = 1
+    t = np.linspace(0, 6 * np.pi, 500)  # a cursive hand's loops, crossing themselves
+    loops = np.column_stack([420 + 14 * t - 30 * np.sin(t), 90 - 50 * np.cos(t)]).astype(np.int32)
+    cv2.polylines(u8, [loops], False, 1, 5)
+    mixed = cloud(300, 230)
+    u8[mixed] = 1
+    cv2.line(u8, (300, 230), (800, 250), 1, 5)  # a pen line from inside a third cloud, 12 heights long
+    found = speck_clouds(u8, h, sc, np.zeros(u8.shape, bool))
+    assert found[clouds].mean() > 0.9
+    assert not found[:, 380:900][:200].any()                 # the loops, whole
+    assert found[mixed].mean() > 0.8
+    assert not found[230:260, 400:800].any()                 # the pen line past the cloud

@@ -137,3 +137,15 @@ def test_the_next_rows_label_is_no_caption(rules) -> None:
     result = check_files([path], rules)
     assert "manager_signature_missing" not in result.defects, result.to_json()
     assert result.verdict in ("incomplete", "review"), result.to_json()
+
+
+def test_a_copiers_speck_cloud_along_an_empty_row_is_not_a_signature(rules) -> None:
+    """The owner's row is empty, but a copier's speck clouds lie along it (officegen 800099,
+    cells/copier): dense clumps of dots around pores, which passed for the owner's signature and
+    made the application complete. A speck cloud is not a pen's stroke (speck_clouds): the row is
+    a doubt, never «signed»."""
+    path, truth = _case("office-800099-incomplete-cells-copier.tiff")
+    assert truth["verdict"] == "incomplete" and truth["owner"] is False
+    result = check_files([path], rules)
+    assert result.marks["owner"].state != "present", result.to_json()
+    assert result.verdict in ("incomplete", "review"), result.to_json()
