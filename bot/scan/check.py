@@ -533,9 +533,12 @@ def _hugs_border(labels: dict[str, form_mod.Label], kind: str, other: str, zones
 def _white_gap(p: Prepared, labels: dict[str, form_mod.Label], kind: str, other: str,
                box: tuple[int, int, int, int] | None, other_box: tuple[int, int, int, int],
                unit: float, cfg: ScanConfig) -> int | None:
-    """The middle row of a white gap that parts two stacked signers' strokes, or None: rows with no
-    ink across the columns the two zones share, `row_gap` label heights or more, with ink above and
-    below it, between the upper label's middle and the lower label's first line (the longest such)."""
+    """The middle row of a white gap that parts two stacked signers' strokes, or None: rows with
+    (almost) no ink across the columns the two zones share, `row_gap` label heights or more, that
+    begin between the upper label's middle and the lower label's first line, with ink above them
+    and below them (the lower row's signature, on that line, may begin under it), and no stroke
+    running across them (a signature's thin ascenders leave rows nearly white; they do not part
+    it). The longest."""
     if box is None or kind not in labels or other not in labels:
         return None
     a, b = labels[kind], labels[other]
@@ -543,19 +546,25 @@ def _white_gap(p: Prepared, labels: dict[str, form_mod.Label], kind: str, other:
     h = max(a.unit(unit), b.unit(unit))
     x0, x1 = max(box[0], other_box[0]), min(box[2], other_box[2])
     top, bottom = int((upper.box[1] + upper.box[3]) / 2), int(lower.box[1] + 0.5 * h)
+    below = min(p.grey.shape[0], int(lower.box[1] + 1.5 * h))  # where the ink under a gap may lie
     if x1 - x0 < h or bottom - top < 3:
         return None
-    grey = p.grey[top:bottom, x0:x1]
+    grey = p.grey[top:below, x0:x1]
     paper = float(np.percentile(grey, 90))
-    inked = (grey.astype(np.int16) < paper - cfg.signature.ink_contrast).sum(axis=1) > max(2, 0.01 * (x1 - x0))
-    rows = np.flatnonzero(inked)
+    ink = (grey.astype(np.int16) < paper - cfg.signature.ink_contrast).astype(np.uint8)
+    rows = np.flatnonzero(ink.sum(axis=1) > max(2, 0.01 * (x1 - x0)))
     if rows.size < 2:
         return None
-    gaps = np.diff(rows) - 1  # white rows between consecutive inked rows: ink above and below each
-    k = int(np.argmax(gaps))
-    if gaps[k] < cfg.signature.row_gap * h:
-        return None
-    return top + int(rows[k] + rows[k + 1]) // 2
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    spans = stats[1:, cv2.CC_STAT_TOP], stats[1:, cv2.CC_STAT_TOP] + stats[1:, cv2.CC_STAT_HEIGHT]
+    best: tuple[int, int] | None = None
+    for r0, r1 in zip(rows[:-1], rows[1:], strict=True):  # white rows between consecutive inked rows
+        if (r1 - r0 - 1 < cfg.signature.row_gap * h or top + r0 >= bottom
+                or np.any((spans[0] <= r0) & (spans[1] > r1))):
+            continue
+        if best is None or r1 - r0 > best[1] - best[0]:
+            best = (int(r0), int(r1))
+    return None if best is None else top + (best[0] + best[1]) // 2
 
 
 def _overlap(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | None) -> bool:

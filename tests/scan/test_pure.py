@@ -402,3 +402,27 @@ def test_a_speck_cloud_is_not_a_pen_stroke_and_a_pen_run_into_one_keeps_its_line
     assert not found[:, 380:900][:200].any()                 # the loops, whole
     assert found[mixed].mean() > 0.8
     assert not found[230:260, 400:800].any()                 # the pen line past the cloud
+
+
+def test_two_stacked_signatures_part_at_the_white_gap_between_them_not_over_thin_ascenders() -> None:
+    """_white_gap: rows packed close (a one-line manager's label, the owner's on three lines) part at
+    the white rows between the manager's signature and the owner's, which begins under the owner's
+    first line. Rows crossed only by a signature's thin ascenders (nearly white) do not part them."""
+    from bot.scan.check import _white_gap
+    from bot.scan.form import Label
+    cfg, h = _cfg(), 40.0
+    g = np.full((700, 1400), 235, np.uint8)
+    line = (0, 1, 1, 1)
+    manager = Label("manager", (Word("Руководитель", 95.0, 100, 100, 400, 140, line),), 0, 90.0)
+    owner = Label("owner", (Word("Владелец", 95.0, 100, 240, 400, 280, line),
+                            Word("сертификата", 95.0, 100, 290, 400, 330, line)), 1, 90.0)
+    for x in (560, 700, 840):                       # the manager's ascenders: thin loops up to y 90
+        cv2.line(g, (x, 90), (x + 20, 170), 20, 3)
+    cv2.polylines(g, [np.array([[520, 200], [600, 150], [700, 215], [800, 150], [900, 210], [980, 160]], np.int32)],
+                  False, 20, 4)                     # its body, down to y 215
+    cv2.polylines(g, [np.array([[540, 300], [640, 260], [740, 310], [860, 262], [960, 305]], np.int32)],
+                  False, 20, 4)                     # the owner's, from y 260
+    p = Prepared(grey=g, colour=None, dpi=300.0, bw=False, rotation=0, skew=0.0)
+    labels = {"manager": manager, "owner": owner}
+    gap = _white_gap(p, labels, "manager", "owner", (450, 60, 1300, 260), (450, 200, 1300, 400), h, cfg)
+    assert gap is not None and 215 < gap < 260
