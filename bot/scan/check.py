@@ -313,6 +313,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     if res.form or len(labels) == 1:
         with _HEAVY:
             _judge_marks(p, cfg, out, labels, lines, words, seals.of(p))
+        res.form = res.form or _untitled_form(out, cfg)
         if res.form and out.fields:  # a number or name the page's OCR misread is read again alone
             reread_mod.reread(p.grey, out.lines, out.fields, cfg)
             reread_mod.reread_owner(p.grey, out.lines, out.fields, cfg)
@@ -324,6 +325,14 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
         out.image = p.colour if p.colour is not None else p.grey
     res.seconds = time.monotonic() - t0
     return out
+
+
+def _untitled_form(out: PageAnalysis, cfg: ScanConfig) -> bool:
+    """A form page whose title OCR lost: both signature rows, and numbers that pass their check
+    digits (`untitled_min_numbers` of ИНН, ОГРН, СНИЛС)."""
+    valid = out.fields.get("valid", {})
+    numbers = sum(bool(ok) for ok in valid.values()) if isinstance(valid, dict) else 0
+    return "manager" in out.labels and "owner" in out.labels and numbers >= cfg.untitled_min_numbers
 
 
 def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[str, form_mod.Label],
@@ -769,7 +778,12 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
         elif failures:
             _unreadable(result, failures[0].code, failures[0].detail)
         elif any(not a.readable and not a.result.blank for a in done):
-            _unreadable(result, "no_text")
+            if any(a.readable for a in done):
+                # text on one page, none read on another: the form may be the page OCR could not
+                # read; whether the file is unreadable or no form is a person's call
+                _review(result, "ocr_weak")
+            else:
+                _unreadable(result, "no_text")
         else:
             result.verdict = "not_a_form"
             result.defects = ["form_missing"]

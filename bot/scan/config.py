@@ -151,6 +151,7 @@ class ScanConfig:
     titles: tuple[str, ...]
     title_min_score: float
     title_first_words: tuple[str, ...]
+    untitled_min_numbers: int
     labels: dict[str, tuple[str, ...]]
     label_min_score: float
     label_column_gap: float
@@ -230,7 +231,7 @@ def from_rules(rules: Rules | None) -> ScanConfig:
     data = rules.sections["form"]
     _only(data, _TOP, "")
     form, labels, flds = _table(data, "form"), _table(data, "labels"), _table(data, "fields")
-    _only(form, ("titles", "title_min_score", "title_first_words"), "form")
+    _only(form, ("titles", "title_min_score", "title_first_words", "untitled_min_numbers"), "form")
     _only(labels, ("manager", "owner", "min_score", "column_gap", "column_gap_ratio"), "labels")
     _only(flds, _FIELDS, "fields")
     defects = _table(data, "defect_text")
@@ -246,6 +247,7 @@ def from_rules(rules: Rules | None) -> ScanConfig:
         titles=_strings(form.get("titles"), "form.titles"),
         title_min_score=_number(form, "title_min_score", "form"),
         title_first_words=_strings(form.get("title_first_words"), "form.title_first_words"),
+        untitled_min_numbers=int(_number(form, "untitled_min_numbers", "form")),
         labels={"manager": _strings(labels.get("manager"), "labels.manager"),
                 "owner": _strings(labels.get("owner"), "labels.owner")},
         label_min_score=_number(labels, "min_score", "labels"),

@@ -94,9 +94,13 @@ def title_score(lines: Sequence[Line], cfg: ScanConfig) -> tuple[float, int]:
         for span in (1, 2, 3):
             if i + span > len(lines):
                 break
-            # words without letters («_», «|», «—») are specks, rules and dashes read at the line's edge
-            text = " ".join(w for w in clean(" ".join(ln.text for ln in lines[i:i + span])).split()
-                            if any(ch.isalpha() for ch in w))
+            # words without letters («_», «|», «—») are specks, rules and dashes read at the line's edge;
+            # so are one or two letters before the title's first word (a speck read as «ее.»)
+            kept = [w for w in clean(" ".join(ln.text for ln in lines[i:i + span])).split()
+                    if any(ch.isalpha() for ch in w)]
+            while len(kept) > 1 and sum(ch.isalpha() for ch in kept[0]) < 3:
+                kept.pop(0)
+            text = " ".join(kept)
             if not text:
                 continue
             head = cyr(text.split(" ", 1)[0])

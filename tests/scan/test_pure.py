@@ -426,3 +426,14 @@ def test_two_stacked_signatures_part_at_the_white_gap_between_them_not_over_thin
     labels = {"manager": manager, "owner": owner}
     gap = _white_gap(p, labels, "manager", "owner", (450, 60, 1300, 260), (450, 200, 1300, 400), h, cfg)
     assert gap is not None and 215 < gap < 260
+
+
+def test_a_speck_read_as_a_letter_or_two_before_the_title_does_not_hide_it() -> None:
+    """title_score: «ее. ЗАЯВКА» (a speck before the title, read as two letters) is the title; a
+    covering letter's sentence «Направляем заявку на изготовление…» is not."""
+    from bot.scan.form import title_score
+    cfg = _cfg()
+    rest = _line("на создание сертификата ключа проверки электронной подписи", 200)
+    assert title_score([_line("ее. ЗАЯВКА", 150), rest], cfg)[0] >= cfg.title_min_score
+    letter = _line("Направляем заявку на изготовление сертификата ключа проверки электронной подписи", 150)
+    assert title_score([letter], cfg)[0] < cfg.title_min_score

@@ -149,3 +149,25 @@ def test_a_copiers_speck_cloud_along_an_empty_row_is_not_a_signature(rules) -> N
     result = check_files([path], rules)
     assert result.marks["owner"].state != "present", result.to_json()
     assert result.verdict in ("incomplete", "review"), result.to_json()
+
+
+def test_a_form_whose_title_ocr_lost_is_still_the_form(rules) -> None:
+    """A complete two-column form on a copier (officegen 670039, held out in session 7, seen then):
+    OCR did not read the «ЗАЯВКА» line at all, and the page was «not a form». With both signature
+    rows on it and its numbers passing their check digits it is the form (untitled_min_numbers)."""
+    path, truth = _case("office-670039-complete-two_column-copier.png")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert result.verdict in ("complete", "review"), result.to_json()
+
+
+def test_a_readable_form_beside_an_unreadable_page_is_not_called_unreadable(rules) -> None:
+    """A two-page copier PDF (officegen 670034, held out in session 7, seen then): the title read
+    as «ее. ЗАЯВКА» (a speck before it) and the signature page, grey with the copier's specks, gave
+    no text. The organisation was told «текст на скане не распознаётся». The speck no longer hides
+    the title, and text on one page with none on another is a person's call (`ocr_weak`), never
+    «unreadable»."""
+    path, truth = _case("office-670034-incomplete-page2-copier.pdf")
+    assert truth["verdict"] == "incomplete"
+    result = check_files([path], rules)
+    assert result.verdict in ("incomplete", "review"), result.to_json()

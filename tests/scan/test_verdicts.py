@@ -82,3 +82,20 @@ def test_cli_unreadable_json(tmp_path: Path) -> None:
     assert res.exit_code == 0
     out = json.loads(res.output)
     assert out["verdict"] == "unreadable" and out["reason"] and out["signatures"] == {"manager": None, "owner": None}
+
+
+def test_text_on_one_page_and_none_on_another_is_a_persons_call(rules, sample, tmp_path: Path) -> None:
+    """A letter that reads (not a form) sent with a page of specks that gives no text: the form may
+    be the page OCR could not read, so the file is neither «unreadable» nor «not a form» for sure."""
+    import cv2
+    import numpy as np
+
+    folder, _ = sample
+    rng = np.random.default_rng(3)
+    page = np.full((3508, 2480), 240, np.uint8)
+    for x, y, r in zip(rng.integers(0, 2480, 6000), rng.integers(0, 3508, 6000), rng.integers(3, 12, 6000), strict=True):
+        cv2.circle(page, (int(x), int(y)), int(r), 70, -1)   # a copier's blotches, no letters
+    noise = tmp_path / "page.png"
+    cv2.imwrite(str(noise), page)
+    result = check_files([folder / "letter-only.jpg", noise], rules)
+    assert result.verdict == "review" and result.doubts == ["ocr_weak"], result.to_json()
