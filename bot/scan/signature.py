@@ -184,7 +184,7 @@ def longest_stroke(sel: np.ndarray, h: float) -> float:
     is a long continuous line; specks, dust and remnants of print are short."""
     if h <= 0 or not sel.any():
         return 0.0
-    n, _, _, lengths = stroke_pieces(sel.astype(np.uint8))
+    _, _, _, lengths = stroke_pieces(sel.astype(np.uint8))
     return float(lengths[1:].max() / h)
 
 
@@ -376,14 +376,15 @@ def speck_clouds(u8: np.ndarray, h: float, sc: SignatureCfg, exempt: np.ndarray)
     reach = max(1, int(round(pore)))
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
     out = np.zeros(u8.shape, bool)
-    n, lab, stats, length = stroke_pieces(u8)
+    _, lab, stats, length = stroke_pieces(u8)
     big = stats[:, cv2.CC_STAT_AREA] >= sc.min_component * h * h
     big[0] = False  # the background
     for i in np.nonzero(big)[0]:
         x, y, w, hh = (int(v) for v in stats[i][:4])
-        if exempt[y:y + hh, x:x + w][lab[y:y + hh, x:x + w] == i].mean() >= 0.5:
+        own = lab[y:y + hh, x:x + w] == i
+        if exempt[y:y + hh, x:x + w][own].mean() >= 0.5:
             continue
-        piece = np.pad(lab[y:y + hh, x:x + w] == i, 1)
+        piece = np.pad(own, 1)
         contours, hierarchy = cv2.findContours(piece.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
         pores = [c for c, link in zip(contours, hierarchy[0], strict=True)
                  if link[3] >= 0 and cv2.contourArea(c) <= pore * pore]
@@ -601,6 +602,10 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - sc.ink_contrast)
     accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
+    yy, xx = np.ogrid[y0:y1, x0:x1]
+    near_seals = np.zeros(ink.shape, bool)  # the discs of the circles the seal search saw
+    for s in seals:
+        near_seals |= (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (cfg.seal.disc_margin * s.r) ** 2
     pen_colour = np.zeros(ink.shape, bool)
     emblem = np.zeros(ink.shape, bool)  # a seal's emblem: no signature, but ink in the zone
     if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke …
@@ -621,22 +626,17 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         if accepted:
             # the seal was found: its ink lies on its disc (and on the discs of the other circles
             # the search saw). Seal-coloured ink elsewhere is a pen of the seal's colour.
-            zy, zx = np.ogrid[y0:y1, x0:x1]
-            near = np.zeros(ink.shape, bool)
-            for s in seals:
-                near |= (zx - s.x) ** 2 + (zy - s.y) ** 2 <= (cfg.seal.disc_margin * s.r) ** 2
-            hue_ink &= near
+            hue_ink &= near_seals
             # a seal's filled emblem (a cross, a star in solid colour) is thicker than a pen draws:
             # what is left of it once its lighter ink is gone (its darker core, JPEG's specks) is
             # no signature either, but it keeps the zone from being called empty
-            emblem |= filled_ink((ink | hue_ink) & hued & near, h, sc.pen_max_width)
+            emblem |= filled_ink((ink | hue_ink) & hued & near_seals, h, sc.pen_max_width)
         ink &= ~(hue_ink | emblem)
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
     lines = rules_mask(ink.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
-    yy, xx = np.ogrid[y0:y1, x0:x1]
     grey_f = grey.astype(np.float32)
 
     def disc_of(s: Seal) -> np.ndarray:
@@ -684,28 +684,25 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # a speck cloud (a copier's noise along an empty line) is not a pen's stroke: the zone is read
     # without it (on a seal's disc, where the seal's removal itself leaves a pen's strokes hollow
     # and porous, nothing is taken)
-    on_seal = np.zeros(u8.shape, bool)
-    for s in seals:
-        on_seal |= (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (cfg.seal.disc_margin * s.r) ** 2
-    speckled = speck_clouds(u8, h, sc, on_seal)
+    speckled = speck_clouds(u8, h, sc, near_seals)
     in_zone = np.zeros(u8.shape, bool)
     in_zone[zone[1] - y0:zone[3] - y0, zone[0] - x0:zone[2] - x0] = True
+    # printed words that OCR read: their glyphs lie within the word's box. A pen stroke through
+    # a word (or read as one) runs out of the box, and stays.
+    printed = print_boxes(words, (x0, y0, x1, y1), h)
+    # the row's «(подпись)» caption or «Подпись» header, the page's captions and the label itself
+    # are print however well read (a seal's ring touching a label lowers its confidence, not its being print)
+    known = [replace(w, conf=100.0) for w in
+             [*((caption,) if caption is not None else ()), *label.words, *captions, *deciphers]]
+    printed |= print_boxes(known, (x0, y0, x1, y1), h)
+    px_mm = p.dpi / 25.4
+    seal_radius = (cfg.seal.min_radius_mm * px_mm, cfg.seal.max_radius_mm * px_mm)
 
     def read_zone(u8: np.ndarray) -> Zone:
         _dbg(kind, "3-lines", u8)
         n, lab, stats, length = stroke_pieces(u8)
-        # printed words that OCR read: their glyphs lie within the word's box. A pen stroke through
-        # a word (or read as one) runs out of the box, and stays.
-        printed = print_boxes(words, (x0, y0, x1, y1), h)
-        # the row's «(подпись)» caption or «Подпись» header, the page's captions and the label itself
-        # are print however well read (a seal's ring touching a label lowers its confidence, not its being print)
-        known = [replace(w, conf=100.0) for w in
-                 [*((caption,) if caption is not None else ()), *label.words, *captions, *deciphers]]
-        printed |= print_boxes(known, (x0, y0, x1, y1), h)
         inside = np.bincount(lab[printed], minlength=n)
         arcs = ring_arcs(lab, n, accepted, (x0, y0))
-        px_mm = p.dpi / 25.4
-        seal_radius = (cfg.seal.min_radius_mm * px_mm, cfg.seal.max_radius_mm * px_mm)
         area = stats[:, cv2.CC_STAT_AREA]
         cand = (area >= sc.min_component * h * h) & (inside < sc.print_share * area) & ~arcs
         cand[0] = False
