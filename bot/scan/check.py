@@ -592,22 +592,16 @@ def _box_word(box: tuple[int, int, int, int]) -> ocr_mod.Word:
 
 
 def _raised_contrast(p: Prepared, seals: Sequence[Seal], cfg: ScanConfig) -> tuple[Prepared, list[Seal]]:
-    """The page with its ink's contrast to the paper multiplied by `[review] faint_contrast`, and
-    its seals with their ink levels moved alike (a pale seal must stay as pale as the page around
-    it, or its ink would pass for a pen's)."""
+    """The page with its grey ink's contrast to the paper multiplied by `[review] faint_contrast`,
+    and its seals with their ink levels moved alike (a pale seal must stay as pale as the page
+    around it, or its ink would pass for a pen's). The colours stay as they came: raised, a
+    channel clips, and ink changes hue and brightness (a stamp's ring text passed for a pen's)."""
     paper = float(np.percentile(p.grey[::4, ::4], 90))
-    k = cfg.review.faint_contrast
-
-    def raise_(v: np.ndarray | float) -> np.ndarray:
-        return np.clip(paper - k * (paper - np.asarray(v, np.float32)), 0, 255)
-
-    # the same float32 arithmetic once per grey level, then a table look-up (the same pixels, 15x less CPU)
-    lut = raise_(np.arange(256, dtype=np.uint8)).astype(np.uint8)
-    grey = cv2.LUT(p.grey, lut)
-    colour = cv2.LUT(p.colour, lut) if p.colour is not None else None
-    raised = [dataclasses.replace(s, ink_level=float(raise_(s.ink_level)),
-                      ink_value=s.ink_value if s.ink_value >= 255 else float(raise_(s.ink_value))) for s in seals]
-    return dataclasses.replace(p, grey=grey, colour=colour), raised
+    raised = dataclasses.replace(p, raised=(paper, cfg.review.faint_contrast))
+    # once per grey level, then a table look-up (the same pixels, 15x less CPU)
+    lut = np.array([raised.level(v) for v in range(256)]).astype(np.uint8)
+    return (dataclasses.replace(raised, grey=cv2.LUT(p.grey, lut)),
+            [dataclasses.replace(s, ink_level=raised.level(s.ink_level)) for s in seals])
 
 
 def weak_ocr(words: Sequence[ocr_mod.Word], good: int, cfg: ScanConfig) -> bool:

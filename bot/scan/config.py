@@ -74,6 +74,7 @@ class SignatureCfg:
     rule_length: float
     border_length: float
     darker_than_seal: float
+    pale_seal_grey: float
     print_share: float
 
 

@@ -22,6 +22,14 @@ class Prepared:
     bw: bool                    # a black-and-white scan (only two grey levels)
     rotation: int               # quarter turns applied (degrees, counter-clockwise)
     skew: float                 # degrees applied
+    # a copy whose ink's contrast to the paper was raised (check.py's faint re-look): the paper's
+    # level and the factor
+    raised: tuple[float, float] = (255.0, 1.0)
+
+    def level(self, value: float) -> float:
+        """A grey level of the page as it came, as this copy shows it."""
+        paper, k = self.raised
+        return float(np.clip(paper - k * (paper - value), 0, 255))
 
 
 def two_levels(counts: np.ndarray) -> bool:

@@ -610,11 +610,16 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     emblem = np.zeros(ink.shape, bool)  # a seal's emblem: no signature, but ink in the zone
     if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke …
         values = [s.ink_value for s in accepted if s.ink_value < 255]
-        min_value = max(120.0, float(np.median(values)) - 25) if values else 200.0
         zone_bgr = p.colour[y0:y1, x0:x1]
         hsv = cv2.cvtColor(zone_bgr, cv2.COLOR_BGR2HSV)
         hued = seal_hue(hsv, cfg.seal)
-        hue_ink = hued & (hsv[..., 2] >= min_value)
+        if values:  # as light as the seal's measured ink, by its brightest channel
+            hue_ink = hued & (hsv[..., 2] >= max(120.0, float(np.median(values)) - 25))
+        else:
+            # no coloured seal measured: a stamp the search missed is pale. By the brightest channel
+            # a blue pen is as light as a stamp (its blue channel is high); by its grey it is not.
+            # (On a copy with its contrast raised, the grey level as that copy shows it.)
+            hue_ink = hued & (grey >= p.level(sc.pale_seal_grey))
         if seal_ink is not None:
             # … unless its colour is not the seal's: a blue pen lighter than the stamp. Such ink
             # stays, whatever the grey-level rules below say about the seal's disc. (The colour

@@ -166,3 +166,27 @@ def test_a_readable_form_beside_an_unreadable_page_is_not_called_unreadable(rule
     assert truth["verdict"] == "incomplete"
     result = check_files([path], rules)
     assert result.verdict in ("incomplete", "review"), result.to_json()
+
+
+def test_a_blue_ballpoint_on_a_page_without_a_seal_is_a_signature(rules) -> None:
+    """A table signed in a light blue ballpoint, with no stamp on the page (docgen, held-out 570016).
+    With no seal measured, seal-hued ink was taken for a missed stamp's when its brightest channel
+    was light, and a blue pen's blue channel always is: the manager's signature came out «missing».
+    Only the stamp is missing, and nothing is in doubt."""
+    path, truth = _case("doc-570016-incomplete-table-flatbed.jpg")
+    assert truth["manager"] is True and truth["owner"] is True and truth["seal"] is False
+    result = check_files([path], rules)
+    assert (result.verdict, result.defects, result.doubts) == ("incomplete", ["seal_missing"], []), result.to_json()
+
+
+def test_a_stamp_over_an_empty_row_stays_a_stamp_at_raised_contrast(rules) -> None:
+    """The manager's row is empty under a coloured stamp (docgen two_column, 700018). A zone found
+    empty is read again with its contrast raised, for a pen too pale for the ink threshold. Raised
+    with the grey, the colours had clipped: the stamp's ring text changed hue and brightness and
+    passed for a pen's strokes, and «not signed» became a doubt. The colours now stay as they came."""
+    path, truth = _case("doc-700018-incomplete-two_column-flatbed.pdf")
+    assert truth["manager"] is False and truth["owner"] is True and truth["seal"] is True
+    result = check_files([path], rules)
+    assert (result.verdict, result.defects, result.doubts) == (
+        "incomplete", ["manager_signature_missing"], []), result.to_json()
+
