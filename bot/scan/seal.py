@@ -135,19 +135,25 @@ def _sector_coverage(mask: np.ndarray, cx: float, cy: float, r0: float, r1: floa
     return float(got.mean())
 
 
-def _ink_level(grey: np.ndarray, cx: float, cy: float, r: float) -> float:
-    """Median grey of the inked pixels on the ring (dark seal ink is as dark as a pen)."""
+def _ink_level(grey: np.ndarray, cx: float, cy: float, r: float, hits: np.ndarray) -> float:
+    """Grey level of the ring's ink (dark seal ink is as dark as a pen): the median of the inked
+    pixels on the ring, or, when lighter, the median over the angles where the seal search saw the
+    ring inked (``hits``, per angle of _ANGLES) of the darkest pixel across the ring there. A pale
+    ring has few pixels dark enough to count as ink, and the table borders or rules crossing it
+    had made the stamp «as dark as a pen» (the pen on its disc was judged by shape alone and
+    lost); taken per angle, they count for the few angles they cross."""
     h, w = grey.shape
-    angles = np.deg2rad(np.arange(0, 360, 0.5))
-    vals = []
+    angles = np.deg2rad(np.arange(0, 360, 0.5))  # every fourth is one of _ANGLES
+    rows = []
     for dr in np.arange(-3.0, 3.01, 1.0):
         xs = np.clip(np.round(cx + (r + dr) * np.cos(angles)).astype(int), 0, w - 1)
         ys = np.clip(np.round(cy + (r + dr) * np.sin(angles)).astype(int), 0, h - 1)
-        vals.append(grey[ys, xs])
-    v = np.concatenate(vals).astype(np.float32)
+        rows.append(grey[ys, xs])
+    v = np.stack(rows).astype(np.float32)
     paper = float(np.percentile(v, 95))
     ink = v[v < paper - 50]
-    return float(np.median(ink)) if ink.size else paper
+    level = float(np.median(ink)) if ink.size else paper
+    return max(level, float(np.median(v[:, ::4].min(axis=0)[hits]))) if hits.any() else level
 
 
 def _ink_value(bgr: np.ndarray, cx: float, cy: float, r: float, cfg: SealCfg) -> float:
@@ -217,7 +223,7 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             inner = _sector_coverage(mask, cx, cy, r * cfg.inner_band_from, r * cfg.inner_band_to)
             outside = _coverage(mask, cx, cy, r + 5, 1.0)
             # the seal's ink level at full resolution (to tell pen strokes from seal strokes in grey)
-            level = _ink_level(p.grey, cx / scale, cy / scale, r / scale)
+            level = _ink_level(p.grey, cx / scale, cy / scale, r / scale, _hits(mask, cx, cy, r, 1.0))
             value = _ink_value(p.colour, cx / scale, cy / scale, r / scale, cfg) if p.colour is not None else 255.0
             # grey ink masks catch faint marks, so a grey circle must be inked more fully; black-and-
             # white (a seal as dark as print) keeps only the seal's darker ink: its rings come out dashed

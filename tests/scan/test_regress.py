@@ -190,3 +190,16 @@ def test_a_stamp_over_an_empty_row_stays_a_stamp_at_raised_contrast(rules) -> No
     assert (result.verdict, result.defects, result.doubts) == (
         "incomplete", ["manager_signature_missing"], []), result.to_json()
 
+
+def test_a_pale_stamp_crossed_by_table_borders_is_not_as_dark_as_a_pen(rules) -> None:
+    """A pale grey stamp over a bordered table, the owner's small violet signature on its disc
+    (officegen page2/scanner, held-out 670051). The seal's ink level was the median of the dark
+    pixels on its ring: the ring itself was too pale to count, and the table's borders crossing it
+    made the stamp «as dark as a pen». On its disc only pen-shaped strokes were kept, the signature
+    was lost, and the owner was told «not signed». Only the manager did not sign."""
+    path, truth = _case("office-670051-incomplete-page2-scanner.pdf")
+    assert truth["manager"] is False and truth["owner"] is True and truth["seal"] is True
+    result = check_files([path], rules)
+    assert "owner_signature_missing" not in result.defects, result.to_json()
+    assert result.verdict in ("incomplete", "review"), result.to_json()
+
