@@ -203,3 +203,15 @@ def test_a_pale_stamp_crossed_by_table_borders_is_not_as_dark_as_a_pen(rules) ->
     assert "owner_signature_missing" not in result.defects, result.to_json()
     assert result.verdict in ("incomplete", "review"), result.to_json()
 
+
+def test_a_signature_over_a_drifted_decipher_caption_is_not_missing(rules) -> None:
+    """Captions typed on their own line drift (officegen page2/scanner, held-out 670002): the
+    manager signed between «(подпись)» and the typed name, over «(расшифровка подписи)». The zone
+    centred on «(подпись)» was empty, and the row's band left out the whole decipher column (a
+    name written out by hand there is no signature), signature and all: «not signed». The name
+    is typed on this row, so the column holds print only; the signature off the zone is a doubt."""
+    path, truth = _case("office-670002-complete-page2-scanner.pdf")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert "manager_signature_missing" not in result.defects, result.to_json()
+    assert result.verdict in ("complete", "review"), result.to_json()
