@@ -400,40 +400,49 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     for kind, other in (("manager", "owner"), ("owner", "manager")):
         first = out.zones[kind]
         mark = zone_mark(first, cfg)
+        why = f"ratio {first.ratio:.2f} loose {first.loose:.2f} stroke {first.stroke:.2f}"
         other_box = out.zones[other].box
         # two zones that share a band (a row's label off its row, rows packed close): ink there may be
         # the other signer's, so without that band the zone must still be signed
-        if (mark.state == PRESENT and _overlap(first.box, other_box)
-                and zone_mark(apart(kind, other), cfg).state != PRESENT):
-            mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
+        if mark.state == PRESENT and _overlap(first.box, other_box):
+            alone = apart(kind, other)
+            if zone_mark(alone, cfg).state != PRESENT:
+                mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
+                    f"shared band (apart: ratio {alone.ratio:.2f} loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
         # a label word swollen by a stamp's text: the glyphs and the text joined may pass for a pen
         # stroke. Without the label's printed line the zone must still be signed (a pen through the
         # label loses a piece there too: a doubt, never «not signed»)
         if (mark.state == PRESENT and swollen_print(labels[kind], first.unit)
                 and zone_mark(zone(kind, cut_swollen=True), cfg).state != PRESENT):
-            mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
+            mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "swollen label"
         if (kind in guessed or kind in stand_ins) and mark.state == ABSENT:
             # a row found by its rule alone, or placed by a caption standing in for its unread label
             # (a column's «Подпись» header passes for one): an empty zone there is not «not signed»
-            mark = Mark(DOUBT, 0.5, f"{kind}_zone_not_found")
+            mark, why = Mark(DOUBT, 0.5, f"{kind}_zone_not_found"), "guessed row"
         elif mark.state == ABSENT:
             # «empty» must mean empty: a light pen on a pale copy may be under the ink threshold.
             # The zone is looked at again with the page's contrast raised; strokes seen then make
             # the signature a doubt when they would make a signature at full contrast (never a
             # signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
-            if (zone_mark(zone(kind, *faint), cfg).state == PRESENT
-                    or _under_seal(p, out.zones[kind].box, labels.get(kind), seals, cfg) >= cfg.review.seal_hides):
-                mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
+            seen = zone(kind, *faint)
+            if zone_mark(seen, cfg).state == PRESENT:
+                mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
+                    f"faint strokes (ratio {seen.ratio:.2f} stroke {seen.stroke:.2f} at raised contrast; {why})")
+            elif _under_seal(p, out.zones[kind].box, labels.get(kind), seals, cfg) >= cfg.review.seal_hides:
+                mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "under the seal"
             elif kind in labels:
                 # a signature off its line (past the name, under a wrapped label) is not «not signed»:
                 # clear pen ink anywhere in the row's band (or reaching into it) makes a doubt
                 band = _row_band(p, kind, labels[kind], out.zones[other].box, zone, captions, deciphers,
                                  words, cfg, unit)
                 sure = cfg.review.off_line_signature
-                if ((band.ratio >= sure and not band.shape_only) or band.loose >= sure
-                        or _hugs_border(labels, kind, other, out.zones, rules, unit, cfg)):
-                    mark = Mark(DOUBT, 0.5, f"{kind}_signature_unsure")
+                if (band.ratio >= sure and not band.shape_only) or band.loose >= sure:
+                    mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "ink off the line"
+                elif _hugs_border(labels, kind, other, out.zones, rules, unit, cfg):
+                    mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "other row's ink at the border"
+        if mark.state != PRESENT:
+            log.debug("page %d %s %s: %s", res.index, kind, mark.doubt or "absent", why)
         res.marks[kind] = _weak(mark, weak)
     seal = seal_mark(seals, cfg)
     if p.bw and seal.state == ABSENT:
