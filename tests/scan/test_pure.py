@@ -437,3 +437,27 @@ def test_a_speck_read_as_a_letter_or_two_before_the_title_does_not_hide_it() -> 
     assert title_score([_line("ее. ЗАЯВКА", 150), rest], cfg)[0] >= cfg.title_min_score
     letter = _line("Направляем заявку на изготовление сертификата ключа проверки электронной подписи", 150)
     assert title_score([letter], cfg)[0] < cfg.title_min_score
+
+
+def test_a_pale_ring_crossed_by_table_borders_keeps_its_pale_ink_level() -> None:
+    """A pale stamp's ring (grey 205 on paper 240) crossed by four dark table borders: the ring's ink
+    level is the ring's, not the borders' (they had made the stamp «as dark as a pen»)."""
+    from bot.scan.seal import _ANGLES, _ink_level
+
+    grey = np.full((600, 600), 240, np.uint8)
+    cv2.circle(grey, (300, 300), 200, 205, 2)
+    for y in (150, 420):
+        cv2.line(grey, (0, y), (599, y), 30, 3)
+    for x in (180, 400):
+        cv2.line(grey, (x, 0), (x, 599), 30, 3)
+    level = _ink_level(grey, 300.0, 300.0, 200.0, np.ones(_ANGLES.shape, bool))
+    assert level >= 195, level
+    # a dark ring stays dark
+    cv2.circle(grey, (300, 300), 200, 60, 4)
+    assert _ink_level(grey, 300.0, 300.0, 200.0, np.ones(_ANGLES.shape, bool)) <= 70
+
+
+def test_a_raised_copy_maps_grey_levels_about_the_paper() -> None:
+    page = Prepared(np.zeros((2, 2), np.uint8), None, 300.0, False, 0, 0.0, raised=(240.0, 2.5))
+    assert page.level(240.0) == 240.0 and page.level(200.0) == 140.0 and page.level(100.0) == 0.0
+    assert Prepared(np.zeros((2, 2), np.uint8), None, 300.0, False, 0, 0.0).level(123.0) == 123.0
