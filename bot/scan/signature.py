@@ -239,6 +239,24 @@ def rules_mask(u8: np.ndarray, horizontal: int, vertical: int | None = None) -> 
     return cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
 
 
+def slanted_rule(ink: np.ndarray, row: int, h: float, length: int) -> np.ndarray:
+    """The row's own rule where the row search found it (``row``), also when a copier's or a
+    phone's slant steps it by a pixel row every so often and no straight run of it is ``length``
+    long (rules_mask misses it, and an empty line's rule passed for a signature): within a third of
+    a print height of it, ink that runs ``length`` long with its rows thickened by two each way
+    and a copier's pixel-wide gaps in it closed (uint8 0/1, the shape of ``ink``; grown by a
+    pixel like rules_mask's)."""
+    out = np.zeros(ink.shape, np.uint8)
+    r0, r1 = max(0, row - int(h / 3)), min(ink.shape[0], row + int(h / 3) + 1)
+    if r1 <= r0:
+        return out
+    band = ink[r0:r1].astype(np.uint8)
+    across = cv2.dilate(band, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 5)))
+    run = cv2.morphologyEx(across, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, length), 1)))
+    out[r0:r1] = cv2.dilate(run & band, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    return out
+
+
 def _disc_geometry(shape: tuple[int, ...], seal: Seal, disc: float) -> tuple[int, int, int, int, np.ndarray, np.ndarray] | None:
     """The seal's bounding box on the page, and each pixel's distance from its centre and angle."""
     H, W = shape[:2]
@@ -640,6 +658,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
     lines = rules_mask(ink.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h))
+    if label.rule is not None and label.rule.side != "over":
+        lines |= slanted_rule(ink, label.rule.y - y0, h, int(sc.rule_length * h))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
     grey_f = grey.astype(np.float32)

@@ -461,3 +461,19 @@ def test_a_raised_copy_maps_grey_levels_about_the_paper() -> None:
     page = Prepared(np.zeros((2, 2), np.uint8), None, 300.0, False, 0, 0.0, raised=(240.0, 2.5))
     assert page.level(240.0) == 240.0 and page.level(200.0) == 140.0 and page.level(100.0) == 0.0
     assert Prepared(np.zeros((2, 2), np.uint8), None, 300.0, False, 0, 0.0).level(123.0) == 123.0
+
+
+def test_a_slanted_broken_rule_is_found_at_its_row_and_a_curve_is_not() -> None:
+    """A 320-pixel rule that drops 7 pixel rows and has pixel-wide gaps (a copier's): no straight
+    run of it is 220 long, yet at its row it is the rule. A pen's arc through the same band is not."""
+    from bot.scan.signature import rules_mask, slanted_rule
+
+    ink = np.zeros((60, 400), np.uint8)
+    cv2.line(ink, (40, 26), (360, 33), 1, 3)
+    ink[:, 150] = ink[:, 260] = 0  # the gaps
+    assert not rules_mask(ink, 220)[20:40].any()
+    found = slanted_rule(ink.astype(bool), 30, 44.0, 220)
+    assert found[ink > 0].mean() > 0.8  # all but its ends
+    arc = np.zeros((60, 400), np.uint8)
+    cv2.ellipse(arc, (200, 30), (160, 25), 0, 200, 340, 1, 3)
+    assert not slanted_rule(arc.astype(bool), 30, 44.0, 220).any()

@@ -215,3 +215,16 @@ def test_a_signature_over_a_drifted_decipher_caption_is_not_missing(rules) -> No
     result = check_files([path], rules)
     assert "manager_signature_missing" not in result.defects, result.to_json()
     assert result.verdict in ("complete", "review"), result.to_json()
+
+
+def test_a_slanted_rule_on_an_empty_line_is_not_a_signature(rules) -> None:
+    """The blind held-out run's one false accept (officegen page2/copier, 680007): the owner did
+    not sign, and the copier had tilted the owner's underscore rule by a pixel row every forty and
+    broken it with pixel-wide gaps. No straight run of it was a rule's length: the rule was kept
+    as the owner's «signature», and the incomplete application came out complete. The row's own
+    rule, where the row search found it, is now taken out across such steps and gaps."""
+    path, truth = _case("office-680007-incomplete-page2-copier.pdf")
+    assert truth["verdict"] == "incomplete" and truth["owner"] is False
+    result = check_files([path], rules)
+    assert result.marks["owner"].state != "present", result.to_json()
+    assert result.verdict in ("incomplete", "review"), result.to_json()
