@@ -228,3 +228,16 @@ def test_a_slanted_rule_on_an_empty_line_is_not_a_signature(rules) -> None:
     result = check_files([path], rules)
     assert result.marks["owner"].state != "present", result.to_json()
     assert result.verdict in ("incomplete", "review"), result.to_json()
+
+
+def test_a_decipher_caption_drifted_under_the_rule_does_not_cut_the_zone(rules) -> None:
+    """A confident error of the blind held-out run (officegen inline/copier, 680026): the captions
+    typed under the manager's line drifted left, «(расшифровка подписи)» under the rule itself. The
+    zone, placed on the rule, stopped at that caption (a name written out by hand there is no
+    signature) and kept a sliver of the rule; the manager's signature, drawn high over the rule,
+    fell outside: «not signed». A decipher caption under the row's rule does not stop the zone."""
+    path, truth = _case("office-680026-complete-inline-copier.tiff")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert "manager_signature_missing" not in result.defects, result.to_json()
+    assert result.verdict in ("complete", "review"), result.to_json()
