@@ -170,12 +170,13 @@ def best_group(sel: np.ndarray, h: float, sc: SignatureCfg,
     return int(pix[g]), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
 
 
-def stroke_pieces(u8: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+def stroke_pieces(u8: np.ndarray, dist: np.ndarray | None = None) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     """The 8-connected pieces of ink in ``u8`` (count, labels, stats) and each one's stroke length
     in pixels: its area over its stroke width, the width from the distance transform (a stroke
-    of width w has a mean distance of w/4)."""
+    of width w has a mean distance of w/4). ``dist``: that transform, when the caller has it."""
     n, lab, stats, _ = cv2.connectedComponentsWithStats(u8, connectivity=8)
-    dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
+    if dist is None:
+        dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
     area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
     mean_dt = np.bincount(lab.ravel(), weights=dist.ravel(), minlength=n) / np.maximum(area, 1)
     return n, lab, stats, area / np.maximum(4.0 * mean_dt, 1.0)
@@ -727,7 +728,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
 
     def read_zone(u8: np.ndarray) -> Zone:
         _dbg(kind, "3-lines", u8)
-        n, lab, stats, length = stroke_pieces(u8)
+        dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
+        n, lab, stats, length = stroke_pieces(u8, dist)
         inside = np.bincount(lab[printed], minlength=n)
         arcs = ring_arcs(lab, n, accepted, (x0, y0))
         area = stats[:, cv2.CC_STAT_AREA]
@@ -735,7 +737,6 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         cand[0] = False
         # ink thicker than a pen draws (a seal's filled emblem, a stamp's block) is not a signature;
         # it only keeps the zone from being called empty (a felt-tip signature is a person's call)
-        dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
         thick = np.zeros(n, bool)
         thick[lab[thick_cores(dist, h, sc.pen_max_width)]] = True
         filled = cand & thick
