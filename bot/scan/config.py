@@ -107,6 +107,7 @@ class SealCfg:
     inner_band_to: float
     grey_ring_coverage: float
     dashed_perfectness_drop: float
+    off_page_max: float
 
 
 @dataclass(frozen=True)

@@ -91,8 +91,19 @@ def _hits(mask: np.ndarray, cx: float, cy: float, r: float, band: float) -> np.n
     return hits
 
 
-def _coverage(mask: np.ndarray, cx: float, cy: float, r: float, band: float) -> float:
-    return float(_hits(mask, cx, cy, r, band).mean())
+def _coverage(mask: np.ndarray, cx: float, cy: float, r: float, band: float, whole: bool = False) -> float:
+    """The share of the circle's angles on the page (``whole``: of all its angles) that have ink
+    (_hits)."""
+    on = np.ones(_ANGLES.shape, bool) if whole else _on_page(mask.shape, cx, cy, r)
+    return float(_hits(mask, cx, cy, r, band)[on].mean()) if on.any() else 0.0
+
+
+def _on_page(shape: tuple[int, ...], cx: float, cy: float, r: float) -> np.ndarray:
+    """Per angle (every 2°): does the circle's point lie on the page? A stamp struck over the
+    page's edge has the rest of its ring off it: neither ink nor a gap."""
+    h, w = shape[:2]
+    xs, ys = np.round(cx + r * np.cos(_ANGLES)), np.round(cy + r * np.sin(_ANGLES))
+    return (xs >= 0) & (xs <= w - 1) & (ys >= 0) & (ys <= h - 1)
 
 
 def arc_vote(hits: np.ndarray, fade: float) -> tuple[float, float]:
@@ -123,16 +134,21 @@ def arc_vote(hits: np.ndarray, fade: float) -> tuple[float, float]:
     return float(arc.mean()), float(hits[arc].mean())
 
 
-def _sector_coverage(mask: np.ndarray, cx: float, cy: float, r0: float, r1: float, sectors: int = 48) -> float:
+def _sector_coverage(mask: np.ndarray, cx: float, cy: float, r0: float, r1: float, sectors: int = 48,
+                     whole: bool = False) -> float:
+    """The share of the band's angular sectors on the page (some point of the sector's band on
+    it; ``whole``: of all sectors) that have ink in the band."""
     h, w = mask.shape
     got = np.zeros(sectors, bool)
+    seen = np.zeros(sectors, bool)
     angles = np.deg2rad(np.arange(0, 360, 1.0))
     sec = (np.arange(0, 360, 1.0) * sectors / 360).astype(int)
     for rr in np.arange(r0, r1, 1.0):
-        xs = np.clip(np.round(cx + rr * np.cos(angles)).astype(int), 0, w - 1)
-        ys = np.clip(np.round(cy + rr * np.sin(angles)).astype(int), 0, h - 1)
-        got[sec[mask[ys, xs]]] = True
-    return float(got.mean())
+        xs, ys = np.round(cx + rr * np.cos(angles)).astype(int), np.round(cy + rr * np.sin(angles)).astype(int)
+        on = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+        seen[sec[on]] = True
+        got[sec[on][mask[ys[on], xs[on]]]] = True
+    return float(got.mean() if whole else got[seen].mean()) if seen.any() else 0.0
 
 
 def _ink_level(grey: np.ndarray, cx: float, cy: float, r: float, hits: np.ndarray) -> float:
@@ -220,10 +236,16 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             continue
         for cx, cy, r in circles[0][:12]:
             ring, cx, cy, r = _refine(mask, float(cx), float(cy), float(r))
-            inner = _sector_coverage(mask, cx, cy, r * cfg.inner_band_from, r * cfg.inner_band_to)
-            outside = _coverage(mask, cx, cy, r + 5, 1.0)
+            # judged on the part on the page; a circle mostly off it is judged whole (the part off
+            # the page a gap: the partial-impression test may still take its arc)
+            on = _on_page(mask.shape, cx, cy, r)
+            whole = on.mean() < 1.0 - cfg.off_page_max
+            hits = _hits(mask, cx, cy, r, 1.0) & on
+            ring = float(hits.mean() if whole else hits[on].mean())
+            inner = _sector_coverage(mask, cx, cy, r * cfg.inner_band_from, r * cfg.inner_band_to, whole=whole)
+            outside = _coverage(mask, cx, cy, r + 5, 1.0, whole=whole)
             # the seal's ink level at full resolution (to tell pen strokes from seal strokes in grey)
-            level = _ink_level(p.grey, cx / scale, cy / scale, r / scale, _hits(mask, cx, cy, r, 1.0))
+            level = _ink_level(p.grey, cx / scale, cy / scale, r / scale, hits)
             value = _ink_value(p.colour, cx / scale, cy / scale, r / scale, cfg) if p.colour is not None else 255.0
             # grey ink masks catch faint marks, so a grey circle must be inked more fully; black-and-
             # white (a seal as dark as print) keeps only the seal's darker ink: its rings come out dashed
@@ -236,7 +258,7 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
                 # text inside it, and the rest of the circle faded (most of what the ring misses
                 # lies there: misses scattered all round are not an impression's faded side).
                 # A ring accepted near the limit is surer for it.
-                arc, within = arc_vote(_hits(mask, cx, cy, r, 1.0), cfg.partial_fade)
+                arc, within = arc_vote(hits, cfg.partial_fade)  # off the page counts as faded
                 partial = (arc >= cfg.partial_min_arc and within >= need and 1.0 - arc >= 0.5 * (1.0 - ring)
                            and inner >= cfg.min_inner_coverage * arc)
                 ok = ok or partial

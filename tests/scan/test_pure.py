@@ -84,6 +84,28 @@ def test_round_seal_is_found_and_rectangle_is_not(with_text: bool) -> None:
     assert not any(s.accepted for s in find_seals(_page(stamp), cfg))
 
 
+@pytest.mark.parametrize("cx", [40, 110, 160])
+def test_a_seal_struck_over_the_page_edge_is_judged_on_its_part_on_the_page(cx: int) -> None:
+    """A seal with a third of its ring off the page (centre 110 px in, radius 235) is found with
+    its ring whole: the part off the page is no gap (it had been: ring 0.75). Nearly half off
+    (centre 40 px in) is beyond `[seal] off_page_max`: the circle is judged whole, and the
+    partial-impression test takes the arc on the page."""
+    cfg = _cfg().seal
+
+    def seal(g: np.ndarray) -> None:
+        cv2.circle(g, (cx, 2000), 235, 90, 7)
+        cv2.circle(g, (cx, 2000), 205, 90, 3)
+        for a in range(0, 360, 9):
+            t = np.deg2rad(a)
+            cv2.line(g, (int(cx + 150 * np.cos(t)), int(2000 + 150 * np.sin(t))),
+                     (int(cx + 190 * np.cos(t)), int(2000 + 190 * np.sin(t))), 90, 4)
+
+    found = [s for s in find_seals(_page(seal), cfg) if s.accepted]
+    assert found
+    if cx > 100:
+        assert found[0].ring > 0.95
+
+
 def _dark_seal(g: np.ndarray, cx: int, cy: int, r: int) -> None:
     """A black seal: two rings, a band of glyph-sized marks on the ring, a short word in the middle."""
     cv2.circle(g, (cx, cy), r, 0, 7)
