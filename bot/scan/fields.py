@@ -175,9 +175,10 @@ def _pick(cands: Sequence[str], lengths: tuple[int, ...], valid: Callable[[str],
 def _anywhere(lines: Sequence[Line], length: int, valid: Callable[[str], bool]) -> str | None:
     """A field whose label was not read («ИН» for «ИНН», a label lost under a seal): a number of
     its length anywhere on the page that passes its check digits, when there is exactly one such
-    value (the seal's centre repeating the ИНН is the same value)."""
+    value (the seal's centre repeating the ИНН is the same value). A number written as a СНИЛС is
+    the СНИЛС: with its last «1» cut off, one in eleven passes an ИНН's check."""
     for gaps in (False, True):  # the runs as read; their parts apart at wide gaps when none passes
-        found = {good for ln in lines for run in digit_runs(line_text(ln.words, gaps))
+        found = {good for ln in lines for run in digit_runs(_SNILS_FORM.sub(" | ", line_text(ln.words, gaps)))
                  if (good := _valid_cut(run, (length,), valid)) is not None}
         if found:
             return found.pop() if len(found) == 1 else None
@@ -243,11 +244,13 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
     def lab(key: str, default: list[str]) -> list[str]:
         return [clean(v) for v in labels.get(key, tuple(default))]
 
+    # a number of the field's length read after its label but failing its check is the field
+    # misread (reread.py reads it again alone), not a sign to take another number of the page
     inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"]), gaps=True), *NUMBERS["inn"])
-    if not inn_ok:
+    if inn is None:
         inn, inn_ok = (v, True) if (v := _anywhere(lines, 10, valid_inn)) else (inn, inn_ok)
     ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"]), gaps=True), *NUMBERS["ogrn"])
-    if not ogrn_ok:
+    if ogrn is None:
         ogrn, ogrn_ok = (v, True) if (v := _anywhere(lines, 13, valid_ogrn)) else (ogrn, ogrn_ok)
     snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"]), gaps=True), *NUMBERS["snils"])
     if not snils_ok:  # its label unread: a number written as a СНИЛС is («342-706-964 81»)

@@ -133,3 +133,22 @@ def test_a_two_word_name_signed_with_two_initials_is_cut_short(signed: str, want
     got = fields.extract(lines, {})
     reread.reread_owner(np.full((1000, 2500), 250, np.uint8), lines, got, _cfg())
     assert got["owner_name"] == want
+
+
+def test_a_misread_number_after_its_label_is_not_replaced_by_another_fields_digits() -> None:
+    """Held-out officegen 680028 (fax, a bold condensed font): «ИНН организации: 6695212652» read
+    «6695217652» fails its check. Another number on the page had been taken for it: the СНИЛС
+    «384-724-276 11» with its last «1» cut off (as a table rule read as «1» is) passes an ИНН's
+    check. The misread value stays, not valid (reread.py reads it again alone); a number written
+    as a СНИЛС is never an ИНН."""
+    lines = [_words(("ИНН", 100, 96), ("организации:", 200, 90), ("6695217652", 600, 87), y=100),
+             _words(("ОГРН:", 100, 95), ("1122979812823", 600, 90), y=180),
+             _words(("СНИЛС:", 100, 95), ("384-724-276", 600, 90), ("11", 840, 90), y=260)]
+    assert fields.valid_inn("3847242761")  # the cut СНИЛС would pass
+    got = fields.extract(lines, {})
+    assert (got["inn"], got["valid"]["inn"]) == ("6695217652", False)
+    assert got["snils"] == "384-724-276 11"
+    # with the ИНН's label unread, the СНИЛС is not taken for it either
+    unlabelled = [lines[1], lines[2], _words(("6695217652", 600, 87), y=340)]
+    got = fields.extract(unlabelled, {})
+    assert not got["valid"]["inn"] and got["inn"] != "3847242761"
