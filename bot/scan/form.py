@@ -140,6 +140,8 @@ def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple
             # OCR may glue words («Руководитель-организации») or split them: try a few word counts,
             # and take no more words than needed (the next one may be a pen stroke read as junk)
             for n in range(1, min(len(words) - j, k + 1) + 1):
+                if any(":" in w.text for w in line.words[j:j + n - 1]):
+                    break  # a field's label and its value («Должность: Исполняющий обязанности»)
                 s = fuzz.ratio(" ".join(words[j:j + n]), v)
                 if j:  # a label inside the row: a little less likely than one that starts it
                     s -= 1.0
@@ -184,13 +186,15 @@ def _label_word(w: Word) -> bool:
     lower case; a name «Д.П. Кузнецова», «М.П.», a caption «(подпись)» or a rule do not). A copy or
     a fax may read a small word in capitals («ПОДПИСИ»): a long one read with confidence counts."""
     t = w.text.strip(",.;")
-    if not (len(t) >= 2 and t.isalpha() and (t[0].islower() or (t.isupper() and len(t) >= 5 and w.conf >= 80))):
+    if not (len(t) >= 2 and t.isalpha()):
         return False
     # a bare caption «подпись», «расшифровка подписи» is not a label's wording; «…электронной
     # подписи», the end of the owner's wording, is
     c = cyr(t)
-    s_sig = fuzz.ratio(c, "подпись")
-    return (s_sig < 80 or fuzz.ratio(c, "подписи") > s_sig) and "шифр" not in c
+    s_sig, s_end = fuzz.ratio(c, "подпись"), fuzz.ratio(c, "подписи")
+    if not (t[0].islower() or (t.isupper() and len(t) >= 5 and (w.conf >= 80 or s_end >= 85))):
+        return False  # (that end word wrapped onto a line of its own reads in capitals, unsure)
+    return (s_sig < 80 or s_end > s_sig) and "шифр" not in c
 
 
 def whole_label(lab: Label, lines: Sequence[Line]) -> Label:

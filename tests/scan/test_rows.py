@@ -210,6 +210,14 @@ def test_the_owner_wording_ends_with_podpisi_even_read_in_capitals() -> None:
         assert form.find_labels(lines, cfg)["owner"].last_line == (1050, 1090)
     lines = [_line("Владелец сертификата ключа", 1300, 1000), _line("(подпись)", 1300, 1050, 2)]
     assert form.find_labels(lines, cfg)["owner"].last_line == (1000, 1040)
+    # in capitals and unsure (officegen 800184, two columns: «ПОДПИСИ» at 64 %); other words in
+    # capitals so unsure (a surname «ИВАНОВ») do not carry the wording on
+    unsure = Line((Word("ПОДПИСИ", 64.0, 1300, 1050, 1440, 1090, (0, 2, 1, 1050)),))
+    lines = [_line("Владелец сертификата ключа проверки электронной", 1300, 1000), unsure]
+    assert form.find_labels(lines, cfg)["owner"].last_line == (1050, 1090)
+    name = Line((Word("ИВАНОВА", 64.0, 1300, 1050, 1440, 1090, (0, 2, 1, 1050)),))
+    lines = [_line("Владелец сертификата ключа проверки электронной", 1300, 1000), name]
+    assert form.find_labels(lines, cfg)["owner"].last_line == (1000, 1040)
 
 
 def test_a_25_mm_line_in_large_print_is_a_rule() -> None:
@@ -265,3 +273,16 @@ def test_a_label_does_not_wrap_onto_the_other_signers_label() -> None:
     labels = form.find_labels(lines, cfg)
     assert labels["manager"].box[3] == 1040
     assert labels["owner"].box[1] == 1048
+
+
+def test_a_field_label_and_its_value_are_not_a_signature_row() -> None:
+    """«Должность: Исполняющий обязанности главного врача» (the position field) reads like the
+    manager's row «Исполняющий обязанности главного врача ____ А.А. Шестаков» (held-out officegen
+    670056): a colon inside the words matched ends the match there, and the row below is the label."""
+    cfg = _cfg()
+    lines = [_line("Должность: Исполняющий обязанности главного врача", 300, 1200),
+             _line("Исполняющий обязанности главного врача ____ /‚ АА. Шестаков о. А АС", 300, 1800)]
+    assert form.find_labels(lines, cfg)["manager"].box[1] == 1800
+    # a colon that ends the label's own words is the row's («Руководитель организации: ____»)
+    lines = [_line("Руководитель организации: ____ А.А. Шестаков", 300, 1800)]
+    assert form.find_labels(lines, cfg)["manager"].box[1] == 1800
