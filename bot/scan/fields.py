@@ -199,21 +199,41 @@ def name_word(token: str) -> str | None:
     return word if _NAME_WORD.fullmatch(word) else None
 
 
+def _surname_in_capitals(token: str) -> str | None:
+    """A surname typed in capitals, as official papers often do («ТИХОНОВ Елена Олегович»), as a
+    name word («Тихонов»); None for a token that is not one."""
+    word = token.strip(_EDGE_JUNK)
+    if len(word) < 5 or not word.isupper():
+        return None
+    return name_word("-".join(part.capitalize() for part in lookalikes.cyrillic(word).split("-")))
+
+
 def _person_name(text: str, stop: set[str]) -> str | None:
     """The first run of two or three name-like words (capitalised Cyrillic, not a field's label
-    word such as «Должность»)."""
+    word such as «Должность»); a surname in capitals opens a run of three. A run of two cut short
+    by a word it cannot read («Пахомова Людмила овдоровна»: the patronymic under a stamp), or
+    whose second word is a patronymic («Елена Олегович»: the surname lost), is not the whole name:
+    None (the name is then read again alone, or not reported)."""
     run: list[str] = []
+    capitals = False
     for token in text.split():
         word = name_word(token)
+        if word is None and not run and (word := _surname_in_capitals(token)) is not None:
+            capitals = True
         if word is None or clean(word) in stop:
             if len(run) >= 2:
+                cut = token.strip(_EDGE_JUNK)
+                if len(run) == 2 and len(cut) >= 4 and cut.isalpha() and cut[0].islower():
+                    return None
                 break
-            run = []
+            run, capitals = [], False
             continue
         run.append(word)
         if len(run) == 3:
             break
-    return " ".join(run) if len(run) >= 2 else None
+    if len(run) < 2 or (capitals and len(run) < 3) or (len(run) == 2 and _PATRONYMIC.fullmatch(run[1])):
+        return None
+    return " ".join(run)
 
 
 _PATRONYMIC = re.compile(r"[А-ЯЁ][а-яё]+(?:вич|вна|ична|ич|оглы|кызы)")

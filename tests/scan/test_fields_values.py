@@ -152,3 +152,24 @@ def test_a_misread_number_after_its_label_is_not_replaced_by_another_fields_digi
     unlabelled = [lines[1], lines[2], _words(("6695217652", 600, 87), y=340)]
     got = fields.extract(unlabelled, {})
     assert not got["valid"]["inn"] and got["inn"] != "3847242761"
+
+
+@pytest.mark.parametrize(("value", "want"), [
+    # a surname typed in capitals, as official papers often do (docgen 560008: «ТИХОНОВ» read unsure)
+    ("ТИХОНОВ Елена Олегович", "Тихонов Елена Олегович"),
+    # the patronymic under a stamp, read as a word that is no name (held-out officegen 670019):
+    # «Пахомова Людмила» is not the whole name
+    ("Пахомова Людмила овдоровна", None),
+    # two words whose second is a patronymic: the surname was lost
+    ("Елена Олегович", None),
+    # capitals that open no name of three words are no surname («ООО «Диагностический центр»)
+    ("ООО «Диагностический центр «Двина»", None),
+    ("Коптев Алексей Аркадьевич", "Коптев Алексей Аркадьевич"),
+])
+def test_the_owner_name_is_reported_whole_or_not_at_all(value: str, want: str | None) -> None:
+    parts = [("Фамилия,", 100, 96), ("имя,", 300, 96), ("отчество:", 420, 96)]
+    x = 700
+    for token in value.split():
+        parts.append((token, x, 90))
+        x += 20 * len(token) + 15
+    assert fields.extract([_words(*parts)], {})["owner_name"] == want
