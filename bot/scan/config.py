@@ -108,6 +108,8 @@ class SealCfg:
     grey_ring_coverage: float
     dashed_perfectness_drop: float
     off_page_max: float
+    outer_ring_from: float
+    outer_ring_to: float
 
 
 @dataclass(frozen=True)

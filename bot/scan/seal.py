@@ -7,7 +7,8 @@ In colour scans the search runs on the seal-coloured ink only (print removed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -266,10 +267,33 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
                               need, partial))
         if any(s.accepted for s in found):
             break
+    found += _outer_rings(found, mask, scale, rmax, p.bw, cfg)  # (the mask of the search that ended)
     found.sort(key=lambda s: (not s.accepted, -s.ring))
     if not any(s.accepted for s in found) and sources[0][2]:
         found += _seal_like_blobs(sources[0][1], scale, rmin, rmax, cfg)
     return found
+
+
+def _outer_rings(found: list[Seal], mask: np.ndarray, scale: float, rmax: int, bw: bool,
+                 cfg: SealCfg) -> list[Seal]:
+    """The outer ring of a two-ring stamp whose inner ring alone was found, as dark as a pen: a
+    concentric circle `outer_ring_from`..`outer_ring_to` radii out, inked at least
+    `partial_min_ring` of its circumference and clearly more than just outside it. Without it the
+    stamp's disc stops at the inner ring, and the outer ring's arcs and the text between the rings
+    pass for pen strokes in the signature zones it crosses."""
+    out: list[Seal] = []
+    for s in [s for s in found if s.accepted and (bw or s.ink_level < cfg.dark_ink_level)]:
+        if any(o.accepted and o is not s and math.hypot(o.x - s.x, o.y - s.y) < 0.3 * s.r and o.r > s.r * 1.1
+               for o in found):
+            continue  # its outer ring was found
+        cx, cy, r = s.x * scale, s.y * scale, s.r * scale
+        best = max(((_coverage(mask, cx, cy, rr, 1.0), rr) for rr in
+                    np.arange(cfg.outer_ring_from * r, min(cfg.outer_ring_to * r, 1.1 * rmax), 1.0)), default=(0.0, 0.0))
+        ring, rr = best
+        if ring < cfg.partial_min_ring or ring - _coverage(mask, cx, cy, rr + 5, 1.0) < cfg.min_ring_contrast:
+            continue
+        out.append(replace(s, r=float(rr / scale), ring=ring))
+    return out
 
 
 def _seal_like_blobs(cmask: np.ndarray, scale: float, rmin: int, rmax: int, cfg: SealCfg) -> list[Seal]:

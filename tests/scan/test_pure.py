@@ -106,6 +106,26 @@ def test_a_seal_struck_over_the_page_edge_is_judged_on_its_part_on_the_page(cx: 
         assert found[0].ring > 0.95
 
 
+def test_a_dark_stamps_outer_ring_is_found_round_its_inner_one() -> None:
+    """A two-ring stamp as dark as a pen whose inner ring alone the circle search accepted: the
+    concentric outer ring is added (its disc then covers the text between the rings); a grey
+    stamp's is not (its ink is told from a pen's by its level), nor a ring where nothing is."""
+    from bot.scan.seal import Seal, _outer_rings
+
+    cfg = _cfg().seal
+    mask = np.zeros((400, 400), np.uint8)
+    cv2.circle(mask, (200, 200), 60, 1, 2)
+    cv2.circle(mask, (200, 200), 84, 1, 2)
+    inner = Seal(200.0, 200.0, 60.0, 1.0, 1.0, 0.0, False, True, 20.0)  # page pixels = search pixels
+    got = _outer_rings([inner], mask.astype(bool), 1.0, 120, False, cfg)
+    assert len(got) == 1 and abs(got[0].r - 84) <= 2 and got[0].accepted
+    grey = Seal(200.0, 200.0, 60.0, 1.0, 1.0, 0.0, False, True, 160.0)
+    assert _outer_rings([grey], mask.astype(bool), 1.0, 120, False, cfg) == []
+    alone = np.zeros((400, 400), np.uint8)
+    cv2.circle(alone, (200, 200), 60, 1, 2)
+    assert _outer_rings([inner], alone.astype(bool), 1.0, 120, False, cfg) == []
+
+
 def _dark_seal(g: np.ndarray, cx: int, cy: int, r: int) -> None:
     """A black seal: two rings, a band of glyph-sized marks on the ring, a short word in the middle."""
     cv2.circle(g, (cx, cy), r, 0, 7)
