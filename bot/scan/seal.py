@@ -107,6 +107,13 @@ def _on_page(shape: tuple[int, ...], cx: float, cy: float, r: float) -> np.ndarr
     return (xs >= 0) & (xs <= w - 1) & (ys >= 0) & (ys <= h - 1)
 
 
+def _judged_whole(on: np.ndarray, cfg: SealCfg) -> bool:
+    """Whether a circle (``on``: its angles on the page, _on_page) is judged whole, the part off
+    the page a gap: when more than `off_page_max` of it lies off the page (a short arc on the page
+    would otherwise pass for a whole ring). Else it is judged on its part on the page."""
+    return bool(on.mean() < 1.0 - cfg.off_page_max)
+
+
 def arc_vote(hits: np.ndarray, fade: float) -> tuple[float, float]:
     """A stamp pressed unevenly (or a light one thinned by 1-bit scanning) leaves its ring whole
     on one side and faint on the other. The faded side is the longest stretch of the circle
@@ -240,7 +247,7 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             # judged on the part on the page; a circle mostly off it is judged whole (the part off
             # the page a gap: the partial-impression test may still take its arc)
             on = _on_page(mask.shape, cx, cy, r)
-            whole = on.mean() < 1.0 - cfg.off_page_max
+            whole = _judged_whole(on, cfg)
             hits = _hits(mask, cx, cy, r, 1.0) & on
             ring = float(hits.mean() if whole else hits[on].mean())
             inner = _sector_coverage(mask, cx, cy, r * cfg.inner_band_from, r * cfg.inner_band_to, whole=whole)
@@ -287,10 +294,12 @@ def _outer_rings(found: list[Seal], mask: np.ndarray, scale: float, rmax: int, b
                for o in found):
             continue  # its outer ring was found
         cx, cy, r = s.x * scale, s.y * scale, s.r * scale
-        best = max(((_coverage(mask, cx, cy, rr, 1.0), rr) for rr in
-                    np.arange(cfg.outer_ring_from * r, min(cfg.outer_ring_to * r, 1.1 * rmax), 1.0)), default=(0.0, 0.0))
+        best = max(((_coverage(mask, cx, cy, rr, 1.0, whole=_judged_whole(_on_page(mask.shape, cx, cy, rr), cfg)), rr)
+                    for rr in np.arange(cfg.outer_ring_from * r, min(cfg.outer_ring_to * r, 1.1 * rmax), 1.0)),
+                   default=(0.0, 0.0))
         ring, rr = best
-        if ring < cfg.partial_min_ring or ring - _coverage(mask, cx, cy, rr + 5, 1.0) < cfg.min_ring_contrast:
+        whole = _judged_whole(_on_page(mask.shape, cx, cy, rr), cfg)
+        if ring < cfg.partial_min_ring or ring - _coverage(mask, cx, cy, rr + 5, 1.0, whole=whole) < cfg.min_ring_contrast:
             continue
         out.append(replace(s, r=float(rr / scale), ring=ring))
     return out
