@@ -103,13 +103,22 @@ def _after_label(lines: Sequence[Line], labels: Sequence[str], follow: int = 1, 
     marked «|» (line_text): the run as read is tried first (digits in a form's comb of cells are
     far apart), its parts when it fails.
     """
-    out: list[str] = []
+    return [text for hit in _texts_after_label(lines, labels, follow, gaps) for texts in hit for text in texts]
+
+
+def _texts_after_label(lines: Sequence[Line], labels: Sequence[str], follow: int,
+                       gaps: bool) -> list[list[list[str]]]:
+    """_after_label's texts, per label hit and per line: [hit][line][as read, split at gaps]."""
+    out: list[list[list[str]]] = []
     for i, rest_words in label_hits(lines, labels):
+        hit: list[list[str]] = []
         for words in (rest_words, *(ln2.words for ln2 in same_row(lines, i)),
                       *(ln2.words for ln2 in lines[i + 1:i + 1 + follow])):
-            out.append(line_text(words, gaps=False).strip(" :—-–"))
-            if gaps and (split := line_text(words).strip(" :—-–")) != out[-1]:
-                out.append(split)
+            texts = [line_text(words, gaps=False).strip(" :—-–")]
+            if gaps and (split := line_text(words).strip(" :—-–")) != texts[0]:
+                texts.append(split)
+            hit.append(texts)
+        out.append(hit)
     return out
 
 
@@ -151,24 +160,33 @@ def _valid_cut(run: str, lengths: tuple[int, ...], valid: Callable[[str], bool])
     table's rule read as a digit glued to it cut off («|6045930448» read as «16045930448»)."""
     if len(run) in lengths:
         return run if valid(run) else None
-    if len(run) - 1 in lengths:
+    if len(run) - 1 in lengths and not any(len(run) in ls and ok(run) for ls, ok in NUMBERS.values()):
         # a rule reads as «1»; any other digit cut off may be a misread digit of the number, and a
-        # random cut passes a mod-11 check one time in eleven
+        # random cut passes a mod-11 check one time in eleven. A whole number of another kind is
+        # that number: an ОГРН less its «1» passes a 12-digit ИНН's check one time in a hundred
         return next((cut for cut, off in ((run[1:], run[0]), (run[:-1], run[-1]))
                      if off == "1" and valid(cut)), None)
     return None
 
 
-def _pick(cands: Sequence[str], lengths: tuple[int, ...], valid: Callable[[str], bool]) -> tuple[str | None, bool]:
+def _pick(hits: Sequence[Sequence[Sequence[str]]], lengths: tuple[int, ...],
+          valid: Callable[[str], bool]) -> tuple[str | None, bool]:
     """The first number after the label that passes its check digits; a failing number of the
-    field's length is returned (not valid) only when none passes."""
+    field's length is returned (not valid) only when none passes. The lines after one holding a
+    number of the field's length are not looked at: that number is the field misread, and the
+    next line is another field's («ОГРН: 1062930278047» less its «1» passed a 12-digit ИНН's check)."""
     seen: list[str] = []
-    for text in cands:
-        for run in digit_runs(text):
-            if (good := _valid_cut(run, lengths, valid)) is not None:
-                return good, True
-            if len(run) in lengths:
-                seen.append(run)
+    for hit in hits:
+        for texts in hit:
+            had = len(seen)
+            for text in texts:
+                for run in digit_runs(text):
+                    if (good := _valid_cut(run, lengths, valid)) is not None:
+                        return good, True
+                    if len(run) in lengths:
+                        seen.append(run)
+            if len(seen) > had:
+                break
     return (seen[0], False) if seen else (None, False)
 
 
@@ -266,13 +284,13 @@ def extract(lines: Sequence[Line], labels: dict[str, tuple[str, ...]]) -> dict[s
 
     # a number of the field's length read after its label but failing its check is the field
     # misread (reread.py reads it again alone), not a sign to take another number of the page
-    inn, inn_ok = _pick(_after_label(lines, lab("inn", ["инн"]), gaps=True), *NUMBERS["inn"])
+    inn, inn_ok = _pick(_texts_after_label(lines, lab("inn", ["инн"]), 1, True), *NUMBERS["inn"])
     if inn is None:
         inn, inn_ok = (v, True) if (v := _anywhere(lines, 10, valid_inn)) else (inn, inn_ok)
-    ogrn, ogrn_ok = _pick(_after_label(lines, lab("ogrn", ["огрн"]), gaps=True), *NUMBERS["ogrn"])
+    ogrn, ogrn_ok = _pick(_texts_after_label(lines, lab("ogrn", ["огрн"]), 1, True), *NUMBERS["ogrn"])
     if ogrn is None:
         ogrn, ogrn_ok = (v, True) if (v := _anywhere(lines, 13, valid_ogrn)) else (ogrn, ogrn_ok)
-    snils, snils_ok = _pick(_after_label(lines, lab("snils", ["снилс"]), gaps=True), *NUMBERS["snils"])
+    snils, snils_ok = _pick(_texts_after_label(lines, lab("snils", ["снилс"]), 1, True), *NUMBERS["snils"])
     if not snils_ok:  # its label unread: a number written as a СНИЛС is («342-706-964 81»)
         found = {v for ln in lines for m in _SNILS_FORM.finditer(ln.text)
                  if valid_snils(v := re.sub(r"\D", "", m.group(0)))}

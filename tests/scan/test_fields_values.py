@@ -173,3 +173,16 @@ def test_the_owner_name_is_reported_whole_or_not_at_all(value: str, want: str | 
         parts.append((token, x, 90))
         x += 20 * len(token) + 15
     assert fields.extract([_words(*parts)], {})["owner_name"] == want
+
+
+def test_the_next_fields_number_is_not_taken_for_a_misread_one() -> None:
+    # officegen 690050: «ИНН: 8541274630» (a 3 read as 5) fails its check; the line after it,
+    # «ОГРН: 1062930278047», less its leading «1» passes a 12-digit ИНН's check
+    lines = [_words(("ИНН:", 100, 90), ("8541274630", 300, 88), y=100),
+             _words(("ОГРН:", 100, 90), ("1062930278047", 300, 90), y=200)]
+    got = fields.extract(lines, {})
+    assert got["inn"] == "8541274630" and not got["valid"]["inn"]
+    assert got["ogrn"] == "1062930278047" and got["valid"]["ogrn"]
+    # a whole ОГРН is not an ИНН with a rule glued to it, even on the ИНН's own line
+    glued = fields.extract([_words(("ИНН:", 100, 90), ("1062930278047", 300, 90))], {})
+    assert glued["inn"] != "062930278047"
