@@ -366,19 +366,20 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     def zone(kind: str, page: Prepared = p, page_seals: Sequence[Seal] = seals,
              also: Sequence[form_mod.Label] = (), band_label: form_mod.Label | None = None,
              see: tuple[int, int, int, int] | None = None, border: int | None = None,
-             cut_swollen: bool = False) -> Zone:
+             cut_swollen: bool = False, gap: int | None = None) -> Zone:
         others = [*(lab for k, lab in labels.items() if k != kind), *also]
         if band_label is not None:  # a row's whole band: no caption or rule places it
             return check_zone(page, kind, band_label, others, words, [], page_seals, cfg, [], unit, seal_ink)
         return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
-                          unit, seal_ink, see, border, cut_swollen)
+                          unit, seal_ink, see, border, cut_swollen, gap)
 
     def apart(kind: str, other: str) -> Zone:
         """The zone read without the band it shares with the other signer's zone. At a table's
         border between the two rows it ends at the border, and the other row's ink is read too:
         a signature (or a seal's emblem) crossing the border is seen whole and counts for the row
         that holds most of it. Rows with no border part at a white gap between their strokes, when
-        there is one (_white_gap); else the whole shared band is left out."""
+        there is one (_white_gap), which groups of strokes do not bridge either; else the whole
+        shared band is left out."""
         other_box = out.zones[other].box
         assert other_box is not None
         border = _row_border(labels, kind, other, out.zones[kind].box, rules, unit)
@@ -389,7 +390,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             if gap is None:
                 return zone(kind, also=[_box_label(other, other_box)])
             part = (x0, max(y0, gap), x1, y1) if below else (x0, y0, x1, min(y1, gap))
-            return zone(kind, also=[_box_label(other, part)] if part[1] < part[3] else [])
+            return zone(kind, also=[_box_label(other, part)] if part[1] < part[3] else [], gap=gap)
         shared = (x0, max(y0, border), x1, y1) if below else (x0, y0, x1, min(y1, border))
         return zone(kind, also=[_box_label(other, shared)], see=other_box, border=border)
 

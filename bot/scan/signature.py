@@ -157,6 +157,15 @@ def border_apart(ink: np.ndarray, lines: np.ndarray, row: int, h: float) -> np.n
     return apart
 
 
+def gap_apart(ink: np.ndarray, row: int) -> np.ndarray:
+    """A white gap between two rows' strokes at ``row`` (of ``ink``'s frame) as a line that groups of
+    strokes do not bridge, open where ink lies on it."""
+    apart = np.zeros(ink.shape, np.uint8)
+    if 0 <= row < ink.shape[0]:
+        apart[row] = ink[row] == 0
+    return apart
+
+
 def best_group(sel: np.ndarray, h: float, sc: SignatureCfg,
                apart: np.ndarray | None = None) -> tuple[int, int, int]:
     """The biggest group of strokes: its ink pixels, width and height."""
@@ -294,6 +303,25 @@ def rings_of(ink: np.ndarray, dist: np.ndarray, ang: np.ndarray, seal: Seal, dis
     for dr in range(-band, band + 1):
         grown |= np.roll(ring, dr)
     return grown[np.minimum(rad, nr - 1)] & inside
+
+
+def ring_ink(grey: np.ndarray, seal: Seal, box: tuple[int, int, int, int], cfg: ScanConfig) -> np.ndarray:
+    """The seal's rings (see rings_of) in the zone ``box``, found over its whole disc on the page.
+    A ring is the seal's ink however dark a shadow or a copy makes it: where it runs through a
+    printed word (a column header), the word and the arc would read as one stroke."""
+    x0, y0, x1, y1 = box
+    out = np.zeros((y1 - y0, x1 - x0), bool)
+    geo = _disc_geometry(grey.shape, seal, cfg.seal.disc_radius)
+    if geo is None:
+        return out
+    bx0, by0, bx1, by1, dist, ang = geo
+    g = grey[by0:by1, bx0:bx1]
+    ink = (g.astype(np.int16) < float(np.percentile(g, 95)) - cfg.signature.ink_contrast)
+    rings = rings_of(ink, dist, ang, seal, cfg.seal.disc_radius)
+    ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
+    if ix1 > ix0 and iy1 > iy0:
+        out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = rings[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
+    return out
 
 
 def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
@@ -584,11 +612,12 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
                captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
                deciphers: Sequence[Word] = (), page_text_height: float = 0.0,
                seal_ink: SealInk | None = None, see: tuple[int, int, int, int] | None = None,
-               border: int | None = None, cut_swollen: bool = False) -> Zone:
+               border: int | None = None, cut_swollen: bool = False, gap: int | None = None) -> Zone:
     """The signature zone of ``label``'s row and the pen ink in it. ``see``: a neighbouring box whose
     ink is read with the zone's, so that strokes crossing between the two are seen whole and count
     for the side that holds most of them; ``border``: the page row of a table border between the
-    two, which groups of strokes bridge only where a stroke runs across it; ``cut_swollen``: the
+    two, which groups of strokes bridge only where a stroke runs across it; ``gap``: the page row of
+    a white gap that parts the two rows' strokes (the same, with no border); ``cut_swollen``: the
     printed line of a label word taller than print is cut out of the ink (see swollen_print)."""
     if label is None:
         return Zone(kind, None, False, reason="строка подписи не найдена")
@@ -671,6 +700,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         return (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * cfg.seal.disc_radius) ** 2
 
     dark_disc = np.zeros(ink.shape, bool)
+    rings = np.zeros(ink.shape, bool)
     # colour has separated most of the seal's ink already; its thin lines, blurred and paled by
     # a low resolution or JPEG, lose their hue, and a black seal has none: the disc is judged
     # like a grey one's
@@ -695,11 +725,14 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             ink = (ink & ~disc) | (disc & pen)
             emblem |= disc & straight
             dark_disc |= disc
+            rings |= ring_ink(p.grey, o, (x0, y0, x1, y1), cfg)
             continue
-        for s in g:  # keep only strokes darker than the seal's ink
+        for s in g:  # keep only strokes darker than the seal's ink, and none on its rings
             d = disc if s is o else disc_of(s)
             ink &= ~(d & (grey_f > s.ink_level - sc.darker_than_seal))
+            rings |= ring_ink(p.grey, s, (x0, y0, x1, y1), cfg)
     ink |= pen_colour & ~emblem
+    ink &= ~rings  # a ring's arc in a shadow is off the seal's colour too
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
     if cut_swollen:
@@ -748,7 +781,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         for i in np.nonzero(stroke)[0]:
             if seal_arc(lab, int(i), stats[i], h, seal_radius):
                 stroke[i] = cand[i] = False
-        apart = border_apart(u8, lines, border - y0, h) if border is not None else None
+        apart = border_apart(u8, lines, border - y0, h) if border is not None else (
+            gap_apart(u8, gap - y0) if gap is not None else None)
         gn, glab = groups_of(cand[lab], h, sc, apart)
         comp_group = np.zeros(n, np.int64)
         comp_group[lab[cand[lab]]] = glab[cand[lab]]
