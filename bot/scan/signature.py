@@ -666,6 +666,9 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         near_seals |= (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (cfg.seal.disc_margin * s.r) ** 2
     pen_colour = np.zeros(ink.shape, bool)
     emblem = np.zeros(ink.shape, bool)  # a seal's emblem: no signature, but ink in the zone
+    # ink taken for a seal's by its level or colour alone, where a pen may look the same: a grey
+    # pen on a grey stamp's disc, a pale pen of a stamp's hue on a page where no stamp was found
+    lifted = np.zeros(ink.shape, bool)
     if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke …
         values = [s.ink_value for s in accepted if s.ink_value < 255]
         zone_bgr = p.colour[y0:y1, x0:x1]
@@ -694,6 +697,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             # what is left of it once its lighter ink is gone (its darker core, JPEG's specks) is
             # no signature either, but it keeps the zone from being called empty
             emblem |= filled_ink((ink | hue_ink) & hued & near_seals, h, sc.pen_max_width)
+        else:
+            lifted |= ink & hue_ink  # no seal found: the missed stamp's ink, or a pale pen's
         ink &= ~(hue_ink | emblem)
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
@@ -709,7 +714,6 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
 
     dark_disc = np.zeros(ink.shape, bool)
     rings = np.zeros(ink.shape, bool)
-    lifted = np.zeros(ink.shape, bool)  # ink on a grey seal's disc lifted as light as the seal's
     # colour has separated most of the seal's ink already; its thin lines, blurred and paled by
     # a low resolution or JPEG, lose their hue, and a black seal has none: the disc is judged
     # like a grey one's
@@ -811,6 +815,9 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
         foreign = sel & ~own[glab] & in_zone
         foreign |= (filled[lab] | emblem) & in_zone
+        # character-sized pieces that no long stroke adopts: print OCR missed, specks, or a small
+        # signature that its line's removal cut into letters. Not a signature; not «empty» either
+        foreign |= cand[lab] & ~sel & in_zone
         loose = ink_ratio(*best_group(foreign, h, sc, apart), h, sc) if foreign.any() else 0.0
         sel &= own[glab]
         if not sel.any():
@@ -849,8 +856,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         found = replace(found, loose=max(found.loose, whole.ratio, whole.loose))
     lifted &= ~rings
     if not found.signed and (lifted & in_zone).any():
-        # on a grey page a pen as light as the stamp is lifted with the stamp's ink: read with that
-        # ink as well (the stamp's letters, glyph-sized, stay out unless a long stroke joins them),
+        # a pen that looks like a stamp's ink is lifted with it: read with that ink as well (a
+        # stamp's letters, glyph-sized, stay out unless a long stroke joins them, its arcs as arcs),
         # the zone is a doubt wherever that reading is signed, never «not signed» for want of it
         whole = read_zone(u8 | (lifted.astype(np.uint8) & (1 - lines) & ~speckled))
         found = replace(found, loose=max(found.loose, whole.ratio))
