@@ -142,6 +142,7 @@ class RereadCfg:
     band_max: float
     band_psm: int
     verify_fives: int
+    verify_conf: float
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
     for key in NUMBERS:
         if not valid_of.get(key):
             _take(fields, key, _read_number(grey, lines, key, cfg, unit[len(unit) // 2]), disputed)
-        elif _doubtful(key, str(fields.get(key) or ""), cfg):
+        elif _doubtful(key, str(fields.get(key) or ""), cfg) or _read_unsure(lines, str(fields.get(key) or ""), cfg):
             # one more read of the number alone (the eng model, first scale): another valid value
             # there makes the two disagree, a doubt
             again = _read_number(grey, lines, key, cfg, unit[len(unit) // 2], (cfg.reread.first_height,))
@@ -174,6 +174,15 @@ def _doubtful(key: str, value: str, cfg: ScanConfig) -> bool:
     `[reread] verify_fives` fives or more (0: never verified). A СНИЛС's weights cannot cancel so."""
     n = cfg.reread.verify_fives
     return key in ("inn", "ogrn") and n > 0 and value.count("5") >= n
+
+
+def _read_unsure(lines: Sequence[Line], value: str, cfg: ScanConfig) -> bool:
+    """Was a part of the number (a word of three digits or more in it) read under `[reread]
+    verify_conf`? Two digits misread can leave a number valid one time in eleven."""
+    digits = _digits(value)
+    return bool(digits) and any(
+        w.conf < cfg.reread.verify_conf and len(d := _digits(w.text)) >= 3 and d in digits
+        for ln in lines for w in ln.words)
 
 
 def _read_number(grey: np.ndarray, lines: Sequence[Line], key: str, cfg: ScanConfig, unit: float,

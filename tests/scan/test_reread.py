@@ -51,6 +51,20 @@ def test_a_number_that_stays_invalid_stays_a_doubt() -> None:
     assert got["ogrn"] == "1027700132196" and not got["valid"]["ogrn"]
 
 
+@pytest.mark.parametrize(("conf", "trusted"), [(60.0, False), (95.0, True)])
+def test_a_valid_number_read_unsure_is_read_again(conf: float, trusted: bool) -> None:
+    """Two digits misread can leave a number valid (officegen 670005, a phone photo: «5142904994293»
+    read «5147904994793» at 60 %). Read unsure, it is read again alone; the other valid value there
+    makes it a doubt, never a value reported as read. Read sure, it is not read again."""
+    grey, box = _page("5142904994293")
+    label = Word("ОГРН", 90.0, 60, box[1], 160, box[3], (0, 1, 1, 1))
+    lines = [Line((label,)), Line((Word("5147904994793", conf, *box, (0, 1, 2, 1)),))]
+    got = fields.extract(lines, {})
+    assert got["ogrn"] == "5147904994793" and got["valid"]["ogrn"]
+    reread.reread(grey, lines, got, _cfg())
+    assert got["valid"]["ogrn"] is trusted
+
+
 def test_a_failed_reread_is_an_ocr_error(monkeypatch: pytest.MonkeyPatch) -> None:
     grey, box = _page("1027700132195")
     lines = _lines("1027700152195", box)
