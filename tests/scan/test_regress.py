@@ -198,10 +198,14 @@ def test_a_pale_stamp_crossed_by_table_borders_is_not_as_dark_as_a_pen(rules) ->
     # zone was taken for «not signed». A row placed by a stand-in is not seen: its empty zone is a
     # doubt (the organisation is not told its signature is missing).
     "office-810003-complete-cells-phone.jpg",
+    # A small pale violet signature on its line (officegen two_column/copier, 660050; no stamp on the
+    # page): the line's removal cut it into letter-sized pieces, and no long stroke adopted them. Not
+    # a signature by shape; not an empty zone either: a doubt.
+    "office-660050-incomplete-two_column-copier.pdf",
 ])
 def test_a_signed_manager_is_never_called_missing(rules, name: str) -> None:
     path, truth = _case(name)
-    assert truth["verdict"] == "complete" and truth["manager"] is True
+    assert truth["manager"] is True
     result = check_files([path], rules)
     assert "manager_signature_missing" not in result.defects, result.to_json()
-    assert result.verdict in ("complete", "review"), result.to_json()
+    assert result.verdict in (truth["verdict"], "review"), result.to_json()
