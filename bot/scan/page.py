@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -25,8 +25,6 @@ class Prepared:
     # a copy whose ink's contrast to the paper was raised (check.py's faint re-look): the paper's
     # level and the factor
     raised: tuple[float, float] = (255.0, 1.0)
-    # what is worked out once per page and shared by its copies (signature.ring_ink's rings per seal)
-    memo: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     def level(self, value: float) -> float:
         """A grey level of the page as it came, as this copy shows it."""

@@ -305,33 +305,6 @@ def rings_of(ink: np.ndarray, dist: np.ndarray, ang: np.ndarray, seal: Seal, dis
     return grown[np.minimum(rad, nr - 1)] & inside
 
 
-def ring_ink(p: Prepared, seal: Seal, box: tuple[int, int, int, int], cfg: ScanConfig) -> np.ndarray:
-    """The seal's rings (see rings_of) in the zone ``box``, found over its whole disc on the page
-    (once per page and seal). A ring is the seal's ink however dark a shadow or a copy makes it:
-    where it runs through a printed word (a column header), the word and the arc would read as one
-    stroke."""
-    x0, y0, x1, y1 = box
-    out = np.zeros((y1 - y0, x1 - x0), bool)
-    key = ("rings", seal.x, seal.y, seal.r)
-    if key not in p.memo:
-        geo = _disc_geometry(p.grey.shape, seal, cfg.seal.disc_radius)
-        if geo is None:
-            p.memo[key] = None
-        else:
-            bx0, by0, bx1, by1, dist, ang = geo
-            g = p.grey[by0:by1, bx0:bx1]
-            ink = (g.astype(np.int16) < float(np.percentile(g, 95)) - cfg.signature.ink_contrast)
-            p.memo[key] = (bx0, by0, bx1, by1, rings_of(ink, dist, ang, seal, cfg.seal.disc_radius))
-    found = p.memo[key]
-    if found is None:
-        return out
-    bx0, by0, bx1, by1, rings = found  # type: ignore[misc]
-    ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
-    if ix1 > ix0 and iy1 > iy0:
-        out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = rings[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
-    return out
-
-
 def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
                 box: tuple[int, int, int, int], cfg: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
     """Pen strokes inside a dark seal's disc, by stroke geometry (for the zone ``box``), and apart
@@ -713,7 +686,6 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         return (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * cfg.seal.disc_radius) ** 2
 
     dark_disc = np.zeros(ink.shape, bool)
-    rings = np.zeros(ink.shape, bool)
     # colour has separated most of the seal's ink already; its thin lines, blurred and paled by
     # a low resolution or JPEG, lose their hue, and a black seal has none: the disc is judged
     # like a grey one's
@@ -738,17 +710,14 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             ink = (ink & ~disc) | (disc & pen)
             emblem |= disc & straight
             dark_disc |= disc
-            rings |= ring_ink(p, o, (x0, y0, x1, y1), cfg)
             continue
-        for s in g:  # keep only strokes darker than the seal's ink, and none on its rings
+        for s in g:  # keep only strokes darker than the seal's ink
             d = disc if s is o else disc_of(s)
             as_light = ink & d & (grey_f > s.ink_level - sc.darker_than_seal)
             ink &= ~as_light
             if p.colour is None:
                 lifted |= as_light
-            rings |= ring_ink(p, s, (x0, y0, x1, y1), cfg)
     ink |= pen_colour & ~emblem
-    ink &= ~rings  # a ring's arc in a shadow is off the seal's colour too
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
     if cut_swollen:
@@ -854,7 +823,6 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         # zone is a doubt wherever that reading is not empty, never «not signed» for want of it
         whole = read_zone(u8)
         found = replace(found, loose=max(found.loose, whole.ratio, whole.loose))
-    lifted &= ~rings
     if not found.signed and (lifted & in_zone).any():
         # a pen that looks like a stamp's ink is lifted with it: read with that ink as well (a
         # stamp's letters, glyph-sized, stay out unless a long stroke joins them, its arcs as arcs),

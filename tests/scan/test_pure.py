@@ -383,24 +383,6 @@ def test_a_white_gap_keeps_two_rows_strokes_apart_unless_ink_lies_on_it() -> Non
     assert groups_of(ink, h, sc, gap_apart(ink, 150))[0] == 2
 
 
-def test_a_seals_ring_is_its_ink_however_dark_and_a_stroke_across_it_stays() -> None:
-    """A found seal's rings (ink at one radius over half the circle and more), as dark as a pen in
-    a shadow, are the seal's wherever they run (ring_ink); a pen stroke across the disc is not."""
-    from bot.scan.seal import Seal
-    from bot.scan.signature import ring_ink
-    grey = np.full((800, 800), 255, np.uint8)
-    cv2.circle(grey, (400, 400), 200, 30, 4)                   # the outer ring, dark
-    cv2.circle(grey, (400, 400), 150, 30, 3)                   # the inner ring
-    cv2.line(grey, (250, 330), (560, 470), 20, 4)              # a pen stroke across the disc
-    p = Prepared(grey, None, 300.0, False, 0, 0.0)
-    seal = Seal(400, 400, 200, 1.0, 1.0, 0.0, False, True, 30.0)
-    rings = ring_ink(p, seal, (100, 100, 700, 700), _cfg())
-    assert rings[400 - 100, 600 - 100] and rings[400 - 100, 550 - 100]     # on both rings
-    assert grey[400, 405] == 20 and not rings[400 - 100, 405 - 100]          # the stroke's middle
-    assert ring_ink(p, seal, (100, 100, 700, 700), _cfg()).sum() == rings.sum()  # once per page (memo)
-    assert ("rings", 400, 400, 200) in p.memo
-
-
 def test_a_label_word_swollen_by_a_stamp_is_cut_at_its_printed_line() -> None:
     """A label word whose box took in a stamp's text (three print heights tall) is print at the
     height of its line-mates (swollen_print)."""

@@ -50,13 +50,6 @@ def _case(name: str) -> tuple[Path, dict]:
     # rings passed for both signatures. The outer ring is now found round the inner one.
     ("manager", "case-990073-incomplete-bw.png"),
     ("owner", "case-990073-incomplete-bw.png"),
-    # The session-9 blind run's false accept of the third generator (officegen 690019, page 2 of a
-    # phone photo, in a table): the manager did not sign, the stamp lies over the manager's cell
-    # and over the column's «Подпись» header above it. In the photo's shadow the stamp's outer ring
-    # was neither its colour nor paler than the pen; where it ran through «Подпись» the word and
-    # the arc read as one stroke through a word, kept as the manager's signature. A found seal's
-    # rings are now its ink wherever they run, whatever their shade.
-    ("manager", "office-690019-incomplete-page2-phone.pdf"),
 ])
 def test_what_lies_in_an_empty_row_is_no_signature(rules, kind: str, name: str) -> None:
     """The row is empty but holds ink that is not a pen's: the row is a doubt, never «signed»."""
