@@ -106,6 +106,7 @@ class SealCfg:
     inner_band_from: float
     inner_band_to: float
     grey_ring_coverage: float
+    pale_ink_contrast: int
     dashed_perfectness_drop: float
     off_page_max: float
     outer_ring_from: float

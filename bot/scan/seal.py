@@ -274,11 +274,38 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
                               need, partial))
         if any(s.accepted for s in found):
             break
+    if not p.bw and not any(s.accepted for s in found):
+        found += _pale_rings(found, p, grey_s, scale, cfg)
     found += _outer_rings(found, mask, scale, rmax, p.bw, cfg)  # (the mask of the search that ended)
     found.sort(key=lambda s: (not s.accepted, -s.ring))
     if not any(s.accepted for s in found) and sources[0][2]:
         found += _seal_like_blobs(sources[0][1], scale, rmin, rmax, cfg)
     return found
+
+
+def _pale_rings(found: list[Seal], p: Prepared, grey_s: np.ndarray, scale: float, cfg: SealCfg) -> list[Seal]:
+    """Circles the grey search saw but whose ring lies under its ink threshold (a stamp faded to a
+    pale grey on a scanner), judged again on ink `pale_ink_contrast` grey levels under the paper:
+    by the same tests as any grey ring. Print is as dark either way; only a pale ring gains."""
+    pale = ink_mask(grey_s, cfg.pale_ink_contrast)
+    out: list[Seal] = []
+    for s in found:
+        if s.coloured or s.blob:
+            continue
+        _, cx, cy, r = _refine(pale, s.x * scale, s.y * scale, s.r * scale)  # placed on ink it did not see
+        on = _on_page(pale.shape, cx, cy, r)
+        whole = _judged_whole(on, cfg)
+        hits = _hits(pale, cx, cy, r, 1.0) & on
+        ring = float(hits.mean() if whole else hits[on].mean())
+        inner = _sector_coverage(pale, cx, cy, r * cfg.inner_band_from, r * cfg.inner_band_to, whole=whole)
+        outside = _coverage(pale, cx, cy, r + 5, 1.0, whole=whole)
+        if (ring >= cfg.grey_ring_coverage and inner >= cfg.min_inner_coverage
+                and ring - outside >= cfg.min_ring_contrast and ring > s.ring):
+            level = _ink_level(p.grey, cx / scale, cy / scale, r / scale, hits)
+            out.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, False, True, level,
+                            s.ink_value, cfg.grey_ring_coverage))
+            break
+    return out
 
 
 def _outer_rings(found: list[Seal], mask: np.ndarray, scale: float, rmax: int, bw: bool,

@@ -106,6 +106,28 @@ def test_a_seal_struck_over_the_page_edge_is_judged_on_its_part_on_the_page(cx: 
         assert found[0].ring > 0.95
 
 
+@pytest.mark.parametrize(("level", "found"), [(218, True), (240, False)])
+def test_a_stamp_faded_to_a_pale_grey_is_still_found(level: int, found: bool) -> None:
+    """A stamp 27 grey levels under the paper lies under the grey search's ink threshold (35): the
+    circles that search saw are judged again on paler ink (`[seal] pale_ink_contrast`) by the same
+    tests (officegen 670027: a scanner's pale stamp, «no seal» told to a complete application). A
+    ring 5 levels under the paper is no ink at all."""
+    cfg = _cfg().seal
+
+    def seal(g: np.ndarray) -> None:
+        cv2.circle(g, (1200, 2000), 235, level, 7)
+        cv2.circle(g, (1200, 2000), 205, level, 3)
+        for a in range(0, 360, 9):
+            t = np.deg2rad(a)
+            cv2.line(g, (int(1200 + 150 * np.cos(t)), int(2000 + 150 * np.sin(t))),
+                     (int(1200 + 190 * np.cos(t)), int(2000 + 190 * np.sin(t))), level, 4)
+
+    seals = find_seals(_page(seal), cfg)
+    assert any(s.accepted for s in seals) is found
+    if found:
+        assert min(s.ink_level for s in seals if s.accepted) > 200
+
+
 def test_a_dark_stamps_outer_ring_is_found_round_its_inner_one() -> None:
     """A two-ring stamp as dark as a pen whose inner ring alone the circle search accepted: the
     concentric outer ring is added (its disc then covers the text between the rings); a grey
