@@ -369,7 +369,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
              cut_swollen: bool = False, gap: int | None = None) -> Zone:
         others = [*(lab for k, lab in labels.items() if k != kind), *also]
         if band_label is not None:  # a row's whole band: no caption or rule places it
-            return check_zone(page, kind, band_label, others, words, [], page_seals, cfg, [], unit, seal_ink)
+            return check_zone(page, kind, band_label, others, words, [], page_seals, cfg, [], unit, seal_ink,
+                              lifted_doubt=False)
         return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
                           unit, seal_ink, see, border, cut_swollen, gap)
 

@@ -593,13 +593,16 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
                captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
                deciphers: Sequence[Word] = (), page_text_height: float = 0.0,
                seal_ink: SealInk | None = None, see: tuple[int, int, int, int] | None = None,
-               border: int | None = None, cut_swollen: bool = False, gap: int | None = None) -> Zone:
+               border: int | None = None, cut_swollen: bool = False, gap: int | None = None,
+               lifted_doubt: bool = True) -> Zone:
     """The signature zone of ``label``'s row and the pen ink in it. ``see``: a neighbouring box whose
     ink is read with the zone's, so that strokes crossing between the two are seen whole and count
     for the side that holds most of them; ``border``: the page row of a table border between the
     two, which groups of strokes bridge only where a stroke runs across it; ``gap``: the page row of
     a white gap that parts the two rows' strokes (the same, with no border); ``cut_swollen``: the
-    printed line of a label word taller than print is cut out of the ink (see swollen_print)."""
+    printed line of a label word taller than print is cut out of the ink (see swollen_print);
+    ``lifted_doubt``: ink lifted as a seal's that reads as a signature makes the zone a doubt (not
+    for a whole row's band, where a grey stamp's text would make every row under it one)."""
     if label is None:
         return Zone(kind, None, False, reason="строка подписи не найдена")
     H, W = p.grey.shape
@@ -784,9 +787,12 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         own = (ink_in > 0) & (ink_in >= sc.zone_share * np.maximum(ink_all, 1))
         foreign = sel & ~own[glab] & in_zone
         foreign |= (filled[lab] | emblem) & in_zone
-        # character-sized pieces that no long stroke adopts: print OCR missed, specks, or a small
-        # signature that its line's removal cut into letters. Not a signature; not «empty» either
-        foreign |= cand[lab] & ~sel & in_zone
+        # character-sized pieces on the row's line that no long stroke adopts: a small signature
+        # that the line's removal cut into letters (or print OCR missed there). Not a signature;
+        # not «empty» either
+        on_line = np.zeros(n, bool)
+        on_line[lab[(cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0) & (lab > 0)]] = True
+        foreign |= (cand & on_line)[lab] & ~sel & in_zone
         loose = ink_ratio(*best_group(foreign, h, sc, apart), h, sc) if foreign.any() else 0.0
         sel &= own[glab]
         if not sel.any():
@@ -823,10 +829,11 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         # zone is a doubt wherever that reading is not empty, never «not signed» for want of it
         whole = read_zone(u8)
         found = replace(found, loose=max(found.loose, whole.ratio, whole.loose))
-    if not found.signed and (lifted & in_zone).any():
+    if lifted_doubt and not found.signed and (lifted & in_zone).any():
         # a pen that looks like a stamp's ink is lifted with it: read with that ink as well (a
         # stamp's letters, glyph-sized, stay out unless a long stroke joins them, its arcs as arcs),
         # the zone is a doubt wherever that reading is signed, never «not signed» for want of it
         whole = read_zone(u8 | (lifted.astype(np.uint8) & (1 - lines) & ~speckled))
-        found = replace(found, loose=max(found.loose, whole.ratio))
+        if whole.signed:
+            found = replace(found, loose=max(found.loose, whole.ratio))
     return found
