@@ -512,6 +512,36 @@ def ring_arcs(lab: np.ndarray, n: int, seals: Sequence[Seal], origin: tuple[int,
     return out
 
 
+def ring_text(lab: np.ndarray, n: int, seals: Sequence[Seal], origin: tuple[int, int], h: float) -> np.ndarray:
+    """Which components are a stamp's ring text, its glyphs run together into one curve: wholly
+    within the seal's disc outside half its radius, running along the circle for two print heights
+    or more, and no wider across it than a line of print (a pen's signature rises and falls)."""
+    out = np.zeros(n, bool)
+    if n <= 1 or not seals:
+        return out
+    ys, xs = np.nonzero(lab)
+    labels = lab[ys, xs]
+    gx, gy = xs + origin[0], ys + origin[1]
+    count = np.bincount(labels, minlength=n)
+    for s in seals:
+        d = np.hypot(gx - s.x, gy - s.y)
+        within = (d >= 0.5 * s.r) & (d <= 1.03 * s.r)
+        share = np.bincount(labels[within], minlength=n) / np.maximum(count, 1)
+        lo_d, hi_d = np.full(n, np.inf), np.full(n, -np.inf)
+        np.minimum.at(lo_d, labels, d)
+        np.maximum.at(hi_d, labels, d)
+        # the extent along the circle: angles about each component's own mean direction (no seam)
+        angle = np.arctan2(gy - s.y, gx - s.x)
+        mean = np.arctan2(np.bincount(labels, np.sin(angle), n), np.bincount(labels, np.cos(angle), n))
+        rel = (angle - mean[labels] + np.pi) % (2 * np.pi) - np.pi
+        lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+        np.minimum.at(lo, labels, rel)
+        np.maximum.at(hi, labels, rel)
+        out |= (share >= 0.97) & ((hi - lo) * s.r * 0.8 >= 2 * h) & (hi_d - lo_d <= 1.3 * h)
+    out[0] = False
+    return out
+
+
 def seal_arc(lab: np.ndarray, i: int, stat: np.ndarray, h: float, radius: tuple[float, float]) -> bool:
     """Is component i a piece of a circle of a seal's size (a ring of a seal that was not found,
     or not found whole)? Its ink lies on one circle of a seal's radius (`radius`, pixels: the
@@ -761,6 +791,9 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         thick = np.zeros(n, bool)
         thick[lab[thick_cores(dist, h, sc.pen_max_width)]] = True
         filled = cand & thick
+        # a stamp's ring text, its glyphs run together into one long curve, is no signature either
+        # (a pen that stayed in the ring text's band all along: a doubt)
+        filled |= cand & ring_text(lab, n, accepted, (x0, y0), h)
         cand &= ~filled
         # a character-sized piece alone is print that OCR missed, or a speck; beside a pen stroke it is
         # a letter of the signature (a small cursive hand, or a stroke cut by a rule's removal)

@@ -26,6 +26,12 @@ def _case(name: str) -> tuple[Path, dict]:
     # ring text touched the label, OCR read the label word with the stamp's letters in one tall
     # box, and the joined glyphs and ring text passed for a long pen stroke
     ("manager", "doc-710027-incomplete-two_column-copier.jpg"),
+    # The same document generated again on another machine (docgen's JPEG is not byte-identical
+    # across machines): the copier had darkened the stamp's ring text past the stamp's ink level,
+    # its glyphs ran together into one curve inside the ring, and it passed for the manager's
+    # signature — a false accept. A curve wholly in the ring text's band, running along the
+    # circle and no wider across it than a line of print, is ring text (ring_text).
+    ("manager", "doc-710027-incomplete-two_column-copier-again.jpg"),
     # a fax-black stamp with a star over the unsigned manager's row: the star's straight edges
     # crossed the stamp's circles like a pen's long strokes
     ("manager", "office-820037-incomplete-two_column-fax.pdf"),
