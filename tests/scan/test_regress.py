@@ -201,6 +201,10 @@ def test_a_pale_stamp_crossed_by_table_borders_is_not_as_dark_as_a_pen(rules) ->
     # page): the line's removal cut it into letter-sized pieces, and no long stroke adopted them. Not
     # a signature by shape; not an empty zone either: a doubt.
     "office-660050-incomplete-two_column-copier.pdf",
+    # A small blue ballpoint signature on a grey copy, over a grey two-ring stamp as light as the
+    # pen (officegen inline/copier, 800088): lifted with the stamp's ink by its grey level, the row
+    # was «not signed». Read again with the lifted ink, it is a signature: the row is a doubt.
+    "office-800088-incomplete-inline-copier.png",
 ])
 def test_a_signed_manager_is_never_called_missing(rules, name: str) -> None:
     path, truth = _case(name)
