@@ -236,15 +236,15 @@ def test_a_stamps_ring_text_run_together_is_not_a_stroke_and_a_signature_across_
     from bot.scan.signature import ring_text
 
     img = np.zeros((800, 800), np.uint8)
-    for a in range(200, 290, 3):  # «glyphs» on a band of radii 170..205, touching each other
+    for a in range(200, 290, 2):  # «glyphs» on a band of radii 170..205, touching each other
         t = np.deg2rad(a)
         cv2.line(img, (int(400 + 170 * np.cos(t)), int(400 + 170 * np.sin(t))),
-                 (int(400 + 205 * np.cos(t)), int(400 + 205 * np.sin(t))), 1, 5)
+                 (int(400 + 205 * np.cos(t)), int(400 + 205 * np.sin(t))), 1, 7)
     pts = np.array([(420, 520), (470, 430), (500, 560), (540, 470), (600, 540), (660, 500)], np.int32)
     cv2.polylines(img, [pts.reshape(-1, 1, 2)], False, 1, 4)  # a signature across the disc
     n, lab = cv2.connectedComponents(img, connectivity=8)
     text = ring_text(lab, n, [Seal(400, 400, 240, 1.0, 1.0, 0.0, False, True, 0.0)], (0, 0), 40.0)
-    assert text[lab[400 + int(185 * np.sin(np.deg2rad(245))), 400 + int(185 * np.cos(np.deg2rad(245)))]]
+    assert text[lab[400 + int(185 * np.sin(np.deg2rad(244))), 400 + int(185 * np.cos(np.deg2rad(244)))]]
     assert not text[lab[520, 420]]
 
 
