@@ -210,6 +210,20 @@ def _refine(mask: np.ndarray, cx: float, cy: float, r: float) -> tuple[float, fl
     return float(coverage[i]), float(xs0[i]), float(ys0[i]), float(rs[i])
 
 
+def _judge_circle(mask: np.ndarray, cx: float, cy: float, r: float,
+                  cfg: SealCfg) -> tuple[np.ndarray, float, float, float]:
+    """A circle's ring hits (on the page), its ring coverage, inner band and band just outside:
+    judged on the part on the page; a circle mostly off it is judged whole (the part off the page
+    a gap: the partial-impression test may still take its arc)."""
+    on = _on_page(mask.shape, cx, cy, r)
+    whole = _judged_whole(on, cfg)
+    hits = _hits(mask, cx, cy, r, 1.0) & on
+    ring = float(hits.mean() if whole else hits[on].mean())
+    inner = _sector_coverage(mask, cx, cy, r * cfg.inner_band_from, r * cfg.inner_band_to, whole=whole)
+    outside = _coverage(mask, cx, cy, r + 5, 1.0, whole=whole)
+    return hits, ring, inner, outside
+
+
 def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
     """Seal candidates on the prepared page, best first; accepted ones pass every test."""
     scale = cfg.dpi / p.dpi
@@ -243,15 +257,8 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
         if circles is None:
             continue
         for cx, cy, r in circles[0][:12]:
-            ring, cx, cy, r = _refine(mask, float(cx), float(cy), float(r))
-            # judged on the part on the page; a circle mostly off it is judged whole (the part off
-            # the page a gap: the partial-impression test may still take its arc)
-            on = _on_page(mask.shape, cx, cy, r)
-            whole = _judged_whole(on, cfg)
-            hits = _hits(mask, cx, cy, r, 1.0) & on
-            ring = float(hits.mean() if whole else hits[on].mean())
-            inner = _sector_coverage(mask, cx, cy, r * cfg.inner_band_from, r * cfg.inner_band_to, whole=whole)
-            outside = _coverage(mask, cx, cy, r + 5, 1.0, whole=whole)
+            _, cx, cy, r = _refine(mask, float(cx), float(cy), float(r))
+            hits, ring, inner, outside = _judge_circle(mask, cx, cy, r, cfg)
             # the seal's ink level at full resolution (to tell pen strokes from seal strokes in grey)
             level = _ink_level(p.grey, cx / scale, cy / scale, r / scale, hits)
             value = _ink_value(p.colour, cx / scale, cy / scale, r / scale, cfg) if p.colour is not None else 255.0
@@ -293,12 +300,7 @@ def _pale_rings(found: list[Seal], p: Prepared, grey_s: np.ndarray, scale: float
         if s.coloured or s.blob:
             continue
         _, cx, cy, r = _refine(pale, s.x * scale, s.y * scale, s.r * scale)  # placed on ink it did not see
-        on = _on_page(pale.shape, cx, cy, r)
-        whole = _judged_whole(on, cfg)
-        hits = _hits(pale, cx, cy, r, 1.0) & on
-        ring = float(hits.mean() if whole else hits[on].mean())
-        inner = _sector_coverage(pale, cx, cy, r * cfg.inner_band_from, r * cfg.inner_band_to, whole=whole)
-        outside = _coverage(pale, cx, cy, r + 5, 1.0, whole=whole)
+        hits, ring, inner, outside = _judge_circle(pale, cx, cy, r, cfg)
         if (ring >= cfg.grey_ring_coverage and inner >= cfg.min_inner_coverage
                 and ring - outside >= cfg.min_ring_contrast and ring > s.ring):
             level = _ink_level(p.grey, cx / scale, cy / scale, r / scale, hits)

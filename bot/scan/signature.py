@@ -492,21 +492,29 @@ def long_strokes(u8: np.ndarray, dist: np.ndarray, seal: Seal, h: float, unit: f
     return grown.astype(bool)
 
 
+def _ink_points(lab: np.ndarray, origin: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The labelled pixels of ``lab`` (a zone's frame at ``origin``): their labels, page x and y."""
+    ys, xs = np.nonzero(lab)
+    return lab[ys, xs], xs + origin[0], ys + origin[1]
+
+
+def _span(labels: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The least and greatest of ``values`` per component label (0..n-1)."""
+    lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(lo, labels, values)
+    np.maximum.at(hi, labels, values)
+    return lo, hi
+
+
 def ring_arcs(lab: np.ndarray, n: int, seals: Sequence[Seal], origin: tuple[int, int]) -> np.ndarray:
     """Which components are pieces of a seal's rings: all their ink at one distance from the
     seal's centre (a pen stroke does not follow a circle)."""
     out = np.zeros(n, bool)
     if n <= 1 or not seals:
         return out
-    ys, xs = np.nonzero(lab)
-    labels = lab[ys, xs]
-    ys, xs = ys + origin[1], xs + origin[0]
+    labels, xs, ys = _ink_points(lab, origin)
     for s in seals:
-        d = np.hypot(xs - s.x, ys - s.y)
-        lo = np.full(n, np.inf)
-        hi = np.full(n, -np.inf)
-        np.minimum.at(lo, labels, d)
-        np.maximum.at(hi, labels, d)
+        lo, hi = _span(labels, np.hypot(xs - s.x, ys - s.y), n)
         out |= (hi - lo <= max(6.0, 0.06 * s.r)) & (lo >= 0.3 * s.r) & (hi <= 1.12 * s.r)
     out[0] = False
     return out
@@ -519,24 +527,17 @@ def ring_text(lab: np.ndarray, n: int, seals: Sequence[Seal], origin: tuple[int,
     out = np.zeros(n, bool)
     if n <= 1 or not seals:
         return out
-    ys, xs = np.nonzero(lab)
-    labels = lab[ys, xs]
-    gx, gy = xs + origin[0], ys + origin[1]
+    labels, gx, gy = _ink_points(lab, origin)
     count = np.bincount(labels, minlength=n)
     for s in seals:
         d = np.hypot(gx - s.x, gy - s.y)
         within = (d >= 0.5 * s.r) & (d <= 1.03 * s.r)
         share = np.bincount(labels[within], minlength=n) / np.maximum(count, 1)
-        lo_d, hi_d = np.full(n, np.inf), np.full(n, -np.inf)
-        np.minimum.at(lo_d, labels, d)
-        np.maximum.at(hi_d, labels, d)
+        lo_d, hi_d = _span(labels, d, n)
         # the extent along the circle: angles about each component's own mean direction (no seam)
         angle = np.arctan2(gy - s.y, gx - s.x)
         mean = np.arctan2(np.bincount(labels, np.sin(angle), n), np.bincount(labels, np.cos(angle), n))
-        rel = (angle - mean[labels] + np.pi) % (2 * np.pi) - np.pi
-        lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
-        np.minimum.at(lo, labels, rel)
-        np.maximum.at(hi, labels, rel)
+        lo, hi = _span(labels, (angle - mean[labels] + np.pi) % (2 * np.pi) - np.pi, n)
         out |= (share >= 0.97) & ((hi - lo) * s.r * 0.8 >= 2 * h) & (hi_d - lo_d <= 1.3 * h)
     out[0] = False
     return out
