@@ -863,6 +863,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         # zone is a doubt wherever that reading is not empty, never «not signed» for want of it
         whole = read_zone(u8)
         found = replace(found, loose=max(found.loose, whole.ratio, whole.loose))
+    for s in accepted:  # the found rings themselves are the seal's, whatever reads through them
+        lifted &= np.abs(np.sqrt((xx - s.x) ** 2 + (yy - s.y) ** 2) - s.r) > max(4.0, 0.03 * s.r)
     if lifted_doubt and not found.signed and (lifted & in_zone).any():
         # a pen that looks like a stamp's ink is lifted with it: read with that ink as well (a
         # stamp's letters, glyph-sized, stay out unless a long stroke joins them, its arcs as arcs),
