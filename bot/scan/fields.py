@@ -230,8 +230,9 @@ def _person_name(text: str, stop: set[str]) -> str | None:
     """The first run of two or three name-like words (capitalised Cyrillic, not a field's label
     word such as «Должность»); a surname in capitals opens a run of three. A run of two cut short
     by a word it cannot read («Пахомова Людмила овдоровна»: the patronymic under a stamp), or
-    whose second word is a patronymic («Елена Олегович»: the surname lost), is not the whole name:
-    None (the name is then read again alone, or not reported)."""
+    whose second word is a patronymic («Елена Олегович»: the surname lost), is not the whole name,
+    nor is a run of three whose third word is no patronymic («Смирнова Ксения Фёдо»): None (the name
+    is then read again alone, or not reported)."""
     run: list[str] = []
     capitals = False
     for token in text.split():
@@ -251,6 +252,8 @@ def _person_name(text: str, stop: set[str]) -> str | None:
             break
     if len(run) < 2 or (capitals and len(run) < 3) or (len(run) == 2 and _PATRONYMIC.fullmatch(run[1])):
         return None
+    if len(run) == 3 and not _PATRONYMIC.fullmatch(run[2]):
+        return None  # a third word is the patronymic: one cut short («Ксения Фёдо») is not the name
     return " ".join(run)
 
 

@@ -165,6 +165,10 @@ def test_a_misread_number_after_its_label_is_not_replaced_by_another_fields_digi
     # capitals that open no name of three words are no surname («ООО «Диагностический центр»)
     ("ООО «Диагностический центр «Двина»", None),
     ("Коптев Алексей Аркадьевич", "Коптев Алексей Аркадьевич"),
+    # a patronymic cut short at the cell's edge (blind officegen 720006): no patronymic, no name
+    ("Смирнова Ксения Фёдо", None),
+    ("Смирнова Ксения Фёдоровна", "Смирнова Ксения Фёдоровна"),
+    ("Ульянов Владимир Ильич", "Ульянов Владимир Ильич"),
 ])
 def test_the_owner_name_is_reported_whole_or_not_at_all(value: str, want: str | None) -> None:
     parts = [("Фамилия,", 100, 96), ("имя,", 300, 96), ("отчество:", 420, 96)]
