@@ -154,13 +154,14 @@ def reread(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, object], c
         return
     disputed: set[str] = set()
     for key in NUMBERS:
+        value = str(fields.get(key) or "")
         if not valid_of.get(key):
             _take(fields, key, _read_number(grey, lines, key, cfg, unit[len(unit) // 2]), disputed)
-        elif _doubtful(key, str(fields.get(key) or ""), cfg) or _read_unsure(lines, str(fields.get(key) or ""), cfg):
+        elif _doubtful(key, value, cfg) or _read_unsure(lines, value, cfg):
             # one more read of the number alone (the eng model, first scale): another valid value
             # there makes the two disagree, a doubt
             again = _read_number(grey, lines, key, cfg, unit[len(unit) // 2], (cfg.reread.first_height,))
-            if again and _digits(str(fields.get(key))) not in again:
+            if again and _digits(value) not in again:
                 valid_of[key] = False
                 disputed.add(key)
     if _rows_lost(lines, fields, cfg):

@@ -295,7 +295,6 @@ def _pale_rings(found: list[Seal], p: Prepared, grey_s: np.ndarray, scale: float
     pale grey on a scanner), judged again on ink `pale_ink_contrast` grey levels under the paper:
     by the same tests as any grey ring. Print is as dark either way; only a pale ring gains."""
     pale = ink_mask(grey_s, cfg.pale_ink_contrast)
-    out: list[Seal] = []
     for s in found:
         if s.coloured or s.blob:
             continue
@@ -304,10 +303,9 @@ def _pale_rings(found: list[Seal], p: Prepared, grey_s: np.ndarray, scale: float
         if (ring >= cfg.grey_ring_coverage and inner >= cfg.min_inner_coverage
                 and ring - outside >= cfg.min_ring_contrast and ring > s.ring):
             level = _ink_level(p.grey, cx / scale, cy / scale, r / scale, hits)
-            out.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, False, True, level,
-                            s.ink_value, cfg.grey_ring_coverage))
-            break
-    return out
+            return [Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, False, True, level,
+                         s.ink_value, cfg.grey_ring_coverage)]
+    return []
 
 
 def _outer_rings(found: list[Seal], mask: np.ndarray, scale: float, rmax: int, bw: bool,

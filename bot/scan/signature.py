@@ -778,6 +778,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     px_mm = p.dpi / 25.4
     seal_radius = (cfg.seal.min_radius_mm * px_mm, cfg.seal.max_radius_mm * px_mm)
 
+    near_lines = cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0  # (the same for every reading)
+
     def read_zone(u8: np.ndarray) -> Zone:
         _dbg(kind, "3-lines", u8)
         dist = cv2.distanceTransform(u8, cv2.DIST_L2, 3)
@@ -825,7 +827,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         # that the line's removal cut into letters (or print OCR missed there). Not a signature;
         # not «empty» either
         on_line = np.zeros(n, bool)
-        on_line[lab[(cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0) & (lab > 0)]] = True
+        on_line[lab[near_lines & (lab > 0)]] = True
         foreign |= (cand & on_line)[lab] & ~sel & in_zone
         loose = ink_ratio(*best_group(foreign, h, sc, apart), h, sc) if foreign.any() else 0.0
         sel &= own[glab]
@@ -863,8 +865,9 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         # zone is a doubt wherever that reading is not empty, never «not signed» for want of it
         whole = read_zone(u8)
         found = replace(found, loose=max(found.loose, whole.ratio, whole.loose))
-    for s in accepted:  # the found rings themselves are the seal's, whatever reads through them
-        lifted &= np.abs(np.sqrt((xx - s.x) ** 2 + (yy - s.y) ** 2) - s.r) > max(4.0, 0.03 * s.r)
+    if lifted_doubt and not found.signed and lifted.any():
+        for s in accepted:  # the found rings themselves are the seal's, whatever reads through them
+            lifted &= np.abs(np.sqrt((xx - s.x) ** 2 + (yy - s.y) ** 2) - s.r) > max(4.0, 0.03 * s.r)
     if lifted_doubt and not found.signed and (lifted & in_zone).any():
         # a pen that looks like a stamp's ink is lifted with it: read with that ink as well (a
         # stamp's letters, glyph-sized, stay out unless a long stroke joins them, its arcs as arcs),
