@@ -161,11 +161,14 @@ def is_caption(word: Word, line: Line, cfg: ScanConfig) -> bool:
     i = line.words.index(word)
     if i > 0 and "шифр" in clean(line.words[i - 1].text):
         return False
-    if word.text.startswith("(") or word.text.endswith(")") or len(line.words) <= 3:
+    if word.text.startswith("(") or word.text.endswith(")"):
         return True
-    # a bare «Подпись» is a caption unless it starts a row label: «Подпись руководителя …»
-    following = [cyr(w.text) for w in line.words[i + 1:i + 2]]
-    return c == "подпись" and not (following and len(following[0]) >= 5 and "шифр" not in following[0])
+    # a bare «Подпись» is a caption unless it starts a row label: «Подпись руководителя …», also
+    # when the label wraps in its cell and its line holds two words («Подпись владельца / сертификата»)
+    following = [w.text for w in line.words[i + 1:i + 2]]
+    if following and following[0][:1].islower() and len(cyr(following[0])) >= 5 and "шифр" not in cyr(following[0]):
+        return False
+    return len(line.words) <= 3 or c == "подпись"
 
 
 def _is_position_value(lab: Label, lines: Sequence[Line], position_words: Sequence[str]) -> bool:

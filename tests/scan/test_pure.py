@@ -270,6 +270,22 @@ def test_labels_lost_under_a_seal_come_from_the_two_signature_rows() -> None:
     assert labels == {}
 
 
+def test_a_bare_signature_word_is_a_caption_unless_a_label_goes_on_after_it() -> None:
+    from bot.scan.form import captions_of
+
+    cfg = _cfg()
+
+    def texts(line: str) -> list[str]:
+        return [w.text for w in captions_of([_line(line, 100)], cfg)]
+
+    assert texts("(подпись)") == ["(подпись)"]
+    assert texts("Подпись Расшифровка подписи") == ["Подпись"]   # a table's column headers
+    assert texts("Подпись") == ["Подпись"]
+    # a label wrapped in its cell: «Подпись владельца / сертификата»
+    assert texts("Подпись владельца") == []
+    assert texts("Подпись руководителя организации") == []
+
+
 def test_the_signature_caption_is_not_the_name_caption() -> None:
     from bot.scan.form import decipher_captions
 

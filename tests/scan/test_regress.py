@@ -114,6 +114,19 @@ def test_the_next_rows_label_is_no_caption(rules) -> None:
     assert result.verdict in ("incomplete", "review"), result.to_json()
 
 
+def test_a_wrapped_label_in_its_cell_is_no_caption(rules) -> None:
+    """«Подпись владельца / сертификата» wrapped in its table cell (officegen cells/copier, blind run
+    of session 10, complete): its first line holds two words, and a line of three words or fewer
+    counted as a caption line, so «Подпись» was the owner's «(подпись)» caption. The zone was
+    centred on the label itself, left of the signature column, and found empty: the owner was
+    «not signed». A bare «Подпись» followed by a lower-case word opens a label."""
+    path, truth = _case("office-720020-complete-cells-copier.tiff")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert "owner_signature_missing" not in result.defects, result.to_json()
+    assert result.verdict in ("complete", "review"), result.to_json()
+
+
 def test_a_form_whose_title_ocr_lost_is_still_the_form(rules) -> None:
     """A complete two-column form on a copier (officegen 670039, held out in session 7, seen then):
     OCR did not read the «ЗАЯВКА» line at all, and the page was «not a form». With both signature
