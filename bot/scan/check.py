@@ -459,7 +459,8 @@ def _under_seal(p: Prepared, box: tuple[int, int, int, int] | None, label: form_
                 seals: Sequence[Seal], cfg: ScanConfig) -> float:
     """The share of a zone that the discs of accepted seals as dark as a pen cover (where pen and
     stamp are told apart by shape alone; a lighter or coloured stamp's ink is lifted by its level).
-    The label's column, which a table row's zone takes in, is no place for a signature: not counted."""
+    The label itself, whose cell a table row's zone takes in, is no place for a signature: not counted
+    (a zone under its label, the rule on the next line, is)."""
     if box is None:
         return 0.0
     x0, y0, x1, y1 = box
@@ -470,7 +471,7 @@ def _under_seal(p: Prepared, box: tuple[int, int, int, int] | None, label: form_
             covered |= (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (cfg.seal.disc_radius * s.r) ** 2
     free = np.ones(yy.shape, bool)
     if label is not None:
-        free &= ~((xx >= label.box[0]) & (xx < label.box[2]))
+        free &= ~((xx >= label.box[0]) & (xx < label.box[2]) & (yy >= label.box[1]) & (yy < label.box[3]))
     return float(covered[free].mean()) if free.any() else 0.0
 
 

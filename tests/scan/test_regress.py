@@ -218,6 +218,12 @@ def test_a_pale_stamp_crossed_by_table_borders_is_not_as_dark_as_a_pen(rules) ->
     # pen (officegen inline/copier, 800088): lifted with the stamp's ink by its grey level, the row
     # was «not signed». Read again with the lifted ink, it is a signature: the row is a doubt.
     "office-800088-incomplete-inline-copier.png",
+    # A fax (officegen two_column, blind run of session 10): a bold signature over a black two-ring
+    # stamp's top, under its label. The rings cut it into pieces that by shape alone are the
+    # stamp's, and the row was «not signed»: the stamp's share of the zone was counted beside the
+    # label's whole column, where this zone lies. Only the label itself is left out now: the
+    # stamp covers the zone, and the empty reading is a doubt.
+    "office-720058-complete-two_column-fax.png",
 ])
 def test_a_signed_manager_is_never_called_missing(rules, name: str) -> None:
     path, truth = _case(name)
