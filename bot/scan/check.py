@@ -37,7 +37,7 @@ from bot.scan.model import (
 )
 from bot.scan.page import Prepared, even_light, ink_mask, ocr_view, orientation_axis, prepare, rotate_quarter
 from bot.scan.seal import Seal, find_seals, seal_ink_model
-from bot.scan.signature import Zone, check_zone, swollen_print
+from bot.scan.signature import Zone, check_zone, label_print, swollen_print
 
 log = logging.getLogger(__name__)
 
@@ -366,13 +366,17 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     def zone(kind: str, page: Prepared = p, page_seals: Sequence[Seal] = seals,
              also: Sequence[form_mod.Label] = (), band_label: form_mod.Label | None = None,
              see: tuple[int, int, int, int] | None = None, border: int | None = None,
-             cut_swollen: bool = False, gap: int | None = None) -> Zone:
+             cut: Sequence[tuple[int, int, int, int]] = (), gap: int | None = None) -> Zone:
         others = [*(lab for k, lab in labels.items() if k != kind), *also]
         if band_label is not None:  # a row's whole band: no caption or rule places it
             return check_zone(page, kind, band_label, others, words, [], page_seals, cfg, [], unit, seal_ink,
                               lifted_doubt=False)
         return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
-                          unit, seal_ink, see, border, cut_swollen, gap)
+                          unit, seal_ink, see, border, cut, gap)
+
+    def _over_minima(z: Zone) -> bool:
+        """Ink that reaches a signature's minima, not by shape alone on a dark seal."""
+        return z.box is not None and z.ratio >= 1.0 and not z.shape_only
 
     def apart(kind: str, other: str) -> Zone:
         """The zone read without the band it shares with the other signer's zone. At a table's
@@ -403,19 +407,28 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         first = out.zones[kind]
         mark = zone_mark(first, cfg)
         why = f"ratio {first.ratio:.2f} loose {first.loose:.2f} stroke {first.stroke:.2f}"
+        # just over the minima: a signature when the label's print, read or not, is no part of it
+        bare = (mark.doubt == f"{kind}_signature_unsure" and _over_minima(first) and kind in labels
+                and _over_minima(zone(kind, cut=label_print(labels[kind], first.unit, cfg.review.label_tail))))
+        if bare:
+            mark = Mark(PRESENT, 0.7)
+            why += " (and without the label's print)"
         other_box = out.zones[other].box
         # two zones that share a band (a row's label off its row, rows packed close): ink there may be
         # the other signer's, so without that band the zone must still be signed
         if mark.state == PRESENT and _overlap(first.box, other_box):
             alone = apart(kind, other)
-            if zone_mark(alone, cfg).state != PRESENT:
+            if zone_mark(alone, cfg).state != PRESENT and not (bare and _over_minima(alone)):
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                     f"shared band (apart: ratio {alone.ratio:.2f} loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
         # a label word swollen by a stamp's text: the glyphs and the text joined may pass for a pen
         # stroke. Without the label's printed line the zone must still be signed (a pen through the
         # label loses a piece there too: a doubt, never «not signed»)
-        if (mark.state == PRESENT and swollen_print(labels[kind], first.unit)
-                and zone_mark(zone(kind, cut_swollen=True), cfg).state != PRESENT):
+        # (cut out at the height of the label's other words on that line, the glyphs cannot join the
+        # stamp's text into one long «stroke»)
+        swollen = swollen_print(labels[kind], first.unit) if kind in labels else []
+        if (mark.state == PRESENT and swollen
+                and zone_mark(zone(kind, cut=swollen), cfg).state != PRESENT):
             mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "swollen label"
         if (kind in guessed or kind in stand_ins) and mark.state == ABSENT:
             # a row found by its rule alone, or placed by a caption standing in for its unread label

@@ -127,6 +127,7 @@ class ReviewCfg:
     seal_hides: float
     border_hug: float
     off_line_signature: float
+    label_tail: float
 
 
 @dataclass(frozen=True)

@@ -614,6 +614,24 @@ def swollen_print(label: Label, h: float) -> list[tuple[int, int, int, int]]:
     return out
 
 
+def label_print(label: Label, h: float, tail: float) -> list[tuple[int, int, int, int]]:
+    """The printed lines of the label, as (y0, y1, x0, x1): each line's band at the height of its
+    words of normal height, from its first word to ``tail`` print heights past its last (OCR reads
+    a word in pieces or stops short of its end: «Рук» «одитель», «серти»; the glyphs it did not
+    read are print all the same)."""
+    out = []
+    m = max(2, int(0.12 * h))
+    for line in sorted({w.line for w in label.words}):
+        mates = [o for o in label.words if o.line == line and o.h <= TALLER_THAN_PRINT * h]
+        if not mates:
+            continue
+        ly0, ly1 = int(np.median([o.y0 for o in mates])), int(np.median([o.y1 for o in mates]))
+        lx0 = min(o.x0 for o in label.words if o.line == line)
+        lx1 = max(o.x1 for o in label.words if o.line == line)
+        out.append((ly0 - m, ly1 + m, lx0 - m, int(lx1 + tail * h)))
+    return out
+
+
 def _dbg(kind: str, stage: str, mask: np.ndarray) -> None:
     """With SCAN_DEBUG_DIR set, each stage of a zone's ink is written there (a development aid)."""
     if os.environ.get("SCAN_DEBUG_DIR"):
@@ -624,14 +642,15 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
                captions: Sequence[Word], seals: Sequence[Seal], cfg: ScanConfig,
                deciphers: Sequence[Word] = (), page_text_height: float = 0.0,
                seal_ink: SealInk | None = None, see: tuple[int, int, int, int] | None = None,
-               border: int | None = None, cut_swollen: bool = False, gap: int | None = None,
+               border: int | None = None, cut: Sequence[tuple[int, int, int, int]] = (), gap: int | None = None,
                lifted_doubt: bool = True) -> Zone:
     """The signature zone of ``label``'s row and the pen ink in it. ``see``: a neighbouring box whose
     ink is read with the zone's, so that strokes crossing between the two are seen whole and count
     for the side that holds most of them; ``border``: the page row of a table border between the
     two, which groups of strokes bridge only where a stroke runs across it; ``gap``: the page row of
-    a white gap that parts the two rows' strokes (the same, with no border); ``cut_swollen``: the
-    printed line of a label word taller than print is cut out of the ink (see swollen_print);
+    a white gap that parts the two rows' strokes (the same, with no border); ``cut``: bands of print
+    cut out of the ink, as (y0, y1, x0, x1) on the page (swollen_print, label_print): this reading
+    can only take a signature away, a pen's strokes through the band go too;
     ``lifted_doubt``: ink lifted as a seal's that reads as a signature makes the zone a doubt (not
     for a whole row's band, where a grey stamp's text would make every row under it one)."""
     if label is None:
@@ -754,13 +773,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink |= pen_colour & ~emblem
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
-    if cut_swollen:
-        # a label word whose box a stamp's text or ring swelled: its printed line is still print. Cut
-        # out (at the height of the label's other words on that line), the glyphs cannot join the
-        # stamp's text into one long «stroke». A pen's stroke through the label is cut too: this
-        # reading can only take a signature away (check.py makes that a doubt, never «not signed»)
-        for wy0, wy1, wx0, wx1 in swollen_print(label, h):
-            u8[max(0, wy0 - y0):max(0, wy1 - y0), max(0, wx0 - x0):max(0, wx1 - x0)] = 0
+    for wy0, wy1, wx0, wx1 in cut:
+        u8[max(0, wy0 - y0):max(0, wy1 - y0), max(0, wx0 - x0):max(0, wx1 - x0)] = 0
     # a speck cloud (a copier's noise along an empty line) is not a pen's stroke: the zone is read
     # without it (on a seal's disc, where the seal's removal itself leaves a pen's strokes hollow
     # and porous, nothing is taken)

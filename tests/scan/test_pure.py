@@ -454,6 +454,21 @@ def test_a_label_word_swollen_by_a_stamp_is_cut_at_its_printed_line() -> None:
     assert 2060 <= y0 <= 2068 and 2110 <= y1 <= 2118 and x0 <= 242 and x1 >= 574
 
 
+def test_a_labels_print_is_cut_line_by_line_past_a_word_read_short() -> None:
+    """label_print: each line of a label is a band of print from its first word to a few print
+    heights past its last («серти» read for «сертификата», the rest unread), at its words' height."""
+    from bot.scan.form import Label
+    from bot.scan.signature import label_print
+    one, two = (0, 1, 1, 1), (0, 1, 2, 1)
+    words = (Word("Владелец", 93.0, 1318, 1762, 1548, 1805, one), Word("серти", 92.0, 1562, 1768, 1696, 1807, one),
+             Word("проверки", 96.0, 1318, 1833, 1537, 1872, two), Word("электр", 96.0, 1553, 1832, 1717, 1870, two))
+    bands = label_print(Label("owner", words, 0, 90.0), 40.0, 4.0)
+    assert len(bands) == 2
+    (a0, a1, ax0, ax1), (b0, b1, bx0, bx1) = bands
+    assert a0 <= 1762 and 1807 <= a1 < b0 <= 1833 and b1 >= 1870
+    assert ax0 <= 1318 and ax1 == 1696 + 160 and bx0 <= 1318 and bx1 == 1717 + 160
+
+
 def test_a_bold_pen_is_thick_only_where_it_crosses_a_filled_emblem_throughout() -> None:
     """thick_cores: ink thicker than a pen draws over an area is a filled shape (a seal's cross);
     a bold pen's loops cross and are that thick at a few pixels only (it was taken for an emblem)."""
