@@ -378,6 +378,12 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         """Ink that reaches a signature's minima, not by shape alone on a dark seal."""
         return z.box is not None and z.ratio >= 1.0 and not z.shape_only
 
+    def bare(kind: str, z: Zone) -> bool:
+        """The zone reaches the minima, and does so read without its label's printed lines too (the
+        glyphs of a label word OCR read in pieces, joined, pass for a small signature)."""
+        return _over_minima(z) and kind in labels and _over_minima(
+            zone(kind, cut=label_print(labels[kind], z.unit, cfg.review.label_tail)))
+
     def apart(kind: str, other: str) -> Zone:
         """The zone read without the band it shares with the other signer's zone. At a table's
         border between the two rows it ends at the border, and the other row's ink is read too:
@@ -408,17 +414,16 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         mark = zone_mark(first, cfg)
         why = f"ratio {first.ratio:.2f} loose {first.loose:.2f} stroke {first.stroke:.2f}"
         # just over the minima: a signature when the label's print, read or not, is no part of it
-        bare = (mark.doubt == f"{kind}_signature_unsure" and _over_minima(first) and kind in labels
-                and _over_minima(zone(kind, cut=label_print(labels[kind], first.unit, cfg.review.label_tail))))
-        if bare:
+        if mark.doubt == f"{kind}_signature_unsure" and bare(kind, first):
             mark = Mark(PRESENT, 0.7)
             why += " (and without the label's print)"
         other_box = out.zones[other].box
         # two zones that share a band (a row's label off its row, rows packed close): ink there may be
-        # the other signer's, so without that band the zone must still be signed
+        # the other signer's, so without that band the zone must still be signed (at least just over
+        # the minima, as above)
         if mark.state == PRESENT and _overlap(first.box, other_box):
             alone = apart(kind, other)
-            if zone_mark(alone, cfg).state != PRESENT and not (bare and _over_minima(alone)):
+            if zone_mark(alone, cfg).state != PRESENT and not (_over_minima(alone) and bare(kind, first)):
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                     f"shared band (apart: ratio {alone.ratio:.2f} loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
         # a label word swollen by a stamp's text: the glyphs and the text joined may pass for a pen
