@@ -380,9 +380,11 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
 
     def bare(kind: str, z: Zone) -> bool:
         """The zone reaches the minima, and does so read without its label's printed lines too (the
-        glyphs of a label word OCR read in pieces, joined, pass for a small signature)."""
-        return _over_minima(z) and kind in labels and _over_minima(
-            zone(kind, cut=label_print(labels[kind], z.unit, cfg.review.label_tail)))
+        glyphs of a label word OCR read in pieces, joined, pass for a small signature). Only for a
+        label that was read: where it was not (a stand-in, a row found by its rule), where its print
+        lies is not known (blind scangen 1020088: the unread «Руководитель» measured 1.02)."""
+        return (_over_minima(z) and kind in labels and kind not in stand_ins and kind not in guessed
+                and _over_minima(zone(kind, cut=label_print(labels[kind], z.unit, cfg.review.label_tail))))
 
     def apart(kind: str, other: str) -> Zone:
         """The zone read without the band it shares with the other signer's zone. At a table's
@@ -435,6 +437,12 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         if (mark.state == PRESENT and swollen
                 and zone_mark(zone(kind, cut=swollen), cfg).state != PRESENT):
             mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "swollen label"
+        if (mark.state == PRESENT and kind in stand_ins
+                and zone_mark(zone(kind, cut=[(0, labels[kind].box[1], 0, p.grey.shape[1])]), cfg).state != PRESENT):
+            # a row placed by its caption, its label not read: the label's print lies above the line,
+            # and its glyphs run together pass for a pen (blind scangen 1020079: «Владелец
+            # сертификата» in a bold serif). Without the ink over the row's line it must still be signed
+            mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "stand-in row: print over the line"
         if (kind in guessed or kind in stand_ins) and mark.state == ABSENT:
             # a row found by its rule alone, or placed by a caption standing in for its unread label
             # (a column's «Подпись» header passes for one): an empty zone there is not «not signed»
