@@ -461,11 +461,12 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "under the seal"
             elif kind in labels:
                 # a signature off its line (past the name, under a wrapped label) is not «not signed»:
-                # clear pen ink anywhere in the row's band (or reaching into it) makes a doubt
+                # clear pen ink anywhere in the row's band (or reaching into it) makes a doubt, also
+                # when read by shape alone on a dark seal's disc (its ratio already discounted for it)
                 band = _row_band(p, kind, labels[kind], out.zones[other].box, zone, captions, deciphers,
                                  words, cfg, unit)
                 sure = cfg.review.off_line_signature
-                if (band.ratio >= sure and not band.shape_only) or band.loose >= sure:
+                if band.ratio >= sure or band.loose >= sure:
                     mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "ink off the line"
                 elif _hugs_border(labels, kind, other, out.zones, rules, unit, cfg):
                     mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "other row's ink at the border"
