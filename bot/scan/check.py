@@ -374,7 +374,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         return check_zone(page, kind, labels.get(kind), others, words, captions, page_seals, cfg, deciphers,
                           unit, seal_ink, see, border, cut, gap)
 
-    def _over_minima(z: Zone) -> bool:
+    def over_minima(z: Zone) -> bool:
         """Ink that reaches a signature's minima, not by shape alone on a dark seal."""
         return z.box is not None and z.ratio >= 1.0 and not z.shape_only
 
@@ -383,8 +383,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         glyphs of a label word OCR read in pieces, joined, pass for a small signature). Only for a
         label that was read: where it was not (a stand-in, a row found by its rule), where its print
         lies is not known (blind scangen 1020088: the unread «Руководитель» measured 1.02)."""
-        return (_over_minima(z) and kind in labels and kind not in stand_ins and kind not in guessed
-                and _over_minima(zone(kind, cut=label_print(labels[kind], z.unit, cfg.review.label_tail))))
+        return (over_minima(z) and kind in labels and kind not in stand_ins and kind not in guessed
+                and over_minima(zone(kind, cut=label_print(labels[kind], z.unit, cfg.review.label_tail))))
 
     def apart(kind: str, other: str) -> Zone:
         """The zone read without the band it shares with the other signer's zone. At a table's
@@ -415,7 +415,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         first = out.zones[kind]
         mark = zone_mark(first, cfg)
         why = f"ratio {first.ratio:.2f} loose {first.loose:.2f} stroke {first.stroke:.2f}"
-        # just over the minima: a signature when the label's print, read or not, is no part of it
+        # just over the minima: a signature when the label's print (the words OCR read and the glyphs
+        # it left unread) is no part of it
         if mark.doubt == f"{kind}_signature_unsure" and bare(kind, first):
             mark = Mark(PRESENT, 0.7)
             why += " (and without the label's print)"
@@ -425,14 +426,13 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         # the minima, as above)
         if mark.state == PRESENT and _overlap(first.box, other_box):
             alone = apart(kind, other)
-            if zone_mark(alone, cfg).state != PRESENT and not (_over_minima(alone) and bare(kind, first)):
+            if zone_mark(alone, cfg).state != PRESENT and not (over_minima(alone) and bare(kind, first)):
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                     f"shared band (apart: ratio {alone.ratio:.2f} loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
         # a label word swollen by a stamp's text: the glyphs and the text joined may pass for a pen
-        # stroke. Without the label's printed line the zone must still be signed (a pen through the
-        # label loses a piece there too: a doubt, never «not signed»)
-        # (cut out at the height of the label's other words on that line, the glyphs cannot join the
-        # stamp's text into one long «stroke»)
+        # stroke. Without the label's printed line (at the height of its other words on that line)
+        # the zone must still be signed (a pen through the label loses a piece there too: a doubt,
+        # never «not signed»)
         swollen = swollen_print(labels[kind], first.unit) if kind in labels else []
         if (mark.state == PRESENT and swollen
                 and zone_mark(zone(kind, cut=swollen), cfg).state != PRESENT):
