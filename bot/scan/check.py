@@ -417,7 +417,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         why = f"ratio {first.ratio:.2f} loose {first.loose:.2f} stroke {first.stroke:.2f}"
         # just over the minima: a signature when the label's print (the words OCR read and the glyphs
         # it left unread) is no part of it
-        if mark.doubt == f"{kind}_signature_unsure" and bare(kind, first):
+        promoted = mark.doubt == f"{kind}_signature_unsure" and bare(kind, first)
+        if promoted:
             mark = Mark(PRESENT, 0.7)
             why += " (and without the label's print)"
         other_box = out.zones[other].box
@@ -426,7 +427,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         # the minima, as above)
         if mark.state == PRESENT and _overlap(first.box, other_box):
             alone = apart(kind, other)
-            if zone_mark(alone, cfg).state != PRESENT and not (over_minima(alone) and bare(kind, first)):
+            if zone_mark(alone, cfg).state != PRESENT and not (over_minima(alone) and (promoted or bare(kind, first))):
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                     f"shared band (apart: ratio {alone.ratio:.2f} loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
         # a label word swollen by a stamp's text: the glyphs and the text joined may pass for a pen

@@ -165,8 +165,8 @@ def is_caption(word: Word, line: Line, cfg: ScanConfig) -> bool:
         return True
     # a bare «Подпись» is a caption unless it starts a row label: «Подпись руководителя …», also
     # when the label wraps in its cell and its line holds two words («Подпись владельца / сертификата»)
-    following = [w.text for w in line.words[i + 1:i + 2]]
-    if following and following[0][:1].islower() and len(cyr(following[0])) >= 5 and "шифр" not in cyr(following[0]):
+    following = line.words[i + 1].text if i + 1 < len(line.words) else ""
+    if following[:1].islower() and len(cyr(following)) >= 5 and "шифр" not in cyr(following):
         return False
     return len(line.words) <= 3 or c == "подпись"
 

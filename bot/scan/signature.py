@@ -597,6 +597,16 @@ def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float)
     return out
 
 
+def _print_band(label: Label, line: tuple[int, int, int, int], h: float) -> tuple[int, int] | None:
+    """The top and bottom of a label's printed line: the median of its words of normal height on it
+    (a word whose box took in a stamp's text or ring is taller), with a margin for soft edges."""
+    mates = [o for o in label.words if o.line == line and o.h <= TALLER_THAN_PRINT * h]
+    if not mates:
+        return None
+    m = max(2, int(0.12 * h))
+    return int(np.median([o.y0 for o in mates])) - m, int(np.median([o.y1 for o in mates])) + m
+
+
 def swollen_print(label: Label, h: float) -> list[tuple[int, int, int, int]]:
     """The printed line of each label word whose box is taller than print (a stamp's text or ring
     read into it), as (y0, y1, x0, x1): the word's x-extent at the height of the label's words of
@@ -604,13 +614,9 @@ def swollen_print(label: Label, h: float) -> list[tuple[int, int, int, int]]:
     out = []
     m = max(2, int(0.12 * h))
     for w in label.words:
-        if w.h <= TALLER_THAN_PRINT * h:
-            continue
-        mates = [o for o in label.words if o.line == w.line and o.h <= TALLER_THAN_PRINT * h]
-        if not mates:
-            continue
-        ly0, ly1 = int(np.median([o.y0 for o in mates])), int(np.median([o.y1 for o in mates]))
-        out.append((ly0 - m, ly1 + m, w.x0 - m, w.x1 + m))
+        band = _print_band(label, w.line, h) if w.h > TALLER_THAN_PRINT * h else None
+        if band is not None:
+            out.append((*band, w.x0 - m, w.x1 + m))
     return out
 
 
@@ -622,13 +628,10 @@ def label_print(label: Label, h: float, tail: float) -> list[tuple[int, int, int
     out = []
     m = max(2, int(0.12 * h))
     for line in sorted({w.line for w in label.words}):
-        mates = [o for o in label.words if o.line == line and o.h <= TALLER_THAN_PRINT * h]
-        if not mates:
-            continue
-        ly0, ly1 = int(np.median([o.y0 for o in mates])), int(np.median([o.y1 for o in mates]))
-        lx0 = min(o.x0 for o in label.words if o.line == line)
-        lx1 = max(o.x1 for o in label.words if o.line == line)
-        out.append((ly0 - m, ly1 + m, lx0 - m, int(lx1 + tail * h)))
+        band = _print_band(label, line, h)
+        if band is not None:
+            on_line = [o for o in label.words if o.line == line]
+            out.append((*band, min(o.x0 for o in on_line) - m, int(max(o.x1 for o in on_line) + tail * h)))
     return out
 
 
