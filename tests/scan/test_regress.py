@@ -95,6 +95,12 @@ def test_what_lies_in_an_empty_row_is_no_signature(rules, kind: str, name: str) 
     # that cross it are seen whole and count for the row that holds most of them: both rows are signed
     # (it was a doubt while the zone had to be signed a print height clear of the border).
     "office-800071-complete-cells-scanner.jpg",
+    # Both rows signed across the table's border between them (docgen table/1-bit 500008, officegen
+    # cells/scanner 600055): the manager's strokes and the owner's touch at the border and read as one
+    # group, all of it the manager's (its larger part), so the owner's row was a doubt. Parted at the
+    # border (`border_sever`), the owner's own strokes are a sure signature.
+    "doc-500008-complete-table-bw.tiff",
+    "office-600055-complete-cells-scanner.tiff",
 ])
 def test_two_rows_packed_close_keep_each_its_signature(rules, name: str) -> None:
     path, truth = _case(name)
