@@ -61,6 +61,19 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
              and c not in words_of_labels]
     # a caption belongs to this line unless another label sits between them
     below = [c for c in below if not any(o.box[1] > y1 and o.box[1] < c.y0 for o in others)]
+    # a caption right under the label's own last line drifted there (captions typed on a line of
+    # their own under a long label): the pen does not go on the label's print. (One a line or more
+    # further down lies under the row's rule: the row runs on under its label.)
+    last_top, last_bottom = label.last_line
+    last = [w for w in label.words if w.y0 >= last_top - 0.3 * h]
+
+    def drifted(c: Word) -> bool:
+        return last_top <= c.y0 <= last_bottom + h and any(w.x0 <= c.cx <= w.x1 for w in last)
+
+    def continues(c: Word) -> bool:  # the label's last word read on: «электронной» «подпи»
+        return c.y0 < last_bottom and c.y1 > last_top and 0 <= c.x0 - max(w.x1 for w in last) <= h
+
+    below = [c for c in below if not drifted(c) and not continues(c)]
     if below:
         caption = min(below, key=lambda c: (c.y0, abs(c.cx - x1)))
     rule_of_row = label.rule if label.rule is not None and label.rule.side != "over" else None
@@ -114,8 +127,8 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     # the name written out («(расшифровка подписи)» under it) is not the signature: stop before it
     row_top, row_bottom = (caption.y0 - 1.5 * h, caption.y1 + 1.5 * h) if caption is not None else (y0, y1 + 4.5 * h)
     for d in deciphers:
-        if rule is not None and rule.side != "over" and d.x0 < rule.x1 - h:
-            continue  # typed under the row's rule, the caption drifted: the pen goes on the rule
+        if (rule is not None and rule.side != "over" and d.x0 < rule.x1 - h) or drifted(d):
+            continue  # typed under the row's rule or its label, the caption drifted: the pen goes on
         if row_top <= d.cy <= row_bottom and d.x0 > zx0 + 3 * h:
             zx1 = min(zx1, d.x0 - int(0.2 * h))
     zx0 = max(0, zx0)

@@ -606,3 +606,31 @@ def test_a_slanted_broken_rule_is_found_at_its_row_and_a_curve_is_not() -> None:
     arc = np.zeros((60, 400), np.uint8)
     cv2.ellipse(arc, (200, 30), (160, 25), 0, 200, 340, 1, 3)
     assert not slanted_rule(arc.astype(bool), 30, 44.0, 220).any()
+
+
+def test_a_caption_under_the_labels_own_words_does_not_place_the_zone() -> None:
+    """zone_box: «(подпись)» typed on the line right under a long label's own words drifted there
+    (the pen does not go on the label), nor does a word that runs on the label's last line
+    («электронной» «подпи»); a caption a line or more under the label, under the row's rule, does."""
+    from bot.scan.form import Label
+    from bot.scan.signature import zone_box
+
+    cfg = _cfg()
+
+    def word(text: str, x0: int, y0: int, x1: int) -> Word:
+        return Word(text, 95.0, x0, y0, x1, y0 + 45, (0, 1, 1, y0))
+
+    label = Label("owner", (word("Владелец", 300, 800, 520), word("сертификата", 540, 800, 800),
+                            word("ключа", 820, 800, 940), word("проверки", 960, 800, 1150)), 0, 100.0)
+    drifted = word("(подпись)", 700, 855, 880)
+    _, caption = zone_box(label, [], [drifted], 2400, 2300, cfg, h=45.0)
+    assert caption is None
+    runs_on = word("подпи", 1170, 800, 1290)
+    _, caption = zone_box(label, [], [runs_on], 2400, 2300, cfg, h=45.0)
+    assert caption is None
+    under_rule = word("(подпись)", 700, 960, 880)  # two lines down: the row runs on under its label
+    _, caption = zone_box(label, [], [under_rule], 2400, 2300, cfg, h=45.0)
+    assert caption is under_rule
+    beside = word("(подпись)", 1400, 855, 1580)  # under the rule after the label: where the pen goes
+    _, caption = zone_box(label, [], [beside], 2400, 2300, cfg, h=45.0)
+    assert caption is beside
