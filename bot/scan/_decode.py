@@ -208,7 +208,8 @@ def decode_pdf(path: Path, out: Path, limits: dict[str, Any], target: int) -> li
             bitmap = page.render(scale=scale, grayscale=False)
             im = bitmap.to_pil()
             info = write_page(im, out, i, scale * 72.0, target, bitmap)
-            histogram = _scan_histogram(page)
+            # a page rendered in colour is no 1-bit scan: its image is not decoded a second time
+            histogram = _scan_histogram(page) if info["channels"] == 1 else None
             if histogram is not None:
                 info["scan_histogram"] = histogram
             if page.get_rotation() == 0 and info["dpi"] == scale * 72.0 and _has_text(page):
