@@ -160,12 +160,15 @@ def _ocr(p: Prepared, cfg: ScanConfig, parts: int, seals: _PageSeals, even: bool
     """OCR of the page with its seals' ink lifted off; ``even``: with its light evened out too
     (returns [] when the light is even already: there is nothing new to read)."""
     with _HEAVY:
-        view = seals.view(p)
         if even:
-            evened = even_light(view, cfg.ocr.shadow_spread)
-            if evened is view:
+            evened = even_light(p.grey, cfg.ocr.shadow_spread)
+            if evened is p.grey:
                 return []
-            view = evened
+            # the light evened first, the seals' ink lifted after: ink lifted to white on a shadowed
+            # page passes for paper brighter than the shadow's and darkens the print round it
+            view = ocr_view(dataclasses.replace(p, grey=evened), cfg.seal, seals.discs(p))
+        else:
+            view = seals.view(p)
         bands = ocr_mod.split_rows(view, parts)
         jobs = [(np.ascontiguousarray(view[a:b]), a) for a, b in bands]
         del view
@@ -182,13 +185,18 @@ def _turn(p: Prepared, degrees: int) -> Prepared:
 
 
 def _reread_labels(p: Prepared, cfg: ScanConfig, labels: dict[str, form_mod.Label],
-                   lines: list[ocr_mod.Line], parts: int, seals: _PageSeals) -> list[ocr_mod.Word]:
-    """Sparse-text OCR (psm 11) of the part of the page where the signature block should be."""
+                   lines: list[ocr_mod.Line], parts: int, seals: _PageSeals,
+                   block: Sequence[ocr_mod.Word] = ()) -> list[ocr_mod.Word]:
+    """Sparse-text OCR (psm 11) of the part of the page where the signature block should be: round
+    a label read, else round the block's captions (``block``), else the page's lower two thirds."""
     H = p.grey.shape[0]
     if labels:
         lab = next(iter(labels.values()))
         h = lab.height
         y0, y1 = int(lab.box[1] - 14 * h), int(lab.box[3] + 14 * h)
+    elif block:
+        h = float(np.median([w.h for w in block]))
+        y0, y1 = int(min(w.y0 for w in block) - 14 * h), int(max(w.y1 for w in block) + 14 * h)
     else:
         y0, y1 = H // 3, H
     y0, y1 = max(0, y0), min(H, y1)
@@ -249,6 +257,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     # readings of turned pages done ahead, reused by the turns below (the same page, the same words)
     turned: dict[int, tuple[Prepared, list[ocr_mod.Word]]] = {}
     read: list[ocr_mod.Word] | None = None
+    uneven = False  # the light varies across the page (a phone's shadow): other turns are read evened
     if not layer and low > cfg.ocr.upside_down_ink_centre:
         # ink sitting low: most likely upside down, so the turned page is read first; when it reads
         # upright, the page as it is (junk, upside down) is not read at all: one OCR instead of two
@@ -270,6 +279,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
             # no title read: a shadow over the page (a phone's photo) may have swallowed the print;
             # read it again with the light evened out, and keep the reading with more good words
             evened = _ocr(p, cfg, parts, seals, even=True)
+            uneven = bool(evened)
             if ocr_mod.good_words(evened, cfg.ocr.min_word_conf) > ocr_mod.good_words(words, cfg.ocr.min_word_conf):
                 words = evened
     good = ocr_mod.good_words(words, cfg.ocr.min_word_conf)
@@ -277,11 +287,13 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     if not upright(level, words):  # upside down or sideways: try the other turns, keep the best
         base = p
         for turn in (180, 90, 270):
-            if turn in turned:
+            if turn in turned and not uneven:
                 q, w2 = turned[turn]
             else:
+                # under a shadow that swallowed the print, a page turned the wrong way (a sparse page
+                # of signatures, whose lines gave its axis no clear answer) reads upright only evened
                 q = _turn(base, turn)
-                w2 = _ocr(q, cfg, parts, seals)
+                w2 = _ocr(q, cfg, parts, seals, even=uneven)
             l2 = _level_words(w2, cfg)
             if l2 > level:
                 p, words, level = q, w2, l2
@@ -297,9 +309,12 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     out.labels = labels
     res.form = score >= cfg.title_min_score or ("manager" in labels and "owner" in labels)
     # a signature over a label can break the line: re-read sparse text, on a form page and on a
-    # page with one label (the signatures of a form on a page of their own)
-    if (res.form or labels) and len(labels) < 2:
-        extra = _reread_labels(p, cfg, labels, lines, parts, seals)
+    # page with one label (the signatures of a form on a page of their own), or with the captions
+    # of a signature block and no label (a fax's page of signatures: the stamp beside the labels
+    # made OCR take their column for a picture)
+    block = [*form_mod.captions_of(lines, cfg), *form_mod.decipher_captions(lines)]
+    if (res.form or labels or block) and len(labels) < 2:
+        extra = _reread_labels(p, cfg, labels, lines, parts, seals, block)
         if extra:
             words = words + extra
             lines = lines + ocr_mod.lines_of(extra)

@@ -168,6 +168,47 @@ def test_a_form_whose_title_ocr_lost_is_still_the_form(rules) -> None:
     assert result.verdict in ("complete", "review"), result.to_json()
 
 
+def test_a_signature_page_under_a_phones_shadow_is_read(rules) -> None:
+    """Page 2 of a phone photo (docgen 570041, seen in session 7): the signatures alone on a page
+    darkened toward one corner. Its few lines gave the page's axis no clear answer, so it was read
+    turned a quarter; the other turns were read without the light evened out, and the evened reading
+    had lifted the stamp's ink to white before evening, which passed for bright paper and darkened
+    the labels round it. Neither label was read, and both rows were «not found». The light is now
+    evened before the stamp's ink is lifted, and under a shadow the other turns are read evened:
+    both labels are read and the application is complete."""
+    path, truth = _case("doc-570041-complete-page2-phone.pdf")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert (result.verdict, result.doubts) == ("complete", []), result.to_json()
+
+
+def test_a_page_of_signatures_whose_labels_ocr_lost_is_read_again(rules) -> None:
+    """Page 2 of a fax (officegen 800123, development): a clean 1-bit page of signatures, a black
+    stamp with a filled cross beside the labels. OCR of the page read the captions («Расшифровка
+    подписи») and the names but took the labels' column for a picture: no label, so the page was no
+    form and no page of signatures, and both rows were «not found». The captions of a signature
+    block now send the page to the sparse re-read round them, which reads both labels."""
+    path, truth = _case("office-800123-complete-page2-fax.tiff")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert (result.verdict, result.doubts) == ("complete", []), result.to_json()
+
+
+def test_a_caption_drifted_under_a_long_label_does_not_place_the_zone(rules) -> None:
+    """Page 2 of a phone photo (officegen 800167, development): «Владелец сертификата ключа проверки
+    электронной подписи» fills the line, the owner signed on the short rule at its end, and the
+    captions «(подпись)» «(расшифровка подписи)» typed on the next line sit under the label's own
+    words. Once the page's labels were read (the light evened before the stamp's ink is lifted),
+    the owner's zone was centred on that caption, under the label, and found empty: «not signed», a
+    confident error. A caption right under the label's last line has drifted there; the row's
+    rule places the zone, and the owner is signed."""
+    path, truth = _case("office-800167-complete-page2-phone.pdf")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert "owner_signature_missing" not in result.defects, result.to_json()
+    assert result.verdict == "complete", result.to_json()
+
+
 def test_a_readable_form_beside_an_unreadable_page_is_not_called_unreadable(rules) -> None:
     """A two-page copier PDF (officegen 670034, held out in session 7, seen then): the title read
     as «ее. ЗАЯВКА» (a speck before it) and the signature page, grey with the copier's specks, gave
