@@ -420,14 +420,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             part = (x0, max(y0, gap), x1, y1) if below else (x0, y0, x1, min(y1, gap))
             return zone(kind, also=[_box_label(other, part)] if part[1] < part[3] else [], gap=gap)
         shared = (x0, max(y0, border), x1, y1) if below else (x0, y0, x1, min(y1, border))
-        alone = zone(kind, also=[_box_label(other, shared)], see=other_box, border=border)
-        if zone_mark(alone, cfg).state == PRESENT:
-            return alone
-        # the two rows' signatures touching at the border read as one group, all of it the other
-        # row's: parted at the border, this row's own strokes must be a sure signature alone
-        reach = int(cfg.review.border_sever * labels[kind].unit(unit))
-        parted = zone(kind, also=[_box_label(other, shared)], cut=[(border - reach, border + reach, 0, p.grey.shape[1])])
-        return parted if zone_mark(parted, cfg).state == PRESENT else alone
+        return zone(kind, also=[_box_label(other, shared)], see=other_box, border=border)
 
     for kind in ("manager", "owner"):
         out.zones[kind] = zone(kind)

@@ -126,7 +126,6 @@ class ReviewCfg:
     faint_contrast: float
     seal_hides: float
     border_hug: float
-    border_sever: float
     off_line_signature: float
     label_tail: float
 
