@@ -128,7 +128,7 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     row_top, row_bottom = (caption.y0 - 1.5 * h, caption.y1 + 1.5 * h) if caption is not None else (y0, y1 + 4.5 * h)
     for d in deciphers:
         if (rule is not None and rule.side != "over" and d.x0 < rule.x1 - h) or drifted(d):
-            continue  # typed under the row's rule or its label, the caption drifted: the pen goes on
+            continue  # typed under the row's rule or its label, the caption drifted: it ends no zone
         if row_top <= d.cy <= row_bottom and d.x0 > zx0 + 3 * h:
             zx1 = min(zx1, d.x0 - int(0.2 * h))
     zx0 = max(0, zx0)
