@@ -308,3 +308,29 @@ def test_a_signed_manager_is_never_called_missing(rules, name: str) -> None:
     result = check_files([path], rules)
     assert "manager_signature_missing" not in result.defects, result.to_json()
     assert result.verdict in (truth["verdict"], "review"), result.to_json()
+
+
+# Known failures of the session-12 blind run (fresh seeds, the code of that session; both were the
+# same with the code at its start). Kept as strict expected failures: the day one is mended the test
+# fails as «unexpectedly passing», and the mark must become a plain assertion above.
+@pytest.mark.xfail(strict=True, reason="known false accept: docgen 650032, the stamp's lower half and "
+                   "the typed name in the unsigned owner's table row read as its signature")
+def test_known_false_accept_stamp_in_the_unsigned_owners_cell(rules) -> None:
+    """docgen 650032 (table, phone): the owner did not sign; the violet stamp over the manager's
+    signature cell hangs into the owner's row, and with the manager's underline and the row's typed
+    name its ink measured 2.8 of a signature's minima in the owner's zone without the shared band."""
+    path, truth = _case("doc-650032-incomplete-table-phone.jpg")
+    assert truth["verdict"] == "incomplete" and truth["owner"] is False
+    result = check_files([path], rules)
+    assert result.verdict in ("incomplete", "review"), result.to_json()
+
+
+@pytest.mark.xfail(strict=True, reason="known untrue confident error: officegen 750053, a stamp over the "
+                   "manager's row said to be missing")
+def test_known_untrue_error_a_stamp_over_the_managers_row_is_missing(rules) -> None:
+    """officegen 750053 (two columns, scanner, a violet pen under a stamp with an emblem over the
+    manager's row): the seal is there, and the check says «нет оттиска печати»."""
+    path, truth = _case("office-750053-incomplete-two_column-scanner.pdf")
+    assert truth["seal"] is True
+    result = check_files([path], rules)
+    assert "seal_missing" not in result.defects, result.to_json()
