@@ -49,10 +49,15 @@ class Label:
     rule: Rule | None = None      # the signature row's rule, when found (bot/scan/rows.py)
 
     @property
-    def last_line(self) -> tuple[int, int]:
-        """The top and bottom of the label's last line (a label may wrap over lines)."""
+    def last_words(self) -> tuple[Word, ...]:
+        """The words of the label's last line (a label may wrap over lines)."""
         low = max(w.y0 for w in self.words)
-        last = [w for w in self.words if w.y0 >= low - 0.5 * self.height]
+        return tuple(w for w in self.words if w.y0 >= low - 0.5 * self.height)
+
+    @property
+    def last_line(self) -> tuple[int, int]:
+        """The top and bottom of the label's last line."""
+        last = self.last_words
         return min(w.y0 for w in last), max(w.y1 for w in last)
 
     @property

@@ -65,7 +65,7 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     # their own under a long label): the pen does not go on the label's print. (One a line or more
     # further down lies under the row's rule: the row runs on under its label.)
     last_top, last_bottom = label.last_line
-    last = [w for w in label.words if w.y0 >= last_top - 0.3 * h]
+    last = label.last_words
 
     def drifted(c: Word) -> bool:
         return last_top <= c.y0 <= last_bottom + h and any(w.x0 <= c.cx <= w.x1 for w in last)
@@ -582,6 +582,11 @@ def seal_arc(lab: np.ndarray, i: int, stat: np.ndarray, h: float, radius: tuple[
 TALLER_THAN_PRINT = 1.25
 
 
+def soft_edge(h: float) -> int:
+    """The margin round a printed glyph's box for its soft edges (blur, JPEG), at print height h."""
+    return max(2, int(0.12 * h))
+
+
 def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float) -> np.ndarray:
     """Where the zone holds words that OCR read as print (a mask in the zone's frame).
 
@@ -590,7 +595,7 @@ def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float)
     """
     x0, y0, x1, y1 = box
     out = np.zeros((y1 - y0, x1 - x0), bool)
-    m = max(2, int(0.12 * h))
+    m = soft_edge(h)
     for w in words:
         text = w.text.strip("_-—=~.,:;|()[]{}«»\"'")
         if not text and w.text.strip() not in ("/", "\\", "|"):
@@ -616,7 +621,7 @@ def _print_band(label: Label, line: tuple[int, int, int, int], h: float) -> tupl
     mates = [o for o in label.words if o.line == line and o.h <= TALLER_THAN_PRINT * h]
     if not mates:
         return None
-    m = max(2, int(0.12 * h))
+    m = soft_edge(h)
     return int(np.median([o.y0 for o in mates])) - m, int(np.median([o.y1 for o in mates])) + m
 
 
@@ -625,7 +630,7 @@ def swollen_print(label: Label, h: float) -> list[tuple[int, int, int, int]]:
     read into it), as (y0, y1, x0, x1): the word's x-extent at the height of the label's words of
     normal height on the same line, with a margin for soft edges."""
     out = []
-    m = max(2, int(0.12 * h))
+    m = soft_edge(h)
     for w in label.words:
         band = _print_band(label, w.line, h) if w.h > TALLER_THAN_PRINT * h else None
         if band is not None:
@@ -639,7 +644,7 @@ def label_print(label: Label, h: float, tail: float) -> list[tuple[int, int, int
     a word in pieces or stops short of its end: «Рук» «одитель», «серти»; the glyphs it did not
     read are print all the same)."""
     out = []
-    m = max(2, int(0.12 * h))
+    m = soft_edge(h)
     for line in sorted({w.line for w in label.words}):
         band = _print_band(label, line, h)
         if band is not None:
