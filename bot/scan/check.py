@@ -312,7 +312,7 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     # page with one label (the signatures of a form on a page of their own), or with the captions
     # of a signature block and no label (a fax's page of signatures: the stamp beside the labels
     # made OCR take their column for a picture)
-    block = [*form_mod.captions_of(lines, cfg), *form_mod.decipher_captions(lines)]
+    block = [*form_mod.captions_of(lines, cfg), *form_mod.decipher_captions(lines)] if len(labels) < 2 else []
     if (res.form or labels or block) and len(labels) < 2:
         extra = _reread_labels(p, cfg, labels, lines, parts, seals, block)
         if extra:
