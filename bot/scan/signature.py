@@ -318,6 +318,23 @@ def rings_of(ink: np.ndarray, dist: np.ndarray, ang: np.ndarray, seal: Seal, dis
     return grown[np.minimum(rad, nr - 1)] & inside
 
 
+def seal_rings(grey: np.ndarray, seal: Seal, box: tuple[int, int, int, int], cfg: ScanConfig) -> np.ndarray:
+    """The pixels of the seal's rings (rings_of, over its whole disc) in the frame of ``box``."""
+    x0, y0, x1, y1 = box
+    out = np.zeros((y1 - y0, x1 - x0), bool)
+    geo = _disc_geometry(grey.shape, seal, cfg.seal.disc_radius)
+    if geo is None:
+        return out
+    bx0, by0, bx1, by1, dist, ang = geo
+    g = grey[by0:by1, bx0:bx1]
+    ink = g.astype(np.int16) < float(np.percentile(g, 95)) - cfg.signature.ink_contrast
+    ring = rings_of(ink, dist, ang, seal, cfg.seal.disc_radius)
+    ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
+    if ix1 > ix0 and iy1 > iy0:
+        out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = ring[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
+    return out
+
+
 def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
                 box: tuple[int, int, int, int], cfg: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
     """Pen strokes inside a dark seal's disc, by stroke geometry (for the zone ``box``), and apart
@@ -903,6 +920,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     if lifted_doubt and not found.signed and lifted.any():
         for s in accepted:  # the found rings themselves are the seal's, whatever reads through them
             lifted &= np.abs(np.sqrt((xx - s.x) ** 2 + (yy - s.y) ** 2) - s.r) > max(4.0, 0.03 * s.r)
+        for g in groups:  # and so are its other rings (ink half way round or more at one radius)
+            lifted &= ~seal_rings(p.grey, g[0], (x0, y0, x1, y1), cfg)
     if lifted_doubt and not found.signed and (lifted & in_zone).any():
         # a pen that looks like a stamp's ink is lifted with it: read with that ink as well (a
         # stamp's letters, glyph-sized, stay out unless a long stroke joins them, its arcs as arcs),

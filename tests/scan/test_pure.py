@@ -306,6 +306,32 @@ def test_an_arc_of_a_seal_that_was_not_found_is_not_a_stroke() -> None:
     assert len(arcs) == 1 and stats[arcs[0], cv2.CC_STAT_WIDTH] > 300
 
 
+def test_a_stamps_inner_rings_are_the_stamps_and_a_pen_across_them_is_not() -> None:
+    """seal_rings: every ring of a found stamp (ink half way round or more at one radius), not only
+    the ring the search found, is the stamp's; a pen stroke across the rings keeps all but the
+    crossings (blind scangen 1040017: an inner ring's pieces passed for a pen in an empty row)."""
+    from bot.scan.seal import Seal
+    from bot.scan.signature import seal_rings
+
+    cfg = from_rules(load_rules(DEFAULT_RULES_DIR))
+    grey = np.full((600, 600), 235, np.uint8)
+    for r, t in ((200, 6), (170, 3), (110, 3)):
+        cv2.circle(grey, (300, 300), r, 120, t)
+    pen = np.zeros_like(grey)
+    cv2.polylines(pen, [np.array([(120, 380), (200, 250), (280, 400), (360, 240), (440, 390)], np.int32)
+                        .reshape(-1, 1, 2)], False, 1, 4)
+    grey[pen > 0] = 60
+    seal = Seal(300.0, 300.0, 200.0, 0.95, 0.5, 0.0, False, True, 120.0)
+    rings = seal_rings(grey, seal, (0, 0, 600, 600), cfg)
+    yy, xx = np.mgrid[0:600, 0:600]
+    d = np.hypot(xx - 300, yy - 300)
+    for r in (170, 110):
+        on_ring = (np.abs(d - r) <= 1) & (pen == 0)
+        assert rings[on_ring].mean() > 0.95
+    assert rings[pen > 0].mean() < 0.25  # the crossings only
+
+
+
 def test_a_sentence_starting_with_a_label_word_is_not_the_field() -> None:
     lines = [
         _line("Прошу изготовить сертификат уполномоченного лица", 100),
