@@ -255,10 +255,15 @@ def rule_span(grey: np.ndarray, ly0: int, ly1: int, h: float) -> tuple[int, int]
     return sx0, sx1
 
 
-def rules_mask(u8: np.ndarray, horizontal: int, vertical: int | None = None) -> np.ndarray:
+def rules_mask(u8: np.ndarray, horizontal: int, vertical: int | None = None, bridge: int = 0) -> np.ndarray:
     """Rules, underscores and table borders: straight ink at least ``horizontal`` (or
-    ``vertical``) pixels long, grown by a pixel for their soft edges (uint8 0/1)."""
-    lines = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, horizontal), 1)))
+    ``vertical``) pixels long, grown by a pixel for their soft edges (uint8 0/1). A horizontal
+    rule may have gaps up to ``bridge`` pixels wide (where a stamp's ring, laid over it, left
+    it lighter)."""
+    across = u8
+    if bridge > 1:
+        across = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge + 1, 1)))
+    lines = cv2.morphologyEx(across, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, horizontal), 1)))
     if vertical is not None:
         lines |= cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, vertical))))
     return cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
@@ -723,6 +728,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     grey = p.grey[y0:y1, x0:x1]
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - sc.ink_contrast)
+    whole = ink.copy()  # rules are found in this: a seal's removal, by colour too, cuts them
     accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
     yy, xx = np.ogrid[y0:y1, x0:x1]
     near_seals = np.zeros(ink.shape, bool)  # the discs of the circles the seal search saw
@@ -766,9 +772,10 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         ink &= ~(hue_ink | emblem)
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
-    lines = rules_mask(ink.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h))
+    lines = rules_mask(whole.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h),
+                       bridge=int(sc.rule_gap * h))
     if label.rule is not None and label.rule.side != "over":
-        lines |= slanted_rule(ink, label.rule.y - y0, h, int(sc.rule_length * h))
+        lines |= slanted_rule(whole, label.rule.y - y0, h, int(sc.rule_length * h))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
     grey_f = grey.astype(np.float32)
