@@ -346,7 +346,18 @@ def decipher_captions(lines: Sequence[Line]) -> list[Word]:
                 out.append(w)
             elif (w.text.endswith(")") and i > 0 and closes(cyr(w.text))
                   and not any(head(x.text) for x in ln.words[:i])):
-                # «(расшифровка» lost under a seal or a stroke: «подписи)» closes the caption
+                # «(расшифровка» lost under a seal or a stroke: «подписи)» closes the caption. The
+                # pieces of it that were read («(расш» «овка») lie just before: the caption (and the
+                # column of the written-out name over it) starts with them
+                j = i
+                while (j > 0 and ln.words[j].x0 - ln.words[j - 1].x1 <= 2 * w.h
+                       and len(piece := cyr(ln.words[j - 1].text)) >= 3
+                       and fuzz.partial_ratio(piece, "расшифровка") >= 85):
+                    j -= 1
+                if j < i:
+                    part = ln.words[j:i + 1]
+                    w = Word(" ".join(x.text for x in part), min(x.conf for x in part), part[0].x0,
+                             min(x.y0 for x in part), w.x1, max(x.y1 for x in part), w.line)
                 out.append(w)
     return out
 

@@ -293,6 +293,18 @@ def test_the_signature_caption_is_not_the_name_caption() -> None:
     assert len(decipher_captions([_line("И.И. ифровка подписи)", 100)])) == 1
 
 
+def test_a_name_caption_read_in_pieces_starts_with_its_first_piece() -> None:
+    """«(расшифровка подписи)» read as «(расш» «овка» «подписи)» (a stroke of the handwritten name
+    over it, blind scangen 1040014): the caption, and the column of the name written over it, starts
+    at «(расш», not at «подписи)». The name itself («И.И.») and the row's «(подпись)» are no part of it."""
+    from bot.scan.form import decipher_captions
+
+    line = _line("(подпись) И.И. (расш овка подписи)", 100)
+    (caption,) = decipher_captions([line])
+    assert caption.x0 == line.words[2].x0 and caption.x1 == line.words[4].x1
+    assert caption.text == "(расш овка подписи)"
+
+
 def test_an_arc_of_a_seal_that_was_not_found_is_not_a_stroke() -> None:
     from bot.scan.signature import seal_arc
 
@@ -331,7 +343,6 @@ def test_a_stamps_inner_rings_are_the_stamps_and_a_pen_across_them_is_not() -> N
     assert rings[pen > 0].mean() < 0.25  # the crossings only
 
 
-
 def test_a_rule_a_stamps_ring_left_lighter_is_still_one_rule() -> None:
     """rules_mask's bridge: a ring laid over the signature rule left it lighter than the ink threshold
     for four pixels (blind scangen 1040010); each piece was shorter than a rule, and the left one
@@ -348,7 +359,6 @@ def test_a_rule_a_stamps_ring_left_lighter_is_still_one_rule() -> None:
     for x in range(20, 380, 14):
         word[10:30, x:x + 3] = 1
     assert not rules_mask(word, 160, bridge=4).any()
-
 
 
 def test_a_sentence_starting_with_a_label_word_is_not_the_field() -> None:
