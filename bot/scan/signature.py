@@ -744,8 +744,12 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         zone_bgr = p.colour[y0:y1, x0:x1]
         hsv = cv2.cvtColor(zone_bgr, cv2.COLOR_BGR2HSV)
         hued = seal_hue(hsv, cfg.seal)
-        if values:  # as light as the seal's measured ink, by its brightest channel
-            hue_ink = hued & (hsv[..., 2] >= max(120.0, float(np.median(values)) - 25))
+        if values:  # as light as the seal's measured ink, by its brightest channel, and by its grey
+            # not clearly darker than the seal's (a pen of the stamp's very dye, denser: the grey
+            # rule of the seal's disc below keeps it, as on a grey page)
+            level = min(s.ink_level for s in accepted if s.ink_value < 255)
+            hue_ink = hued & (hsv[..., 2] >= max(120.0, float(np.median(values)) - 25)) & (
+                grey.astype(np.int16) >= level - sc.darker_than_seal)
         else:
             # no coloured seal measured: a stamp the search missed is pale. By the brightest channel
             # a blue pen is as light as a stamp (its blue channel is high); by its grey it is not.
