@@ -259,11 +259,16 @@ def rules_mask(u8: np.ndarray, horizontal: int, vertical: int | None = None, bri
     """Rules, underscores and table borders: straight ink at least ``horizontal`` (or
     ``vertical``) pixels long, grown by a pixel for their soft edges (uint8 0/1). A horizontal
     rule may have gaps up to ``bridge`` pixels wide (where a stamp's ring, laid over it, left
-    it lighter)."""
-    across = u8
+    it lighter) between straight pieces a third of its length or longer: a pen's strokes beside
+    a rule, a gap apart, are no piece of it."""
+    def run(img: np.ndarray, length: int) -> np.ndarray:
+        return cv2.morphologyEx(img, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, length), 1)))
+
+    lines = run(u8, horizontal)
     if bridge > 1:
-        across = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge + 1, 1)))
-    lines = cv2.morphologyEx(across, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, horizontal), 1)))
+        pieces = run(u8, horizontal // 3)
+        lines |= run(cv2.morphologyEx(pieces, cv2.MORPH_CLOSE,
+                                      cv2.getStructuringElement(cv2.MORPH_RECT, (bridge + 1, 1))), horizontal)
     if vertical is not None:
         lines |= cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, vertical))))
     return cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
@@ -324,7 +329,8 @@ def rings_of(ink: np.ndarray, dist: np.ndarray, ang: np.ndarray, seal: Seal, dis
 
 
 def seal_rings(grey: np.ndarray, seal: Seal, box: tuple[int, int, int, int], cfg: ScanConfig) -> np.ndarray:
-    """The pixels of the seal's rings (rings_of, over its whole disc) in the frame of ``box``."""
+    """The pixels of the seal's rings in the frame of ``box``: the ring the search found, whatever
+    reads through it, and every other ring (rings_of, over its whole disc)."""
     x0, y0, x1, y1 = box
     out = np.zeros((y1 - y0, x1 - x0), bool)
     geo = _disc_geometry(grey.shape, seal, cfg.seal.disc_radius)
@@ -333,7 +339,7 @@ def seal_rings(grey: np.ndarray, seal: Seal, box: tuple[int, int, int, int], cfg
     bx0, by0, bx1, by1, dist, ang = geo
     g = grey[by0:by1, bx0:bx1]
     ink = g.astype(np.int16) < float(np.percentile(g, 95)) - cfg.signature.ink_contrast
-    ring = rings_of(ink, dist, ang, seal, cfg.seal.disc_radius)
+    ring = rings_of(ink, dist, ang, seal, cfg.seal.disc_radius) | (np.abs(dist - seal.r) <= max(4.0, 0.03 * seal.r))
     ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
     if ix1 > ix0 and iy1 > iy0:
         out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = ring[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
@@ -728,7 +734,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     grey = p.grey[y0:y1, x0:x1]
     paper = float(np.percentile(grey, 90))
     ink = (grey.astype(np.int16) < paper - sc.ink_contrast)
-    whole = ink.copy()  # rules are found in this: a seal's removal, by colour too, cuts them
+    all_ink = ink.copy()  # rules are found in this: a seal's removal, by colour too, cuts them
     accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
     yy, xx = np.ogrid[y0:y1, x0:x1]
     near_seals = np.zeros(ink.shape, bool)  # the discs of the circles the seal search saw
@@ -744,12 +750,17 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         zone_bgr = p.colour[y0:y1, x0:x1]
         hsv = cv2.cvtColor(zone_bgr, cv2.COLOR_BGR2HSV)
         hued = seal_hue(hsv, cfg.seal)
-        if values:  # as light as the seal's measured ink, by its brightest channel, and by its grey
-            # not clearly darker than the seal's (a pen of the stamp's very dye, denser: the grey
-            # rule of the seal's disc below keeps it, as on a grey page)
+        if values:  # as light as the seal's measured ink, by its brightest channel
+            hue_ink = hued & (hsv[..., 2] >= max(120.0, float(np.median(values)) - 25))
+            # but clearly darker in grey than the seal's, off its rings, is a pen of the stamp's very
+            # dye, denser (the grey rule of the seal's disc below keeps it, as on a grey page); on its
+            # rings it is where the stamp was pressed hardest
             level = min(s.ink_level for s in accepted if s.ink_value < 255)
-            hue_ink = hued & (hsv[..., 2] >= max(120.0, float(np.median(values)) - 25)) & (
-                grey.astype(np.int16) >= level - sc.darker_than_seal)
+            dye_pen = hue_ink & (grey.astype(np.int16) < level - sc.darker_than_seal)
+            if dye_pen.any():
+                for s in accepted:
+                    dye_pen &= ~seal_rings(p.grey, s, (x0, y0, x1, y1), cfg)
+                hue_ink &= ~dye_pen
         else:
             # no coloured seal measured: a stamp the search missed is pale. By the brightest channel
             # a blue pen is as light as a stamp (its blue channel is high); by its grey it is not.
@@ -776,10 +787,10 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         ink &= ~(hue_ink | emblem)
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
-    lines = rules_mask(whole.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h),
+    lines = rules_mask(all_ink.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h),
                        bridge=int(sc.rule_gap * h))
     if label.rule is not None and label.rule.side != "over":
-        lines |= slanted_rule(whole, label.rule.y - y0, h, int(sc.rule_length * h))
+        lines |= slanted_rule(all_ink, label.rule.y - y0, h, int(sc.rule_length * h))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
     grey_f = grey.astype(np.float32)
@@ -929,10 +940,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         whole = read_zone(u8)
         found = replace(found, loose=max(found.loose, whole.ratio, whole.loose))
     if lifted_doubt and not found.signed and lifted.any():
-        for s in accepted:  # the found rings themselves are the seal's, whatever reads through them
-            lifted &= np.abs(np.sqrt((xx - s.x) ** 2 + (yy - s.y) ** 2) - s.r) > max(4.0, 0.03 * s.r)
-        for g in groups:  # and so are its other rings (ink half way round or more at one radius)
-            lifted &= ~seal_rings(p.grey, g[0], (x0, y0, x1, y1), cfg)
+        for s in accepted:  # the stamp's rings are the stamp's
+            lifted &= ~seal_rings(p.grey, s, (x0, y0, x1, y1), cfg)
     if lifted_doubt and not found.signed and (lifted & in_zone).any():
         # a pen that looks like a stamp's ink is lifted with it: read with that ink as well (a
         # stamp's letters, glyph-sized, stay out unless a long stroke joins them, its arcs as arcs),

@@ -359,6 +359,13 @@ def test_a_rule_a_stamps_ring_left_lighter_is_still_one_rule() -> None:
     for x in range(20, 380, 14):
         word[10:30, x:x + 3] = 1
     assert not rules_mask(word, 160, bridge=4).any()
+    # a pen's short strokes beside the rule, a gap apart on its rows, are no piece of it (officegen
+    # 760051: a signature on a cell's border, bridged into the border, was taken out as the rule)
+    pen = ink.copy()
+    pen[20:23, 150:154] = 1
+    for x in range(383, 460, 12):
+        pen[20:23, x:x + 8] = 1
+    assert not rules_mask(pen, 160, bridge=4)[20:23, 385:460].any()
 
 
 def test_a_sentence_starting_with_a_label_word_is_not_the_field() -> None:
@@ -425,6 +432,39 @@ def test_ink_wholly_under_a_rows_line_is_not_a_signature() -> None:
     pts = np.array([(600, 445), (650, 360), (700, 430), (760, 350), (820, 435), (900, 370), (980, 420)], np.int32)
     cv2.polylines(g, [pts.reshape(-1, 1, 2)], False, 0, 4)  # a signature on the line
     assert zone_mark(zone_of(g), cfg).state == "present"
+
+
+def test_a_pen_of_the_stamps_dye_is_a_pen_and_the_stamps_hard_pressed_ring_is_the_stamp() -> None:
+    """A blue stamp over the manager's row on a colour page. A pen of the stamp's very dye, denser,
+    crosses the row (docgen 660000: lifted with the stamp, the row read unsigned, an untrue
+    «missing»): it is a signature. Where the stamp was pressed hardest its ring is of its hue, as
+    bright by its brightest channel, but as dark in grey as that pen: it stays the stamp's (the
+    real case, docgen 650029, where such an arc passed for a signature, is in test_regress)."""
+    from bot.scan.check import zone_mark
+    from bot.scan.form import Label
+    from bot.scan.rows import Rule
+    from bot.scan.seal import Seal
+    from bot.scan.signature import check_zone
+
+    cfg = _cfg()
+    label = Label("manager", (Word("Руководитель", 95.0, 100, 400, 420, 440, (0, 1, 1, 1)),), 0, 100.0,
+                  rule=Rule(480, 1100, 440, side="right"))
+    colour = np.full((900, 1400, 3), 245, np.uint8)
+    cv2.line(colour, (480, 440), (1100, 440), (20, 20, 20), 3)
+    stamp, pressed = (200, 140, 90), (200, 80, 30)  # BGR: grey 132 and 79, both of brightest channel 200
+    for r in (170, 150):
+        cv2.circle(colour, (760, 560), r, stamp, 4)
+    cv2.ellipse(colour, (760, 560), (170, 170), 0, -140, -40, pressed, 5)  # the top arc pressed hard
+    seal = Seal(760.0, 560.0, 150.0, 0.95, 0.5, 0.0, True, True, 132.0, 200.0)  # its inner ring found
+
+    def zone_of(c: np.ndarray):
+        p = Prepared(grey=cv2.cvtColor(c, cv2.COLOR_BGR2GRAY), colour=c, dpi=300.0, bw=False, rotation=0, skew=0.0)
+        return check_zone(p, "manager", label, [], list(label.words), [], [seal], cfg, [], 40.0)
+
+    assert zone_mark(zone_of(colour), cfg).state != "present"
+    pts = np.array([(600, 445), (650, 360), (700, 430), (760, 350), (820, 435), (900, 370), (980, 420)], np.int32)
+    cv2.polylines(colour, [pts.reshape(-1, 1, 2)], False, (190, 70, 20), 4)  # grey 69
+    assert zone_mark(zone_of(colour), cfg).state == "present"
 
 
 def test_a_table_border_between_two_signers_rows_is_found_and_a_signature_line_is_not() -> None:

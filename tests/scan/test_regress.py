@@ -76,6 +76,12 @@ def _case(name: str) -> tuple[Path, dict]:
     # two signatures touching there) gave the manager's lower half to the owner as a sure
     # signature: a false accept. The strokes crossing the border count for the row holding most.
     ("owner", "doc-640058-incomplete-table-copier.pdf"),
+    # docgen 650029 (page 2, flatbed; the session-12 blind run's seeds, seen in session 14): the
+    # manager did not sign, a blue stamp over the row. Its outer ring, pressed hard on one side, is
+    # of the stamp's hue but far darker in grey: read as «a pen of the stamp's dye» (a change made
+    # for docgen 660000 below), the arc passed for the manager's signature — a false accept. On the
+    # stamp's rings such ink is the stamp's.
+    ("manager", "doc-650029-incomplete-page2-flatbed.pdf"),
 ])
 def test_what_lies_in_an_empty_row_is_no_signature(rules, kind: str, name: str) -> None:
     """The row is empty but holds ink that is not a pen's: the row is a doubt, never «signed»."""
@@ -308,6 +314,42 @@ def test_a_signed_manager_is_never_called_missing(rules, name: str) -> None:
     result = check_files([path], rules)
     assert "manager_signature_missing" not in result.defects, result.to_json()
     assert result.verdict in (truth["verdict"], "review"), result.to_json()
+
+
+def test_a_pen_of_the_stamps_dye_under_the_stamp_is_a_signature(rules) -> None:
+    """docgen 660000 (the session-13 blind run): the manager signed in a blue ballpoint of the blue
+    stamp's very dye, under the stamp; the owner did not sign. The pen, as bright as the stamp by its
+    brightest channel, was lifted with the stamp's ink, and the check told the organisation that the
+    manager's signature is missing (an untrue «incomplete»). Far darker in grey than the stamp, it is
+    a pen: only the owner's signature is missing."""
+    path, truth = _case("doc-660000-incomplete-plain-flatbed.jpg")
+    assert truth["manager"] is True and truth["owner"] is False
+    result = check_files([path], rules)
+    assert (result.verdict, result.defects) == ("incomplete", ["owner_signature_missing"]), result.to_json()
+
+
+def test_a_signature_on_its_cells_border_is_no_piece_of_the_border(rules) -> None:
+    """officegen 760051 (cells, phone; seen in session 14): both signed, each signature on its cell's
+    bottom border. Rules bridged over any short gap (a change for a rule a stamp's ring left lighter,
+    scangen 1040010 below) took the signatures' strokes beside the border into it: both rows read
+    unsigned, an untrue «incomplete». Only straight pieces a third of a rule long are bridged."""
+    path, truth = _case("office-760051-complete-cells-phone.jpg")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert not [d for d in result.defects if d.endswith("_missing")], result.to_json()
+    assert result.verdict in ("complete", "review"), result.to_json()
+
+
+def test_an_empty_row_whose_rule_a_stamps_ring_crossed_is_read_empty(rules) -> None:
+    """scangen 1040010 (the session-12 blind run, seen in session 13): the owner did not sign, a
+    stamp's ring crosses the owner's rule and left it lighter than the ink threshold for a few
+    pixels. The rule's left piece, shorter than a rule, passed for a stroke off the line: a doubt. The
+    rule is one rule across such a gap, and the row is read empty."""
+    path, truth = _case("case-1040010-incomplete-color.jpg")
+    assert truth["manager"] is True and truth["owner"] is False
+    result = check_files([path], rules)
+    assert (result.verdict, result.defects, result.doubts) == (
+        "incomplete", ["owner_signature_missing"], []), result.to_json()
 
 
 # Known failures of the session-12 blind run (fresh seeds, the code of that session; both were the
