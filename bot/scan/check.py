@@ -401,6 +401,13 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         return (over_minima(z) and kind in labels and kind not in stand_ins and kind not in guessed
                 and over_minima(zone(kind, cut=label_print(labels[kind], z.unit, cfg.review.label_tail))))
 
+    def off_its_line(kind: str, z: Zone) -> bool:
+        """Do the strokes ``z`` read as a signature end far above ``kind``'s signature line (a rule
+        on the label's line, right of it)? A signature on its line reaches down to it."""
+        rule = labels[kind].rule
+        return (rule is not None and rule.side == "right" and z.ink_box is not None
+                and z.ink_box[3] < rule.y - cfg.review.above_line * labels[kind].unit(unit))
+
     def apart(kind: str, other: str) -> Zone:
         """The zone read without the band it shares with the other signer's zone. At a table's
         border between the two rows it ends at the border, and the other row's ink is read too:
@@ -433,6 +440,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         # just over the minima: a signature when the label's print (the words OCR read and the glyphs
         # it left unread) is no part of it
         promoted = mark.doubt == f"{kind}_signature_unsure" and bare(kind, first)
+        shared_off_line = False
         if promoted:
             mark = Mark(PRESENT, 0.7)
             why += " (and without the label's print)"
@@ -442,7 +450,17 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         # the minima, as above)
         if mark.state == PRESENT and _overlap(first.box, other_box):
             alone = apart(kind, other)
-            if zone_mark(alone, cfg).state != PRESENT and not (over_minima(alone) and (promoted or bare(kind, first))):
+            if zone_mark(alone, cfg).state == PRESENT or (over_minima(alone) and (promoted or bare(kind, first))):
+                pass
+            elif off_its_line(kind, first):
+                # the strokes end far above this row's own signature line: they are the other row's
+                # signature, hanging into this row's zone; without them this row is read as usual
+                mark, why = zone_mark(alone, cfg), (
+                    f"the shared band's strokes are off its line (apart: ratio {alone.ratio:.2f} "
+                    f"loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
+                first, shared_off_line = alone, True
+            elif not (other in labels and off_its_line(other, first)):
+                # (strokes that end far above the other row's signature line are this row's)
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                     f"shared band (apart: ratio {alone.ratio:.2f} loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
         # a label word swollen by a stamp's text: the glyphs and the text joined may pass for a pen
@@ -470,7 +488,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             # signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
             seen = zone(kind, *faint)
-            if zone_mark(seen, cfg).state == PRESENT:
+            if zone_mark(seen, cfg).state == PRESENT and not (shared_off_line and off_its_line(kind, seen)):
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                     f"faint strokes (ratio {seen.ratio:.2f} stroke {seen.stroke:.2f} at raised contrast; {why})")
             elif _under_seal(p, out.zones[kind].box, labels.get(kind), seals, cfg) >= cfg.review.seal_hides:
@@ -483,7 +501,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
                                  words, cfg, unit)
                 sure = cfg.review.off_line_signature
                 if band.ratio >= sure or band.loose >= sure:
-                    mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "ink off the line"
+                    mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
+                        f"ink off the line (band: ratio {band.ratio:.2f} loose {band.loose:.2f} stroke {band.stroke:.2f})")
                 elif _hugs_border(labels, kind, other, out.zones, rules, unit, cfg):
                     mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "other row's ink at the border"
         if mark.state != PRESENT:

@@ -129,6 +129,7 @@ class ReviewCfg:
     border_hug: float
     off_line_signature: float
     label_tail: float
+    above_line: float
 
 
 @dataclass(frozen=True)
