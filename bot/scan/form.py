@@ -359,7 +359,21 @@ def decipher_captions(lines: Sequence[Line]) -> list[Word]:
                     w = Word(" ".join(x.text for x in part), min(x.conf for x in part), part[0].x0,
                              min(x.y0 for x in part), w.x1, max(x.y1 for x in part), w.line)
                 out.append(w)
+            elif (w.text.startswith("(") and i + 1 < len(ln.words) and _signature_caption_on(ln)
+                  and len(c := cyr(w.text)) >= 2 and "расшифровка".startswith(c)
+                  and ln.words[i + 1].text.endswith(")") and len(e := cyr(ln.words[i + 1].text)) >= 2
+                  and "подписи".endswith(e) and not "подпись".endswith(e)):
+                # only its two ends read («(ра» … «си)»: a name written by hand across the middle), on
+                # the row of a «(подпись)» caption: the caption runs from the one to the other
+                end = ln.words[i + 1]
+                out.append(Word(f"{w.text} {end.text}", min(w.conf, end.conf), w.x0, min(w.y0, end.y0),
+                                end.x1, max(w.y1, end.y1), w.line))
     return out
+
+
+def _signature_caption_on(line: Line) -> bool:
+    """Does the line hold a «(подпись)» caption?"""
+    return any(w.text.startswith("(") and fuzz.ratio(cyr(w.text), "подпись") >= 85 for w in line.words)
 
 
 def _stand_in(kind: str, captions: Sequence[Word], deciphers: Sequence[Word], h: float, left: int) -> Label | None:

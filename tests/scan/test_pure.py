@@ -305,6 +305,20 @@ def test_a_name_caption_read_in_pieces_starts_with_its_first_piece() -> None:
     assert caption.text == "(расш овка подписи)"
 
 
+def test_a_name_caption_read_as_its_two_ends_runs_from_one_to_the_other() -> None:
+    """«(расшифровка подписи)» read as «(ра» and «си)» alone (a name written by hand across its
+    middle, blind scangen 1050003): on the row of a «(подпись)» caption the two ends make the caption.
+    Elsewhere, or ends of other words («(подпись)» itself ends «сь)»), they do not."""
+    from bot.scan.form import decipher_captions
+
+    line = _line("(подпись) (ра си)", 100)
+    (caption,) = decipher_captions([line])
+    assert (caption.x0, caption.x1) == (line.words[1].x0, line.words[2].x1)
+    assert decipher_captions([_line("Иванов (ра си)", 100)]) == []
+    assert decipher_captions([_line("(подпись) (ра сь)", 100)]) == []
+    assert decipher_captions([_line("(подпись) (мп си)", 100)]) == []
+
+
 def test_an_arc_of_a_seal_that_was_not_found_is_not_a_stroke() -> None:
     from bot.scan.signature import seal_arc
 
