@@ -484,11 +484,11 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         elif mark.state == ABSENT:
             # «empty» must mean empty: a light pen on a pale copy may be under the ink threshold.
             # The zone is looked at again with the page's contrast raised; strokes seen then make
-            # the signature a doubt when they would make a signature at full contrast (never a
-            # signature: specks and paper texture rise too)
+            # the signature a doubt when they reach a signature's minima, read by shape on a dark
+            # seal's disc too (never a signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
             seen = zone(kind, *faint)
-            if zone_mark(seen, cfg).state == PRESENT and not (shared_off_line and off_its_line(kind, seen)):
+            if seen.ratio >= 1.0 and not (shared_off_line and off_its_line(kind, seen)):
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                     f"faint strokes (ratio {seen.ratio:.2f} stroke {seen.stroke:.2f} at raised contrast; {why})")
             elif _under_seal(p, out.zones[kind].box, labels.get(kind), seals, cfg) >= cfg.review.seal_hides:
