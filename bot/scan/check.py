@@ -401,9 +401,12 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         return (over_minima(z) and kind in labels and kind not in stand_ins and kind not in guessed
                 and over_minima(zone(kind, cut=label_print(labels[kind], z.unit, cfg.review.label_tail))))
 
-    def off_its_line(kind: str, z: Zone) -> bool:
+    def off_its_line(kind: str, z: Zone, upper: str) -> bool:
         """Do the strokes ``z`` read as a signature end far above ``kind``'s signature line (a rule
-        on the label's line, right of it)? A signature on its line reaches down to it."""
+        on the label's line, right of it), where they may hang from the row of ``upper`` above it?
+        A signature on its line reaches down to it."""
+        if kind not in labels or upper not in labels or labels[upper].box[1] >= labels[kind].box[1]:
+            return False
         rule = labels[kind].rule
         return (rule is not None and rule.side == "right" and z.ink_box is not None
                 and z.ink_box[3] < rule.y - cfg.review.above_line * labels[kind].unit(unit))
@@ -452,14 +455,14 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             alone = apart(kind, other)
             if zone_mark(alone, cfg).state == PRESENT or (over_minima(alone) and (promoted or bare(kind, first))):
                 pass
-            elif off_its_line(kind, first):
+            elif off_its_line(kind, first, other):
                 # the strokes end far above this row's own signature line: they are the other row's
                 # signature, hanging into this row's zone; without them this row is read as usual
                 mark, why = zone_mark(alone, cfg), (
                     f"the shared band's strokes are off its line (apart: ratio {alone.ratio:.2f} "
                     f"loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
                 first, shared_off_line = alone, True
-            elif not (other in labels and off_its_line(other, first)):
+            elif not off_its_line(other, first, kind):
                 # (strokes that end far above the other row's signature line are this row's)
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                     f"shared band (apart: ratio {alone.ratio:.2f} loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
@@ -488,7 +491,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             # seal's disc too (never a signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
             seen = zone(kind, *faint)
-            if seen.ratio >= 1.0 and not (shared_off_line and off_its_line(kind, seen)):
+            if seen.ratio >= 1.0 and not (shared_off_line and off_its_line(kind, seen, other)):
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                     f"faint strokes (ratio {seen.ratio:.2f} stroke {seen.stroke:.2f} at raised contrast; {why})")
             elif _under_seal(p, out.zones[kind].box, labels.get(kind), seals, cfg) >= cfg.review.seal_hides:
