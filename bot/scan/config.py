@@ -72,7 +72,6 @@ class SignatureCfg:
     zone_share: float
     ink_contrast: float
     rule_length: float
-    rule_gap: float
     border_length: float
     darker_than_seal: float
     pale_seal_grey: float

@@ -255,20 +255,10 @@ def rule_span(grey: np.ndarray, ly0: int, ly1: int, h: float) -> tuple[int, int]
     return sx0, sx1
 
 
-def rules_mask(u8: np.ndarray, horizontal: int, vertical: int | None = None, bridge: int = 0) -> np.ndarray:
+def rules_mask(u8: np.ndarray, horizontal: int, vertical: int | None = None) -> np.ndarray:
     """Rules, underscores and table borders: straight ink at least ``horizontal`` (or
-    ``vertical``) pixels long, grown by a pixel for their soft edges (uint8 0/1). A horizontal
-    rule may have gaps up to ``bridge`` pixels wide (where a stamp's ring, laid over it, left
-    it lighter) between straight pieces a third of its length or longer: a pen's strokes beside
-    a rule, a gap apart, are no piece of it."""
-    def run(img: np.ndarray, length: int) -> np.ndarray:
-        return cv2.morphologyEx(img, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, length), 1)))
-
-    lines = run(u8, horizontal)
-    if bridge > 1:
-        pieces = run(u8, horizontal // 3)
-        lines |= run(cv2.morphologyEx(pieces, cv2.MORPH_CLOSE,
-                                      cv2.getStructuringElement(cv2.MORPH_RECT, (bridge + 1, 1))), horizontal)
+    ``vertical``) pixels long, grown by a pixel for their soft edges (uint8 0/1)."""
+    lines = cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, horizontal), 1)))
     if vertical is not None:
         lines |= cv2.morphologyEx(u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, vertical))))
     return cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
@@ -787,8 +777,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         ink &= ~(hue_ink | emblem)
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
-    lines = rules_mask(all_ink.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h),
-                       bridge=int(sc.rule_gap * h))
+    lines = rules_mask(all_ink.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h))
     if label.rule is not None and label.rule.side != "over":
         lines |= slanted_rule(all_ink, label.rule.y - y0, h, int(sc.rule_length * h))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as

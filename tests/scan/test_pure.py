@@ -357,31 +357,6 @@ def test_a_stamps_inner_rings_are_the_stamps_and_a_pen_across_them_is_not() -> N
     assert rings[pen > 0].mean() < 0.25  # the crossings only
 
 
-def test_a_rule_a_stamps_ring_left_lighter_is_still_one_rule() -> None:
-    """rules_mask's bridge: a ring laid over the signature rule left it lighter than the ink threshold
-    for four pixels (blind scangen 1040010); each piece was shorter than a rule, and the left one
-    passed for a pen's stroke off the line."""
-    from bot.scan.signature import rules_mask
-
-    ink = np.zeros((40, 400), np.uint8)
-    ink[20:23, 20:150] = 1
-    ink[20:23, 154:380] = 1
-    assert rules_mask(ink, 160)[20:23, 20:150].mean() < 0.5
-    assert rules_mask(ink, 160, bridge=4)[20:23, 20:380].all()
-    # letters in a row are no rule, bridged or not
-    word = np.zeros((40, 400), np.uint8)
-    for x in range(20, 380, 14):
-        word[10:30, x:x + 3] = 1
-    assert not rules_mask(word, 160, bridge=4).any()
-    # a pen's short strokes beside the rule, a gap apart on its rows, are no piece of it (officegen
-    # 760051: a signature on a cell's border, bridged into the border, was taken out as the rule)
-    pen = ink.copy()
-    pen[20:23, 150:154] = 1
-    for x in range(383, 460, 12):
-        pen[20:23, x:x + 8] = 1
-    assert not rules_mask(pen, 160, bridge=4)[20:23, 385:460].any()
-
-
 def test_a_sentence_starting_with_a_label_word_is_not_the_field() -> None:
     lines = [
         _line("Прошу изготовить сертификат уполномоченного лица", 100),

@@ -330,9 +330,9 @@ def test_a_pen_of_the_stamps_dye_under_the_stamp_is_a_signature(rules) -> None:
 
 def test_a_signature_on_its_cells_border_is_no_piece_of_the_border(rules) -> None:
     """officegen 760051 (cells, phone; seen in session 14): both signed, each signature on its cell's
-    bottom border. Rules bridged over any short gap (a change for a rule a stamp's ring left lighter,
-    scangen 1040010 below) took the signatures' strokes beside the border into it: both rows read
-    unsigned, an untrue «incomplete». Only straight pieces a third of a rule long are bridged."""
+    bottom border. Rules bridged over short gaps (tried for a rule a stamp's ring left lighter, blind
+    scangen 1040010, and dropped) took the signatures' strokes beside the border into it: both rows
+    read unsigned, an untrue «incomplete»."""
     path, truth = _case("office-760051-complete-cells-phone.jpg")
     assert truth["verdict"] == "complete"
     result = check_files([path], rules)
@@ -340,16 +340,17 @@ def test_a_signature_on_its_cells_border_is_no_piece_of_the_border(rules) -> Non
     assert result.verdict in ("complete", "review"), result.to_json()
 
 
-def test_an_empty_row_whose_rule_a_stamps_ring_crossed_is_read_empty(rules) -> None:
-    """scangen 1040010 (the session-12 blind run, seen in session 13): the owner did not sign, a
-    stamp's ring crosses the owner's rule and left it lighter than the ink threshold for a few
-    pixels. The rule's left piece, shorter than a rule, passed for a stroke off the line: a doubt. The
-    rule is one rule across such a gap, and the row is read empty."""
-    path, truth = _case("case-1040010-incomplete-color.jpg")
-    assert truth["manager"] is True and truth["owner"] is False
+def test_a_light_signature_across_its_rule_is_not_taken_out_with_the_rule(rules) -> None:
+    """officegen 770058 (inline, scanner; the session-14 blind run): the owner signed in a blue
+    ballpoint that the scanner left a light grey, its strokes running along and across the rule.
+    Rules bridged over short gaps (tried for a rule a stamp's ring left lighter, and dropped) took
+    those strokes into the rule, and the row read «not signed», an untrue «incomplete». Read as a
+    doubt at least, never «missing»."""
+    path, truth = _case("office-770058-complete-inline-scanner.tiff")
+    assert truth["verdict"] == "complete"
     result = check_files([path], rules)
-    assert (result.verdict, result.defects, result.doubts) == (
-        "incomplete", ["owner_signature_missing"], []), result.to_json()
+    assert not [d for d in result.defects if d.endswith("_missing")], result.to_json()
+    assert result.verdict in ("complete", "review"), result.to_json()
 
 
 def test_strokes_far_above_a_rows_line_are_the_other_rows_signature(rules) -> None:
