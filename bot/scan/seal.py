@@ -266,17 +266,8 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
             # white (a seal as dark as print) keeps only the seal's darker ink: its rings come out dashed
             dark = p.bw or level < cfg.dark_ink_level
             need = cfg.min_ring_coverage if (coloured or dark) else cfg.grey_ring_coverage
-            ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= cfg.min_ring_contrast
-            partial = False
-            if ring >= cfg.partial_min_ring and (ring - outside) >= cfg.min_ring_contrast:
-                # a partial impression: one clean arc, inked like a whole ring, with the seal's
-                # text inside it, and the rest of the circle faded (most of what the ring misses
-                # lies there: misses scattered all round are not an impression's faded side).
-                # A ring accepted near the limit is surer for it.
-                arc, within = arc_vote(hits, cfg.partial_fade)  # off the page counts as faded
-                partial = (arc >= cfg.partial_min_arc and within >= need and 1.0 - arc >= 0.5 * (1.0 - ring)
-                           and inner >= cfg.min_inner_coverage * arc)
-                ok = ok or partial
+            whole, partial = _accept(hits, ring, inner, outside, need, cfg)
+            ok = whole or partial
             found.append(Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, coloured, ok, level, value,
                               need, partial))
         if any(s.accepted for s in found):
@@ -290,22 +281,47 @@ def find_seals(p: Prepared, cfg: SealCfg) -> list[Seal]:
     return found
 
 
+def _accept(hits: np.ndarray, ring: float, inner: float, outside: float, need: float,
+            cfg: SealCfg) -> tuple[bool, bool]:
+    """Is a circle a whole seal: its ring inked `need` of its circumference or more, with the seal's
+    text inside it and clearly more ink than just outside? Is it a partial impression:
+    one clean arc, inked like a whole ring, with the seal's text inside it, and the rest of the
+    circle faded (most of what the ring misses lies there: misses scattered all round are not an
+    impression's faded side). A ring accepted near the limit is surer for it."""
+    ok = ring >= need and inner >= cfg.min_inner_coverage and (ring - outside) >= cfg.min_ring_contrast
+    partial = False
+    if ring >= cfg.partial_min_ring and (ring - outside) >= cfg.min_ring_contrast:
+        arc, within = arc_vote(hits, cfg.partial_fade)  # off the page counts as faded
+        partial = (arc >= cfg.partial_min_arc and within >= need and 1.0 - arc >= 0.5 * (1.0 - ring)
+                   and inner >= cfg.min_inner_coverage * arc)
+    return ok, partial
+
+
 def _pale_rings(found: list[Seal], p: Prepared, grey_s: np.ndarray, scale: float, cfg: SealCfg) -> list[Seal]:
     """Circles the grey search saw but whose ring lies under its ink threshold (a stamp faded to a
     pale grey on a scanner), judged again on ink `pale_ink_contrast` grey levels under the paper:
-    by the same tests as any grey ring. Print is as dark either way; only a pale ring gains."""
+    by the same tests as any grey ring. Print is as dark either way; only a pale ring gains. A pale
+    ring not accepted is still returned with its pale measures, when they are better, for the
+    seal's mark to weigh (a faded ring, partly inked, is a doubt, not «no seal»)."""
     pale = ink_mask(grey_s, cfg.pale_ink_contrast)
+    rejudged: list[Seal] = []
     for s in found:
         if s.coloured or s.blob:
             continue
         _, cx, cy, r = _refine(pale, s.x * scale, s.y * scale, s.r * scale)  # placed on ink it did not see
         hits, ring, inner, outside = _judge_circle(pale, cx, cy, r, cfg)
-        if (ring >= cfg.grey_ring_coverage and inner >= cfg.min_inner_coverage
-                and ring - outside >= cfg.min_ring_contrast and ring > s.ring):
-            level = _ink_level(p.grey, cx / scale, cy / scale, r / scale, hits)
-            return [Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, False, True, level,
-                         s.ink_value, cfg.grey_ring_coverage)]
-    return []
+        if ring <= s.ring:
+            continue
+        whole, _ = _accept(hits, ring, inner, outside, cfg.grey_ring_coverage, cfg)
+        level = _ink_level(p.grey, cx / scale, cy / scale, r / scale, hits)
+        # a pale partial impression is not taken for a seal: on ink this faint a copier's or a
+        # photo's grain may draw the arc (the seal's mark makes it a doubt)
+        seal = Seal(cx / scale, cy / scale, r / scale, ring, inner, outside, False, whole, level,
+                    s.ink_value, cfg.grey_ring_coverage)
+        if whole:
+            return [seal]
+        rejudged.append(seal)
+    return rejudged
 
 
 def _outer_rings(found: list[Seal], mask: np.ndarray, scale: float, rmax: int, bw: bool,
