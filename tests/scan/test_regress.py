@@ -353,6 +353,19 @@ def test_a_light_signature_across_its_rule_is_not_taken_out_with_the_rule(rules)
     assert result.verdict in ("complete", "review"), result.to_json()
 
 
+def test_a_stamp_faded_to_a_pale_grey_and_partly_gone_is_not_missing(rules) -> None:
+    """officegen 770015 (page 2, scanner; the session-14 blind run): a two-ring stamp with an emblem
+    under the table, faded to grey 215 on paper 249 and a third of it gone. The grey search saw the
+    circle but its ink lies under the search's threshold; judged again on pale ink the ring is inked
+    0.63 of the way round, short of a whole grey ring's 0.82, and the pale judgement was thrown away:
+    «нет оттиска печати», an untrue «incomplete». A pale ring partly inked is a doubt."""
+    path, truth = _case("office-770015-complete-page2-scanner.pdf")
+    assert truth["seal"] is True
+    result = check_files([path], rules)
+    assert "seal_missing" not in result.defects, result.to_json()
+    assert result.verdict in ("complete", "review"), result.to_json()
+
+
 def test_strokes_far_above_a_rows_line_are_the_other_rows_signature(rules) -> None:
     """officegen 740003 (cells, copier; the session-12 run's seeds, seen in session 14): the manager
     signed beside «1. Руководитель», a little low; the owner did not sign on the short rule beside
