@@ -107,6 +107,7 @@ class SealCfg:
     inner_band_to: float
     grey_ring_coverage: float
     pale_ink_contrast: int
+    pale_ring_level: float
     dashed_perfectness_drop: float
     off_page_max: float
     outer_ring_from: float

@@ -301,8 +301,9 @@ def _pale_rings(found: list[Seal], p: Prepared, grey_s: np.ndarray, scale: float
     """Circles the grey search saw but whose ring lies under its ink threshold (a stamp faded to a
     pale grey on a scanner), judged again on ink `pale_ink_contrast` grey levels under the paper:
     by the same tests as any grey ring. Print is as dark either way; only a pale ring gains. A pale
-    ring not accepted is still returned with its pale measures, when they are better, for the
-    seal's mark to weigh (a faded ring, partly inked, is a doubt, not «no seal»)."""
+    ring not accepted is still returned with its pale measures, when they are better and its ink is
+    pale (`pale_ring_level`), for the seal's mark to weigh (a faded ring, partly inked, is a doubt,
+    not «no seal»)."""
     pale = ink_mask(grey_s, cfg.pale_ink_contrast)
     rejudged: list[Seal] = []
     for s in found:
@@ -320,7 +321,8 @@ def _pale_rings(found: list[Seal], p: Prepared, grey_s: np.ndarray, scale: float
                     s.ink_value, cfg.grey_ring_coverage)
         if whole:
             return [seal]
-        rejudged.append(seal)
+        if level >= cfg.pale_ring_level:  # (a circle over print is inked as dark as print)
+            rejudged.append(seal)
     return rejudged
 
 
