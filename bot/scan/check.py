@@ -453,8 +453,10 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         # the minima, as above)
         if mark.state == PRESENT and _overlap(first.box, other_box):
             alone = apart(kind, other)
-            if zone_mark(alone, cfg).state == PRESENT or (over_minima(alone) and (promoted or bare(kind, first))):
-                pass
+            signed_alone = zone_mark(alone, cfg).state == PRESENT or (
+                over_minima(alone) and (promoted or bare(kind, first)))
+            if signed_alone:
+                pass  # signed without the shared band: the band decides nothing
             elif off_its_line(kind, first, other):
                 # the strokes end far above this row's own signature line: they are the other row's
                 # signature, hanging into this row's zone; without them this row is read as usual

@@ -13,6 +13,7 @@ must be large, connected, handwriting-sized ink. No zone means "not signed", nev
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Sequence
@@ -726,6 +727,16 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     ink = (grey.astype(np.int16) < paper - sc.ink_contrast)
     all_ink = ink.copy()  # rules are found in this: a seal's removal, by colour too, cuts them
     accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
+
+    @functools.cache
+    def stamp_rings() -> np.ndarray:
+        """The found stamps' rings in this frame (seal_rings), measured once for the colour
+        separation and the lifted re-read alike."""
+        rings = np.zeros(ink.shape, bool)
+        for s in accepted:
+            rings |= seal_rings(p.grey, s, (x0, y0, x1, y1), cfg)
+        return rings
+
     yy, xx = np.ogrid[y0:y1, x0:x1]
     near_seals = np.zeros(ink.shape, bool)  # the discs of the circles the seal search saw
     for s in seals:
@@ -748,9 +759,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             level = min(s.ink_level for s in accepted if s.ink_value < 255)
             dye_pen = hue_ink & (grey.astype(np.int16) < level - sc.darker_than_seal)
             if dye_pen.any():
-                for s in accepted:
-                    dye_pen &= ~seal_rings(p.grey, s, (x0, y0, x1, y1), cfg)
-                hue_ink &= ~dye_pen
+                hue_ink &= ~(dye_pen & ~stamp_rings())
         else:
             # no coloured seal measured: a stamp the search missed is pale. By the brightest channel
             # a blue pen is as light as a stamp (its blue channel is high); by its grey it is not.
@@ -929,8 +938,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         whole = read_zone(u8)
         found = replace(found, loose=max(found.loose, whole.ratio, whole.loose))
     if lifted_doubt and not found.signed and lifted.any():
-        for s in accepted:  # the stamp's rings are the stamp's
-            lifted &= ~seal_rings(p.grey, s, (x0, y0, x1, y1), cfg)
+        lifted &= ~stamp_rings()  # the stamp's rings are the stamp's
     if lifted_doubt and not found.signed and (lifted & in_zone).any():
         # a pen that looks like a stamp's ink is lifted with it: read with that ink as well (a
         # stamp's letters, glyph-sized, stay out unless a long stroke joins them, its arcs as arcs),
