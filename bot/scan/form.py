@@ -155,14 +155,20 @@ def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple
     return best, j_best, n_best
 
 
-def is_caption(word: Word, line: Line, cfg: ScanConfig) -> bool:
-    """«(подпись)» under a signature line (not «(расшифровка подписи)»)."""
-    c = cyr(word.text)
+def _reads_signature(text: str, at_least: int) -> bool:
+    """Does the word read «подпись», not the «подписи» of «(расшифровка подписи)»?"""
+    c = cyr(text)
     if not c:
         return False
     s_sig, s_gen = fuzz.ratio(c, "подпись"), fuzz.ratio(c, "подписи")
-    if s_sig < 80 or s_gen > s_sig:  # «подписи» is «(расшифровка подписи)»
+    return s_sig >= at_least and s_gen <= s_sig
+
+
+def is_caption(word: Word, line: Line, cfg: ScanConfig) -> bool:
+    """«(подпись)» under a signature line (not «(расшифровка подписи)»)."""
+    if not _reads_signature(word.text, 80):
         return False
+    c = cyr(word.text)
     i = line.words.index(word)
     if i > 0 and "шифр" in clean(line.words[i - 1].text):
         return False
@@ -372,8 +378,9 @@ def decipher_captions(lines: Sequence[Line]) -> list[Word]:
 
 
 def _signature_caption_on(line: Line) -> bool:
-    """Does the line hold a «(подпись)» caption?"""
-    return any(w.text.startswith("(") and fuzz.ratio(cyr(w.text), "подпись") >= 85 for w in line.words)
+    """Does the line hold a «(подпись)» caption? Stricter than is_caption: only a bracketed,
+    well-read word, since it licenses reading a name caption from its two ends."""
+    return any(w.text.startswith("(") and _reads_signature(w.text, 85) for w in line.words)
 
 
 def _stand_in(kind: str, captions: Sequence[Word], deciphers: Sequence[Word], h: float, left: int) -> Label | None:
