@@ -1,7 +1,8 @@
 """Why the check was unsure: for each document a run sent to review (a devset.py log), the reason
-each doubtful signature row gave (check.py's debug line), grouped by kind of reason.
+each doubtful signature row gave (check.py's debug line), grouped by kind of reason. With
+`--verdict incomplete`, why each row was read empty (its measures, also at raised contrast).
 
-    .venv/bin/python bench/why.py DEV/run.jsonl [--set dev-doc] [--cache DEV/ocr]
+    .venv/bin/python bench/why.py DEV/run.jsonl [--set dev-doc] [--cache DEV/ocr] [--verdict incomplete]
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def main() -> int:
     ap.add_argument("log", type=Path)
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--cache", type=Path)
+    ap.add_argument("--verdict", default="review", help="the run's verdict to explain (default: review)")
     ap.add_argument("--dirs", type=Path, default=None, help="where the sets live (default: beside the log)")
     args = ap.parse_args()
     from bot import DEFAULT_RULES_DIR
@@ -51,7 +53,7 @@ def main() -> int:
     kinds: collections.Counter[str] = collections.Counter()
     for line in args.log.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        if row["verdict"] != "review" or (args.set and row["set"] not in args.set):
+        if row["verdict"] != args.verdict or (args.set and row["set"] not in args.set):
             continue
         keep.lines.clear()
         check_files([base / row["set"] / row["name"]], rules)
