@@ -488,10 +488,32 @@ def infer_label_by_rules(labels: dict[str, Label], words: Sequence[Word], rules:
             found[(r.x0, r.x1, r.y)] = replace(cand, rule=r)
     if len(found) == 1:
         labels[missing] = next(iter(found.values()))
-    elif not found and missing == "manager":
-        beside = _manager_beside(lab, words, rules, h)
-        if beside is not None:
-            labels[missing] = beside
+    elif not found:
+        other = _manager_beside(lab, words, rules, h) if missing == "manager" else None
+        other = other or _twin_row(lab, missing, rules, h)
+        if other is not None:
+            labels[missing] = other
+
+
+def _twin_row(lab: Label, missing: str, rules: Sequence[Rule], h: float) -> Label | None:
+    """The other signature row under or over the found one, its label not read at all (a stamp's
+    ring across it: docgen 670044): exactly one rule the twin of the found row's, starting where it
+    starts (within two print heights) and as long (within a quarter), 1.5 to 14 print heights below
+    it (the owner's row) or above it (the manager's). Its stand-in label lies where the found label's
+    last line lies from its rule. A row placed so is guessed: empty, it is a doubt, never «not signed»."""
+    R = lab.rule
+    if R is None or R.side not in ("right", "under"):
+        return None
+    sign = 1 if missing == "owner" else -1
+    twins = [r for r in rules if abs(r.x0 - R.x0) <= 2 * h and 0.8 * R.length <= r.length <= 1.25 * R.length
+             and 1.5 * h < sign * (r.y - R.y) <= 14 * h]
+    if len(twins) != 1:
+        return None
+    r = twins[0]
+    x0, y0, x1, y1 = Label(lab.kind, lab.last_words, -1, 0.0).box
+    dy = r.y - R.y
+    stand_in = Word("", 0.0, x0, y0 + dy, x1, y1 + dy, lab.last_words[0].line)
+    return Label(missing, (stand_in,), -1, 0.0, rule=replace(r, side=R.side))
 
 
 def _manager_beside(owner: Label, words: Sequence[Word], rules: Sequence[Rule], h: float) -> Label | None:

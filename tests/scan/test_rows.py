@@ -87,9 +87,19 @@ def test_a_label_lost_under_a_seal_is_found_by_its_rule() -> None:
     words = [*owner_line.words, *_line("ко > организации", 100, 600).words]
     form.infer_label_by_rules(labels, words, found, cfg, 40.0)
     assert labels["manager"].rule is not None and labels["manager"].rule.y == 640
-    # no word of the manager's wording near the other rule: nothing is guessed
-    labels = {"owner": labels["owner"]}
+    # no word of the manager's wording near the other rule: the rule, the twin of the owner's (its
+    # start, its length) over it, is the manager's row all the same, a stand-in where his label lies
+    owner = labels["owner"]
+    labels = {"owner": owner}
     form.infer_label_by_rules(labels, list(owner_line.words), found, cfg, 40.0)
+    assert labels["manager"].rule is not None and labels["manager"].rule.y == 640
+    assert labels["manager"].box[0] == owner.box[0] and labels["manager"].box[3] <= 640
+    # … but a rule unlike it is no row of the block: nothing is guessed
+    g = np.full((1400, 2400), 250, np.uint8)
+    cv2.line(g, (300, 640), (700, 640), 0, 3)
+    cv2.line(g, (900, 1040), (1500, 1040), 0, 3)
+    labels = {"owner": owner}
+    form.infer_label_by_rules(labels, list(owner_line.words), rows.find_rules(g, 40.0, cfg.signature), cfg, 40.0)
     assert set(labels) == {"owner"}
 
 
