@@ -35,7 +35,17 @@ from bot.scan.model import (
     PageResult,
     ScanResult,
 )
-from bot.scan.page import Prepared, even_light, ink_mask, ocr_view, orientation_axis, prepare, rotate_quarter
+from bot.scan.page import (
+    Prepared,
+    dark_ink,
+    even_light,
+    ink_mask,
+    ocr_view,
+    orientation_axis,
+    prepare,
+    rotate_quarter,
+    seal_colour_mask,
+)
 from bot.scan.seal import Seal, find_seals, seal_ink_model
 from bot.scan.signature import Zone, check_zone, label_print, swollen_print
 
@@ -489,13 +499,14 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         elif mark.state == ABSENT:
             # «empty» must mean empty: a light pen on a pale copy may be under the ink threshold.
             # The zone is looked at again with the page's contrast raised; strokes seen then make
-            # the signature a doubt when they reach a signature's minima, read by shape on a dark
-            # seal's disc too (never a signature: specks and paper texture rise too)
+            # the signature a doubt unless they are surely empty, read by shape on a dark seal's
+            # disc too (never a signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
             seen = zone(kind, *faint)
-            if seen.ratio >= 1.0 and not (shared_off_line and off_its_line(kind, seen, other)):
+            why += f"; at raised contrast ratio {seen.ratio:.2f} loose {seen.loose:.2f} stroke {seen.stroke:.2f}"
+            if seen.ratio >= cfg.review.empty_signature and not (shared_off_line and off_its_line(kind, seen, other)):
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
-                    f"faint strokes (ratio {seen.ratio:.2f} stroke {seen.stroke:.2f} at raised contrast; {why})")
+                    f"faint strokes ({why})")
             elif _under_seal(p, out.zones[kind].box, labels.get(kind), seals, cfg) >= cfg.review.seal_hides:
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "under the seal"
             elif kind in labels:
@@ -513,13 +524,40 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         if mark.state != PRESENT:
             log.debug("page %d %s %s: %s", res.index, kind, mark.doubt or "absent", why)
         res.marks[kind] = _weak(mark, weak)
-    seal = seal_mark(seals, cfg)
+    seal = seal_mark(_without_pen_blobs(p, seals, [z for z in out.zones.values() if z is not None], cfg), cfg)
     if p.bw and seal.state == ABSENT:
         # 1-bit scanning erases a light stamp entirely: on such a page «no seal» is not seen
         seal = Mark(DOUBT, 0.5, "seal_not_visible_bw")
     res.marks["seal"] = _weak(seal, weak)
     res.manager, res.owner, res.seal = (res.marks[k].seen for k in MARKS)
     out.fields = fields_mod.extract(lines, cfg.field_labels)
+
+
+def _without_pen_blobs(p: Prepared, seals: list[Seal], zones: Sequence[Zone], cfg: ScanConfig) -> list[Seal]:
+    """The seal candidates less the round patches of seal-coloured ink (`blob`) that are the page's
+    pen strokes: two blue signatures stacked in a table's column make a patch of a seal's size
+    (docgen 650016, no stamp on the page, was «seal partly seen»). A patch whose seal-coloured ink
+    lies `[seal] blob_pen_share` or more within the boxes of the strokes the signature zones read
+    as a pen's (half a print height round them) is those strokes."""
+    if p.colour is None or not any(s.blob for s in seals):
+        return seals
+    H, W = p.grey.shape
+    pens = np.zeros((H, W), bool)
+    for z in zones:
+        if z.ink_box is not None:
+            m = int(0.5 * z.unit)
+            x0, y0, x1, y1 = z.ink_box
+            pens[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m] = True
+    out = []
+    for s in seals:
+        if s.blob:
+            x0, y0, x1, y1 = max(0, int(s.x - s.r)), max(0, int(s.y - s.r)), min(W, int(s.x + s.r)), min(H, int(s.y + s.r))
+            ink = seal_colour_mask(p.colour[y0:y1, x0:x1], cfg.seal, light_only=False)
+            if ink.any() and (ink & pens[y0:y1, x0:x1]).sum() >= cfg.seal.blob_pen_share * ink.sum():
+                log.debug("seal candidate at (%d, %d) is the signatures' ink", s.x, s.y)
+                continue
+        out.append(s)
+    return out
 
 
 def _under_seal(p: Prepared, box: tuple[int, int, int, int] | None, label: form_mod.Label | None,
@@ -647,8 +685,8 @@ def _white_gap(p: Prepared, labels: dict[str, form_mod.Label], kind: str, other:
     if x1 - x0 < h or bottom - top < 3:
         return None
     grey = p.grey[top:below, x0:x1]
-    paper = float(np.percentile(grey, 90))
-    ink = (grey.astype(np.int16) < paper - cfg.signature.ink_contrast).astype(np.uint8)
+    ink = dark_ink(grey, cfg.signature.ink_contrast, int(cfg.signature.paper_reach * h),
+                   cfg.signature.shadow_depth).astype(np.uint8)
     rows = np.flatnonzero(ink.sum(axis=1) > max(2, 0.01 * (x1 - x0)))
     if rows.size < 2:
         return None

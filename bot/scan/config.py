@@ -71,6 +71,8 @@ class SignatureCfg:
     row_gap: float
     zone_share: float
     ink_contrast: float
+    paper_reach: float
+    shadow_depth: float
     rule_length: float
     border_length: float
     darker_than_seal: float
@@ -95,6 +97,7 @@ class SealCfg:
     partial_fade: float
     partial_perfectness_drop: float
     blob_min_fill: float
+    blob_pen_share: float
     disc_margin: float
     chroma_min_pixels: int
     chroma_spread_factor: float

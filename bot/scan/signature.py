@@ -26,7 +26,7 @@ import numpy as np
 from bot.scan.config import ScanConfig, SignatureCfg
 from bot.scan.form import Label
 from bot.scan.ocr import Word
-from bot.scan.page import Prepared, seal_hue
+from bot.scan.page import Prepared, dark_ink, seal_hue
 from bot.scan.seal import Seal, SealInk, chroma_of
 
 
@@ -723,8 +723,11 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         x0, y0, x1, y1 = min(x0, see[0]), min(y0, see[1]), max(x1, see[2]), max(y1, see[3])
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
     grey = p.grey[y0:y1, x0:x1]
-    paper = float(np.percentile(grey, 90))
-    ink = (grey.astype(np.int16) < paper - sc.ink_contrast)
+    # the faint re-look (a copy with its contrast raised) can only make a doubt: there the zone's
+    # paper is one level, and a shadow errs toward a doubt (officegen 600037: a light pen by a
+    # shadow, its strokes read apart from their rule's zone once the shadow was no ink)
+    depth = sc.shadow_depth if p.raised[1] == 1.0 else 255.0
+    ink = dark_ink(grey, sc.ink_contrast, int(sc.paper_reach * h), depth)
     all_ink = ink.copy()  # rules are found in this: a seal's removal, by colour too, cuts them
     accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
 
@@ -744,7 +747,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     pen_colour = np.zeros(ink.shape, bool)
     emblem = np.zeros(ink.shape, bool)  # a seal's emblem: no signature, but ink in the zone
     # ink taken for a seal's by its level or colour alone, where a pen may look the same: a grey
-    # pen on a grey stamp's disc, a pale pen of a stamp's hue on a page where no stamp was found
+    # pen on a grey stamp's disc, a light pen of a stamp's hue
     lifted = np.zeros(ink.shape, bool)
     if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke …
         values = [s.ink_value for s in accepted if s.ink_value < 255]
@@ -781,8 +784,10 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             # what is left of it once its lighter ink is gone (its darker core, JPEG's specks) is
             # no signature either, but it keeps the zone from being called empty
             emblem |= filled_ink((ink | hue_ink) & hued & near_seals, h, sc.pen_max_width)
-        else:
-            lifted |= ink & hue_ink  # no seal found: the missed stamp's ink, or a pale pen's
+        # taken for the stamp's by colour and lightness alone: the stamp's ink, or a light pen of its
+        # colour (officegen 760051: a light blue pen beside a violet stamp); with no stamp found,
+        # the missed stamp's ink or a pale pen's
+        lifted |= ink & hue_ink & ~emblem
         ink &= ~(hue_ink | emblem)
     _dbg(kind, "1-ink", ink)
     # rules, underscores, table borders: found while they are whole (a seal's removal cuts them)
@@ -942,8 +947,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     if lifted_doubt and not found.signed and (lifted & in_zone).any():
         # a pen that looks like a stamp's ink is lifted with it: read with that ink as well (a
         # stamp's letters, glyph-sized, stay out unless a long stroke joins them, its arcs as arcs),
-        # the zone is a doubt wherever that reading is signed, never «not signed» for want of it
+        # the zone is a doubt wherever that reading is not empty, never «not signed» for want of it
+        # (docgen 680016: a light pen under a light grey stamp, lifted with it, read 0.52)
         whole = read_zone(u8 | (lifted.astype(np.uint8) & (1 - lines) & ~speckled))
-        if whole.signed:
-            found = replace(found, loose=max(found.loose, whole.ratio))
+        found = replace(found, loose=max(found.loose, whole.ratio))
     return found

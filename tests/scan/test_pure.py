@@ -718,3 +718,69 @@ def test_a_caption_under_the_labels_own_words_does_not_place_the_zone() -> None:
     beside = word("(подпись)", 1400, 855, 1580)  # under the rule after the label: where the pen goes
     _, caption = zone_box(label, [], [beside], 2400, 2300, cfg, h=45.0)
     assert caption is beside
+
+
+
+def test_a_shadow_over_part_of_a_zone_is_not_ink() -> None:
+    # docgen 680011: a phone's shadow darkening the page's edge passed for a signature in a
+    # zone as wide as the page; the zone's paper level must follow the shadow
+    from bot.scan.page import dark_ink
+
+    g = np.full((300, 1600), 235, np.uint8)
+    g[:, 1100:] = np.linspace(235, 120, 500).astype(np.uint8)  # the light falling off to the right
+    cv2.line(g, (200, 150), (600, 120), 60, 4)     # a pen stroke in the light
+    cv2.line(g, (1300, 150), (1500, 120), 20, 4)   # and one in the shadow, darker than the shadow
+    ink = dark_ink(g, 60, 120, 20)
+    assert not ink[:100, 1100:].any() and not ink[180:, 1100:].any()  # the shadowed paper itself
+    assert ink[115:160, 190:610].sum() > 1000      # both strokes are ink
+    assert ink[115:160, 1290:1510].sum() > 500
+    # evenly lit paper: the zone's own level, as before
+    even = np.full((300, 1600), 235, np.uint8)
+    cv2.line(even, (200, 150), (600, 120), 160, 4)
+    assert (dark_ink(even, 60, 120, 20) == (even < float(np.percentile(even, 90)) - 60)).all()
+
+
+def test_a_round_patch_of_blue_pen_strokes_is_no_seal() -> None:
+    # docgen 650016: no stamp on the page; the two blue signatures stacked in the table's column
+    # made a round patch of seal-coloured ink, and the seal was «partly seen» instead of missing
+    from bot.scan.check import _without_pen_blobs
+    from bot.scan.seal import Seal
+    from bot.scan.signature import Zone
+
+    cfg = _cfg()
+    colour = np.full((1200, 1200, 3), 245, np.uint8)
+    blue = (190, 60, 40)  # BGR: a blue ballpoint
+    cv2.polylines(colour, [np.array([[400, 450], [480, 380], [560, 470], [700, 400], [800, 460]], np.int32)], False, blue, 5)
+    cv2.polylines(colour, [np.array([[420, 700], [500, 620], [600, 720], [720, 640], [780, 700]], np.int32)], False, blue, 5)
+    p = Prepared(grey=cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY), colour=colour, dpi=300, bw=False, rotation=0, skew=0)
+    blob = Seal(600, 550, 250, 0.4, 0.25, 0.0, True, False, 255.0, 255.0, 1.0, blob=True)
+    signed = [Zone("manager", (300, 300, 900, 500), True, unit=40.0, ink_box=(400, 380, 801, 471)),
+              Zone("owner", (300, 560, 900, 760), True, unit=40.0, ink_box=(420, 620, 781, 721))]
+    assert _without_pen_blobs(p, [blob], signed, cfg) == []
+    # a smudged stamp's patch round one signature is still a candidate (a doubt, not «no seal»)
+    cv2.circle(colour, (600, 550), 230, blue, 12)
+    p = Prepared(grey=cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY), colour=colour, dpi=300, bw=False, rotation=0, skew=0)
+    assert _without_pen_blobs(p, [blob], signed, cfg) == [blob]
+
+
+def test_an_unread_label_under_the_found_row_is_placed_by_its_twin_rule() -> None:
+    # docgen 670044: a stamp's ring across «Владелец сертификата» left OCR nothing of it; the row
+    # is the one whose line is the twin of the manager's, below it
+    from bot.scan.form import Label, infer_label_by_rules
+    from bot.scan.rows import Rule
+
+    def w(text: str, x0: int, y0: int, x1: int, y1: int) -> Word:
+        return Word(text, 95.0, x0, y0, x1, y1, (1, 1, 1, 1))
+
+    manager = Label("manager", (w("Руководитель", 270, 1960, 560, 2000), w("организации", 575, 1960, 850, 2000)),
+                    0, 100.0, rule=Rule(1166, 1782, 2009, "right"))
+    twin, date = Rule(1167, 1782, 2434, "right"), Rule(270, 700, 2700, "right")
+    labels = {"manager": manager}
+    infer_label_by_rules(labels, [], [manager.rule, twin, date], _cfg(), 40.0)
+    owner = labels["owner"]
+    assert owner.rule is not None and owner.rule.y == 2434
+    assert owner.box[0] == 270 and 2380 < owner.box[3] < 2434
+    # two twins: which is the owner's is not known, none is guessed
+    labels = {"manager": manager}
+    infer_label_by_rules(labels, [], [manager.rule, twin, Rule(1160, 1790, 2300, "right")], _cfg(), 40.0)
+    assert "owner" not in labels

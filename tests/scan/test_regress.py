@@ -44,6 +44,17 @@ def _case(name: str) -> tuple[Path, dict]:
     # the owner's signature and made the application complete; a speck cloud is not a pen's
     # stroke (speck_clouds)
     ("owner", "office-800099-incomplete-cells-copier.tiff"),
+    # docgen 650032 (table, phone; the session-12 blind run's false accept, a known failure until
+    # session 15): the owner did not sign; the violet stamp over the manager's cell hangs into the
+    # owner's row, and with the manager's underline and the row's typed name under the phone's
+    # shadow its ink measured 2.8 of a signature's minima in the owner's zone. With the paper's
+    # level following the shadow (dark_ink) the row reads empty, and at raised contrast a doubt.
+    ("owner", "doc-650032-incomplete-table-phone.jpg"),
+    # docgen 680011 (table, phone; the session-15 blind run's false accept): the manager did not
+    # sign. The row's zone spans the page, and the phone's shadow darkening the page's right edge
+    # lay under the zone's ink threshold (one paper level for the whole zone): a dense patch of
+    # «ink» there passed for the manager's signature. The paper's level now follows the shadow.
+    ("manager", "doc-680011-incomplete-table-phone.pdf"),
     # The blind held-out run's one false accept (officegen page2/copier, 680007): the owner did
     # not sign, and the copier had tilted the owner's underscore rule by a pixel row every forty and
     # broken it with pixel-wide gaps. No straight run of it was a rule's length: the rule was kept
@@ -307,6 +318,18 @@ def test_a_pale_stamp_crossed_by_table_borders_is_not_as_dark_as_a_pen(rules) ->
     # as a signature by shape alone (2.1 of the minima after the dark seal's discount), which did not
     # count, and the manager was «not signed». Ink off the line by shape alone makes a doubt too.
     "doc-630057-incomplete-table-bw.pdf",
+    # docgen 680016 (table, copier; the session-15 blind run): the manager signed small in a light
+    # grey under a light grey stamp. Lifted with the stamp's ink by its level, and read again with
+    # that ink it measured 0.52 of a signature's minima: not «signed», so it did not count, and the
+    # organisation was told the manager's signature is missing. A lifted reading that is not surely
+    # empty makes a doubt.
+    "doc-680016-incomplete-table-copier.jpg",
+    # officegen 600037 (two columns, phone; held out in session 7, seen since): the manager signed in
+    # a light blue pen beside a phone's shadow. Read empty, it was a doubt by its strokes at raised
+    # contrast, read then with the shadow as ink. With the shadow no ink at raised contrast too, the
+    # strokes fell to a group mostly outside the zone, and the row was «not signed». At raised
+    # contrast (which can only make a doubt) the zone's paper is one level again.
+    "office-600037-incomplete-two_column-phone.jpg",
 ])
 def test_a_signed_manager_is_never_called_missing(rules, name: str) -> None:
     path, truth = _case(name)
@@ -332,7 +355,10 @@ def test_a_pen_of_the_stamps_dye_under_the_stamp_is_a_signature(rules) -> None:
     # officegen 760051 (cells, phone; seen in session 14): both signed, each signature on its cell's
     # bottom border. Rules bridged over short gaps (tried for a rule a stamp's ring left lighter,
     # blind scangen 1040010, and dropped) took the signatures' strokes beside the border into it:
-    # both rows read unsigned, an untrue «incomplete».
+    # both rows read unsigned, an untrue «incomplete». Session 15: both light blue signatures lie
+    # under the ink threshold; they had been doubts only by the phone's shadow read as loose ink. With
+    # the shadow no longer ink, the manager's is a doubt by the stamp's lifted ink (a light pen of
+    # its colour), the owner's by its strokes at raised contrast (0.73 of the minima: not surely empty).
     "office-760051-complete-cells-phone.jpg",
     # officegen 770058 (inline, scanner; the session-14 blind run): the owner signed in a blue
     # ballpoint that the scanner left a light grey, its strokes running along and across the rule.
@@ -381,21 +407,9 @@ def test_strokes_far_above_a_rows_line_are_the_other_rows_signature(rules) -> No
         "incomplete", ["owner_signature_missing"], []), result.to_json()
 
 
-# Known failures of the session-12 blind run (fresh seeds, the code of that session; both were the
-# same with the code at its start). Kept as strict expected failures: the day one is mended the test
+# A known failure of the session-12 blind run (fresh seeds, the code of that session; the same with
+# the code at its start). Kept as a strict expected failure: the day one is mended the test
 # fails as «unexpectedly passing», and the mark must become a plain assertion above.
-@pytest.mark.xfail(strict=True, reason="known false accept: docgen 650032, the stamp's lower half and "
-                   "the typed name in the unsigned owner's table row read as its signature")
-def test_known_false_accept_stamp_in_the_unsigned_owners_cell(rules) -> None:
-    """docgen 650032 (table, phone): the owner did not sign; the violet stamp over the manager's
-    signature cell hangs into the owner's row, and with the manager's underline and the row's typed
-    name its ink measured 2.8 of a signature's minima in the owner's zone without the shared band."""
-    path, truth = _case("doc-650032-incomplete-table-phone.jpg")
-    assert truth["verdict"] == "incomplete" and truth["owner"] is False
-    result = check_files([path], rules)
-    assert result.verdict in ("incomplete", "review"), result.to_json()
-
-
 @pytest.mark.xfail(strict=True, reason="known untrue confident error: officegen 750053, a stamp over the "
                    "manager's row said to be missing")
 def test_known_untrue_error_a_stamp_over_the_managers_row_is_missing(rules) -> None:
@@ -405,3 +419,23 @@ def test_known_untrue_error_a_stamp_over_the_managers_row_is_missing(rules) -> N
     assert truth["seal"] is True
     result = check_files([path], rules)
     assert "seal_missing" not in result.defects, result.to_json()
+
+
+def test_an_unread_owners_label_is_placed_by_its_twin_line(rules) -> None:
+    """docgen 670044 (plain, copier; seen in session 14): both signed. A stamp's ring across «Владелец
+    сертификата» left OCR nothing of the owner's label, and the owner's row was «not found» (a
+    review). Its line, under the manager's, starts where his starts and is as long: the owner's row."""
+    path, truth = _case("doc-670044-complete-plain-copier.jpg")
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert (result.verdict, result.doubts) == ("complete", []), result.to_json()
+
+
+def test_two_blue_signatures_are_no_seal(rules) -> None:
+    """docgen 650016 (table, flatbed): both signed in a blue ballpoint, no stamp on the page. The two
+    signatures, stacked in the table's column, made a round patch of seal-coloured ink of a seal's
+    size, and the seal was «partly seen» (a review) instead of missing."""
+    path, truth = _case("doc-650016-incomplete-table-flatbed.pdf")
+    assert truth["seal"] is False and truth["manager"] and truth["owner"]
+    result = check_files([path], rules)
+    assert (result.verdict, result.defects) == ("incomplete", ["seal_missing"]), result.to_json()
