@@ -79,9 +79,11 @@ def ink_mask(grey: np.ndarray, delta: int = 45) -> np.ndarray:
 def dark_ink(grey: np.ndarray, contrast: float, reach: int, depth: float) -> np.ndarray:
     """Ink at least ``contrast`` grey levels darker than the paper: the area's paper (its 90th
     percentile, as evenly lit paper shows it), or ``depth`` grey levels over the paper round the
-    pixel (``reach``: local_paper's) where that is lower, the contrast there in proportion. A phone's shadow or a copier's dark edge over part of the area darkens paper and
-    print alike: the shadowed paper is no ink (docgen 680011: a shadow at the page's edge read as a
-    signature). A gentle fall of light across the area changes nothing (a faint pen stays as seen)."""
+    pixel (``reach``: local_paper's) where that is lower, the contrast there in proportion (an
+    infinite ``depth``: the area's paper alone). A phone's shadow or a copier's dark edge over part
+    of the area darkens paper and print alike: the shadowed paper is no ink (docgen 680011: a shadow
+    at the page's edge read as a signature). A gentle fall of light across the area changes nothing
+    (a faint pen stays as seen)."""
     counts = np.cumsum(cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel())
     level = np.uint8(np.searchsorted(counts, 0.9 * counts[-1]))  # (np.percentile sorts: slower)
     paper = np.minimum(local_paper(grey, reach).astype(np.float32) + depth, float(level))

@@ -726,7 +726,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # the faint re-look (a copy with its contrast raised) can only make a doubt: there the zone's
     # paper is one level, and a shadow errs toward a doubt (officegen 600037: a light pen by a
     # shadow, its strokes read apart from their rule's zone once the shadow was no ink)
-    depth = sc.shadow_depth if p.raised[1] == 1.0 else 255.0
+    depth = sc.shadow_depth if p.raised[1] == 1.0 else math.inf
     ink = dark_ink(grey, sc.ink_contrast, int(sc.paper_reach * h), depth)
     all_ink = ink.copy()  # rules are found in this: a seal's removal, by colour too, cuts them
     accepted = sorted((s for s in seals if s.accepted), key=lambda s: -s.r)
