@@ -26,9 +26,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "fixtures" / "scans"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-MARK_DEFECTS = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
-
-
 def make(generator: str, seed: int, count: int, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     truth_path = out / "truth.json"
@@ -95,19 +92,15 @@ def check(log: Path, dirs: list[Path], cache: Path | None, jobs: int) -> None:
 
 
 def judge(row: dict) -> str:
-    """right, review, CE (a wrong verdict that is not review, or a wrong defect list) or FA."""
+    """right, review, CE (a verdict that is not review and may not be told: scan_bench.told_true) or FA."""
     t, got = row["truth"], row["verdict"]
     if got == "review":
         return "review"
     if got == "complete" and t["verdict"] != "complete":
         return "FA"
-    if got != t["verdict"]:
-        return "CE"
-    if got == "incomplete":
-        missing = {MARK_DEFECTS[k] for k in MARK_DEFECTS if t.get(k) is False}
-        if set(row["defects"]) != missing:
-            return "CE"
-    return "right"
+    from scan_bench import told_true
+
+    return "right" if told_true(t, got, row["defects"], row["doubts"]) else "CE"
 
 
 def _fold(value: object, digits: bool) -> str:

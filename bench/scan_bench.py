@@ -407,6 +407,22 @@ def field_exactness(rows: list[dict], generator: str) -> None:
     print(f"  {generator:10} " + "  ".join(parts))
 
 
+MARK_DEFECTS = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
+
+
+def told_true(truth: dict, verdict: str, defects: list[str], doubts: list[str]) -> bool:
+    """Is a verdict that is not `review` what the organisation may be told? The right verdict; for
+    `incomplete`, defects that are all missing marks, and every missing mark either a defect or in
+    doubt (the reply names marks in doubt as not made out: rules/form.toml [unsure_text])."""
+    if verdict != truth["verdict"]:
+        return False
+    if verdict != "incomplete":
+        return True
+    missing = {MARK_DEFECTS[k] for k in MARK_DEFECTS if truth.get(k) is False}
+    unsure = {MARK_DEFECTS[k] for k in MARK_DEFECTS if any(d.startswith(f"{k}_") for d in doubts)}
+    return set(defects) <= missing and missing <= set(defects) | unsure
+
+
 def families(rows: list[dict], generator: str) -> None:
     """False accepts, confident errors (a wrong verdict that is not `review`, or `incomplete` with a
     wrong defect) and the review rate, per generator and per style family (scangen: colour mode;
@@ -414,18 +430,10 @@ def families(rows: list[dict], generator: str) -> None:
     if not rows:
         return
 
-    names = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
-
     def confident_error(x: dict) -> bool:
-        got, truth = x["got"], x["truth"]
-        if got["verdict"] == "review":
-            return False
-        if got["verdict"] != truth["verdict"]:
-            return True
-        if got["verdict"] == "incomplete":  # the right verdict with a wrong defect tells a falsehood too
-            missing = {names[k] for k in names if truth.get(k) is False}
-            return set(got["defects"]) != missing
-        return False
+        got = x["got"]
+        return got["verdict"] != "review" and not told_true(x["truth"], got["verdict"], got["defects"],
+                                                            got.get("doubts") or [])
 
     def line(name: str, xs: list[dict]) -> str:
         n = len(xs)

@@ -75,11 +75,11 @@ def at(text: str) -> datetime:
 
 
 def scan(verdict: str, *, owner: str = "", inn: str = "", ogrn: str = "", defects: tuple[str, ...] = (),
-         reason: str = "") -> dict[str, Any]:
+         doubts: tuple[str, ...] = (), reason: str = "") -> dict[str, Any]:
     """A scan check result as the check_scan handler stores it (the OCR itself is tested in tests/scan/)."""
     form = verdict in ("complete", "incomplete")
     return {"verdict": verdict, "form": form, "signatures": {"manager": form, "owner": form},
-            "seal": form, "defects": list(defects), "reason": reason or None,
+            "seal": form, "defects": list(defects), "doubts": list(doubts), "reason": reason or None,
             "fields": {"inn": inn or None, "ogrn": ogrn or None, "snils": None, "owner_name": owner or None,
                        "organisation": None, "position": None, "vipnet_node": None}}
 
@@ -257,7 +257,8 @@ SCRIPT: list[Step] = [
          lambda w: w.mail(ORG_A, scan("complete", owner=IVANOV, inn=INN_A, ogrn=OGRN_A))),
     Step("request-petrova", "2026-04-27 12:00", lambda w: w.cli("request", "add", "--inn", INN_B, "--owner", PETROVA)),
     Step("reply-incomplete-request-received", "2026-04-27 12:30", lambda w: w.mail(ORG_B, scan(
-        "incomplete", owner=PETROVA, inn=INN_B, ogrn=OGRN_B, defects=("manager_signature_missing",)))),
+        "incomplete", owner=PETROVA, inn=INN_B, ogrn=OGRN_B, defects=("manager_signature_missing",),
+        doubts=("seal_ring_partial",)))),  # a mark in doubt beside the defect: named as not made out
     Step("reply-scan-review", "2026-04-27 12:45", lambda w: w.mail(ORG_B, scan(
         "review", owner=PETROVA, inn=INN_B, ogrn=OGRN_B, reason="подпись владельца видна не полностью"))),
     Step("reply-complete-full-set", "2026-04-27 13:00",

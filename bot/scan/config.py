@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any, get_type_hints
 
 from bot.rules import Rules, RulesError
+from bot.scan.model import MARKS
 
 FILE = "rules/form.toml"
 
@@ -170,9 +171,11 @@ class ScanConfig:
     label_column_gap_ratio: float
     field_labels: dict[str, tuple[str, ...]]
     defect_text: dict[str, str]
+    unsure_text: dict[str, str]
 
 
-_TOP = ("ocr", "form", "labels", "fields", "reread", "signature", "seal", "review", "limits", "defect_text")
+_TOP = ("ocr", "form", "labels", "fields", "reread", "signature", "seal", "review", "limits", "defect_text",
+        "unsure_text")
 _FIELDS = ("inn", "ogrn", "snils", "owner_name", "organisation", "position", "vipnet_node")
 
 
@@ -230,6 +233,15 @@ def defect_texts(codes: Iterable[str], rules: Rules | None) -> list[str]:
     return [table.get(code, code) for code in codes]
 
 
+def unsure_texts(doubts: Iterable[str], rules: Rules | None) -> list[str]:
+    """The marks a check's doubts are about («owner_signature_unsure» → the owner's signature), as
+    the organisation reads them (rules/form.toml [unsure_text]), in the order of MARKS: an
+    «incomplete» reply names them beside the defects, since a person has not looked at them."""
+    table = from_rules(rules).unsure_text if rules is not None else {}
+    codes = list(doubts)
+    return [table[m] for m in MARKS if m in table and any(c.startswith(f"{m}_") for c in codes)]
+
+
 _CACHE: dict[int, tuple[Rules, ScanConfig]] = {}
 
 
@@ -249,6 +261,10 @@ def from_rules(rules: Rules | None) -> ScanConfig:
     defects = _table(data, "defect_text")
     if not all(isinstance(v, str) for v in defects.values()):
         raise RulesError(f"{FILE}: defect_text: значения должны быть строками")
+    unsure = _table(data, "unsure_text")
+    _only(unsure, MARKS, "unsure_text")
+    if set(unsure) != set(MARKS) or not all(isinstance(v, str) for v in unsure.values()):
+        raise RulesError(f"{FILE}: unsure_text: нужны строки для {', '.join(MARKS)}")
     cfg = ScanConfig(
         ocr=_build(OcrCfg, _table(data, "ocr"), "ocr"),
         limits=_build(Limits, _table(data, "limits"), "limits"),
@@ -267,6 +283,7 @@ def from_rules(rules: Rules | None) -> ScanConfig:
         label_column_gap_ratio=_number(labels, "column_gap_ratio", "labels"),
         field_labels={k: _strings(flds.get(k), f"fields.{k}") for k in _FIELDS},
         defect_text={str(k): str(v) for k, v in defects.items()},
+        unsure_text={str(k): str(v) for k, v in unsure.items()},
     )
     _CACHE.clear()
     _CACHE[id(rules)] = (rules, cfg)

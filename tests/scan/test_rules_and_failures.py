@@ -31,6 +31,7 @@ def _rules_with(tmp_path: Path, old: str, new: str) -> Path:
     ("min_ring_coverage = 0.72", "min_ring_coverage = \"0.72\"", "seal.min_ring_coverage"),  # wrong type
     ("min_ring_coverage = 0.72", "", "seal.min_ring_coverage"),                           # missing
     ("[review]", "[revue]", "revue"),                                                     # unknown section
+    ('seal = "оттиск печати организации"', 'sael = "оттиск"', "unsure_text.sael"),       # misspelled mark
 ])
 def test_a_bad_form_toml_names_the_file_and_key(tmp_path: Path, old: str, new: str, key: str) -> None:
     rules = load(_rules_with(tmp_path, old, new))

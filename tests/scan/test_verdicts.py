@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.scan import ScanResult, check_files, defect_texts
+from bot.scan.config import unsure_texts
 
 pytestmark = pytest.mark.ocr
 
@@ -46,6 +47,13 @@ def test_defects_have_russian_texts(rules) -> None:
     for code in ("manager_signature_missing", "form_missing", "encrypted_pdf", "corrupt_file", "unsupported_type",
                  "too_many_pages", "too_large", "empty_file", "no_pages", "no_text", "timeout"):
         assert table[code]
+
+
+def test_marks_in_doubt_have_russian_names(rules) -> None:
+    """An «incomplete» reply names the marks in doubt beside the defects, in the order of the form."""
+    doubts = ["seal_ring_partial", "ocr_weak", "owner_signature_unsure", "owner_zone_not_found"]
+    assert unsure_texts(doubts, rules) == ["подпись владельца сертификата", "оттиск печати организации"]
+    assert unsure_texts(["internal_error"], rules) == []
 
 
 def test_cli_json_schema(sample) -> None:

@@ -9,7 +9,7 @@ from email.utils import formataddr
 from bot import outbox
 from bot.clock import MOSCOW
 from bot.pipeline.model import ACCEPT, Context, Letter, Outcome
-from bot.scan.config import defect_texts
+from bot.scan.config import defect_texts, unsure_texts
 
 NAME = "compose_reply"
 _REPLY_PREFIX = re.compile(r"^(?:(?:re|ответ|отв)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+", re.IGNORECASE)
@@ -59,6 +59,7 @@ def run(letter: Letter, outcome: Outcome, ctx: Context) -> Outcome:
         files=[s.as_dict() for s in outcome.saved],
         scan=outcome.scan,
         scan_defects=defect_texts(outcome.scan.get("defects") or [], ctx.rules) if outcome.scan else [],
+        scan_unsure=unsure_texts(outcome.scan.get("doubts") or [], ctx.rules) if outcome.scan else [],
         case=case,
         case_template=case.get("template"),
         as_of=ctx.now.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M"),   # «по состоянию на …»
