@@ -47,6 +47,7 @@ class Label:
     line_index: int
     score: float
     rule: Rule | None = None      # the signature row's rule, when found (bot/scan/rows.py)
+    caption: Word | None = None   # a stand-in's: the «(подпись)» it was placed over (label unread)
 
     @property
     def last_words(self) -> tuple[Word, ...]:
@@ -389,12 +390,12 @@ def _stand_in(kind: str, captions: Sequence[Word], deciphers: Sequence[Word], h:
     if captions:
         c = captions[0]
         word = Word(c.text, c.conf, c.x0, int(c.y0 - 1.6 * h), c.x1, int(c.y0 - 0.6 * h), c.line)
-    elif deciphers:
+        return Label(kind, (word,), -1, 0.0, caption=c)
+    if deciphers:
         d = deciphers[0]
         word = Word(d.text, d.conf, left, int(d.y0 - 1.6 * h), left + int(h), int(d.y0 - 0.6 * h), d.line)
-    else:
-        return None
-    return Label(kind, (word,), -1, 0.0)
+        return Label(kind, (word,), -1, 0.0)
+    return None
 
 
 def signature_rows(captions: Sequence[Word], deciphers: Sequence[Word], h: float) -> list[tuple[list[Word], list[Word]]]:

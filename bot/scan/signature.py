@@ -75,6 +75,8 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
         return c.y0 < last_bottom and c.y1 > last_top and 0 <= c.x0 - max(w.x1 for w in last) <= h
 
     below = [c for c in below if not drifted(c) and not continues(c)]
+    if label.caption is not None:  # a stand-in, placed right over its row's caption (not drifted)
+        below = [label.caption]
     if below:
         caption = min(below, key=lambda c: (c.y0, abs(c.cx - x1)))
     rule_of_row = label.rule if label.rule is not None and label.rule.side != "over" else None

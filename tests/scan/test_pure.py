@@ -784,3 +784,23 @@ def test_an_unread_label_under_the_found_row_is_placed_by_its_twin_rule() -> Non
     labels = {"manager": manager}
     infer_label_by_rules(labels, [], [manager.rule, twin, Rule(1160, 1790, 2300, "right")], _cfg(), 40.0)
     assert "owner" not in labels
+
+
+def test_a_stand_in_label_centres_its_zone_on_its_own_caption() -> None:
+    """A label lost under a stamp (officegen 770002, page 2): the row's «(подпись)» stands in for it,
+    right over the caption. That caption is the row's own, not one drifted under a label's words:
+    the zone is centred on it, so a signature left of the caption (the rule runs on to the left
+    of it) is in the zone."""
+    from bot.scan.form import Label, captions_of, infer_missing_label
+    from bot.scan.signature import zone_box
+
+    cfg = _cfg()
+    lines = [_line("(подпись) (расшифровка подписи)", 600), _line("(подпись) (расшифровка подписи)", 860)]
+    label = Label("owner", (Word("Владелец", 95.0, 300, 790, 520, 830, (0, 1, 1, 790)),), 0, 100.0)
+    labels = {"owner": label}
+    infer_missing_label(labels, captions_of(lines, cfg), cfg, [], left=100, page_text_height=40.0)
+    stand_in = labels["manager"]
+    assert stand_in.caption is not None and stand_in.caption.y0 == lines[0].words[0].y0
+    box, caption = zone_box(stand_in, [label], captions_of(lines, cfg), 2400, 2300, cfg, h=40.0)
+    assert caption is stand_in.caption
+    assert box[0] < caption.x0 - 2 * 40 and box[2] > caption.x1
