@@ -77,11 +77,18 @@ def _check(job: tuple[str, str, dict]) -> dict:
             "verdict": r["verdict"], "defects": r["defects"], "doubts": r["doubts"], "fields": r["fields"]}
 
 
-def check(log: Path, dirs: list[Path], cache: Path | None, jobs: int) -> None:
+def check(log: Path, dirs: list[Path], cache: Path | None, jobs: int, only: tuple[Path, list[str]] | None = None) -> None:
+    """``only``: a run's log and verdicts: just the documents that run judged so (a change that can
+    only move, say, «incomplete» verdicts is measured on those alone)."""
     work = []
+    keep: set[tuple[str, str]] | None = None
+    if only is not None:
+        rows = [json.loads(line) for line in only[0].read_text(encoding="utf-8").splitlines()]
+        keep = {(r["set"], r["name"]) for r in rows if r["verdict"] in only[1]}
     for d in dirs:
         truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))
-        work += [(str(d / name), d.name, t) for name, t in sorted(truth.items())]
+        work += [(str(d / name), d.name, t) for name, t in sorted(truth.items())
+                 if keep is None or (d.name, name) in keep]
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     with Pool(jobs, _init, (str(cache) if cache else None,)) as pool, log.open("w", encoding="utf-8") as fh:
         for i, row in enumerate(pool.imap(_check, work, chunksize=1)):
@@ -168,6 +175,8 @@ def main() -> int:
     c.add_argument("dirs", type=Path, nargs="+")
     c.add_argument("--cache", type=Path, help="Tesseract words cached here (timings then mean nothing)")
     c.add_argument("--jobs", type=int, default=2)
+    c.add_argument("--only", nargs=2, metavar=("LOG", "VERDICTS"),
+                   help="only the documents LOG judged one of VERDICTS (comma-separated)")
     p = sub.add_parser("compare", help="figures per set of one run, and what changed between two")
     p.add_argument("a", type=Path)
     p.add_argument("b", type=Path, nargs="?")
@@ -176,7 +185,8 @@ def main() -> int:
     if args.cmd == "make":
         make(args.generator, args.seed, args.count, args.out)
     elif args.cmd == "check":
-        check(args.log, args.dirs, args.cache, args.jobs)
+        only = (Path(args.only[0]), args.only[1].split(",")) if args.only else None
+        check(args.log, args.dirs, args.cache, args.jobs, only)
     else:
         compare(args.a, args.b, args.fields)
     return 0
