@@ -321,8 +321,11 @@ def analyse_page(ref: PageRef, index: int, cfg: ScanConfig, parts: int, keep_ima
     # a signature over a label can break the line: re-read sparse text, on a form page and on a
     # page with one label (the signatures of a form on a page of their own), or with the captions
     # of a signature block and no label (a fax's page of signatures: the stamp beside the labels
-    # made OCR take their column for a picture)
+    # made OCR take their column for a picture), or, without captions, its signers' names written
+    # out («С.И. Коптев»: officegen 750023's page 2, a stamp over its labels)
     block = [*form_mod.captions_of(lines, cfg), *form_mod.decipher_captions(lines)] if len(labels) < 2 else []
+    if not labels and not block:
+        block = reread_mod.signed_name_words(lines, cfg.ocr.min_word_conf)
     if (res.form or labels or block) and len(labels) < 2:
         extra = _reread_labels(p, cfg, labels, lines, parts, seals, block)
         if extra:
@@ -458,10 +461,12 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             mark = Mark(PRESENT, 0.7)
             why += " (and without the label's print)"
         other_box = out.zones[other].box
-        # two zones that share a band (a row's label off its row, rows packed close): ink there may be
-        # the other signer's, so without that band the zone must still be signed (at least just over
-        # the minima, as above)
-        if mark.state == PRESENT and _overlap(first.box, other_box):
+        # two zones that share a band (a row's label off its row, rows packed close), or that read
+        # the same strokes (one signature's flourish run on across a table's border into the next
+        # row: docgen 690023): ink there may be the other signer's, so without that band the zone
+        # must still be signed (at least just over the minima, as above)
+        if mark.state == PRESENT and (_overlap(first.box, other_box)
+                                      or _overlap(first.ink_box, out.zones[other].ink_box)):
             alone = apart(kind, other)
             signed_alone = zone_mark(alone, cfg).state == PRESENT or (
                 over_minima(alone) and (promoted or bare(kind, first)))

@@ -15,7 +15,7 @@ only for a field that failed: a clean page costs nothing (on the officegen dev s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -324,10 +324,9 @@ _INITIALS = r"([A-ZА-ЯЁ])\.\s?([A-ZА-ЯЁ])\."
 _SIGNED = (re.compile(rf"(?<!\w){_INITIALS}\s?(\S+)"), re.compile(rf"(\S+)\s{_INITIALS}(?!\w)"))
 
 
-def signed_names(lines: Sequence[Line], min_conf: float) -> set[tuple[str, str, str]]:
-    """The names written as a surname and initials on the page, (surname, first initial, second
-    initial), whose surname word was read sure (a confidence of `min_conf` or more)."""
-    out: set[tuple[str, str, str]] = set()
+def _signed(lines: Sequence[Line], min_conf: float) -> Iterator[tuple[Word, tuple[str, str, str]]]:
+    """Each name written as a surname and initials, as its surname's word (read with a confidence
+    of `min_conf` or more) and (surname, first initial, second initial)."""
     for ln in lines:
         text, starts, pos = ln.text, [], 0
         for w in ln.words:  # where each word starts in the line's text
@@ -341,8 +340,19 @@ def signed_names(lines: Sequence[Line], min_conf: float) -> set[tuple[str, str, 
                              if s0 <= at < s0 + len(w.text)), None)
                 if surname and word is not None and word.conf >= min_conf:
                     ini = tuple(lookalikes.TABLE.upper.get(c, c) for c in (m.group(order[1]), m.group(order[2])))
-                    out.add((surname, ini[0], ini[1]))
-    return out
+                    yield word, (surname, ini[0], ini[1])
+
+
+def signed_names(lines: Sequence[Line], min_conf: float) -> set[tuple[str, str, str]]:
+    """The names written as a surname and initials on the page, (surname, first initial, second
+    initial), whose surname word was read sure (a confidence of `min_conf` or more)."""
+    return {name for _, name in _signed(lines, min_conf)}
+
+
+def signed_name_words(lines: Sequence[Line], min_conf: float) -> list[Word]:
+    """The surname words of the names written as a surname and initials («С.И. Коптев»): where a
+    signature block writes out its signers' names."""
+    return list(dict.fromkeys(w for w, _ in _signed(lines, min_conf)))
 
 
 def _signed_as(lines: Sequence[Line], name: str, words: Sequence[Word], min_conf: float) -> bool:

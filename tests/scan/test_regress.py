@@ -93,6 +93,11 @@ def _case(name: str) -> tuple[Path, dict]:
     # for docgen 660000 below), the arc passed for the manager's signature — a false accept. On the
     # stamp's rings such ink is the stamp's.
     ("manager", "doc-650029-incomplete-page2-flatbed.pdf"),
+    # docgen 690023 (table, flatbed; the session-16 blind run's false accept): the owner did not
+    # sign. The manager signed over his row, the flourish under his name running on across the
+    # table's border into the owner's row; the two zones did not overlap, but both read that
+    # stroke, and the owner's as a sure signature. Zones that read the same strokes are read apart.
+    ("owner", "doc-690023-incomplete-table-flatbed.pdf"),
 ])
 def test_what_lies_in_an_empty_row_is_no_signature(rules, kind: str, name: str) -> None:
     """The row is empty but holds ink that is not a pen's: the row is a doubt, never «signed»."""
@@ -209,6 +214,18 @@ def test_a_page_of_signatures_whose_labels_ocr_lost_is_read_again(rules) -> None
     assert truth["verdict"] == "complete"
     result = check_files([path], rules)
     assert (result.verdict, result.doubts) == ("complete", []), result.to_json()
+
+
+def test_a_page_of_signatures_with_no_caption_is_read_again_round_its_names(rules) -> None:
+    """Page 2 of a phone photo (officegen 750023, the session-12 run's seeds): «Руководитель» and
+    «2. Владелец сертификата» beside a stamp, no «(подпись)» captions, the signers' names written out
+    («С.И. Коптев»). Tesseract's page layout took the labels' column for a picture (plain `tesseract
+    -l rus` reads neither), so the page was neither the form nor a page of signatures, and both rows
+    were «not found». The names written out now send the page to the sparse re-read round them."""
+    path, truth = _case("office-750023-incomplete-page2-phone.pdf")
+    result = check_files([path], rules)
+    assert not [d for d in result.doubts if d.endswith("_zone_not_found")], result.to_json()
+    assert result.verdict in (truth["verdict"], "review"), result.to_json()
 
 
 def test_a_caption_drifted_under_a_long_label_does_not_place_the_zone(rules) -> None:
