@@ -452,7 +452,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     for kind, other in (("manager", "owner"), ("owner", "manager")):
         first = out.zones[kind]
         mark = zone_mark(first, cfg)
-        why = f"ratio {first.ratio:.2f} loose {first.loose:.2f} stroke {first.stroke:.2f}"
+        why = f"ratio {first.ratio:.2f} loose {first.loose:.2f} stroke {first.stroke:.2f} lifted {first.lifted:.2f}"
         # just over the minima: a signature when the label's print (the words OCR read and the glyphs
         # it left unread) is no part of it
         promoted = mark.doubt == f"{kind}_signature_unsure" and bare(kind, first)
@@ -508,8 +508,11 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             # disc too (never a signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
             seen = zone(kind, *faint)
-            why += f"; at raised contrast ratio {seen.ratio:.2f} loose {seen.loose:.2f} stroke {seen.stroke:.2f}"
-            if seen.ratio >= cfg.review.empty_signature and not (shared_off_line and off_its_line(kind, seen, other)):
+            why += (f"; at raised contrast ratio {seen.ratio:.2f} loose {seen.loose:.2f} stroke {seen.stroke:.2f}"
+                    f" lifted {seen.lifted:.2f}")
+            # (a pen as light as a grey stamp over it is lifted with the stamp: read with it, too)
+            if (max(seen.ratio, seen.lifted) >= cfg.review.empty_signature
+                    and not (shared_off_line and off_its_line(kind, seen, other))):
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                     f"faint strokes ({why})")
             elif _under_seal(p, out.zones[kind].box, labels.get(kind), seals, cfg) >= cfg.review.seal_hides:
@@ -780,8 +783,11 @@ def seal_mark(seals: Sequence[Seal], cfg: ScanConfig) -> Mark:
         if any(s.partial for s in accepted):  # one clean arc, the rest faded: a seal, pressed unevenly
             return Mark(PRESENT, 0.8)
         return Mark(DOUBT, 0.6, "seal_ring_partial")
-    partial = [s for s in seals if s.blob or (s.ring >= rv.partial_ring and s.inner >= sc.min_inner_coverage
-                                              and s.ring - s.outside >= sc.min_ring_contrast)]
+    # a pale ring (as light as a faded stamp, never as print) asks nothing of its inner band: the
+    # inner ring of a faded two-ring stamp holds a star's thin lines (officegen 790009, inner 0.10)
+    partial = [s for s in seals if s.blob or (s.ring >= rv.partial_ring and s.ring - s.outside >= sc.min_ring_contrast
+                                              and (s.inner >= sc.min_inner_coverage
+                                                   or (not s.coloured and s.ink_level >= sc.pale_ring_level)))]
     if partial:
         return Mark(DOUBT, 0.5, "seal_ring_partial")
     return Mark(ABSENT, 0.85)

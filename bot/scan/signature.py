@@ -47,6 +47,7 @@ class Zone:
     loose: float = 0.0        # the ratio of ink in the zone not counted as its signature (strokes of
     #                           this line's, mostly outside the zone)
     ink_box: tuple[int, int, int, int] | None = None  # the page box of the strokes counted as its signature
+    lifted: float = 0.0       # the ratio read with the ink lifted as a seal's as well (0: not re-read)
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
@@ -804,6 +805,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         return (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * cfg.seal.disc_radius) ** 2
 
     dark_disc = np.zeros(ink.shape, bool)
+    light_pen = np.zeros(ink.shape, bool)  # pen-shaped strokes on the discs of lighter seals
     # colour has separated most of the seal's ink already; its thin lines, blurred and paled by
     # a low resolution or JPEG, lose their hue, and a black seal has none: the disc is judged
     # like a grey one's
@@ -835,6 +837,9 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             ink &= ~as_light
             if p.colour is None:
                 lifted |= as_light
+        if lifted_doubt:  # a pen as light as the stamp is told from it by shape, as from a dark one
+            pen, straight = pen_in_disc(p.grey, o, h, (x0, y0, x1, y1), cfg)
+            light_pen |= disc & pen & ~straight
     ink |= pen_colour & ~emblem
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
@@ -952,5 +957,11 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         # the zone is a doubt wherever that reading is not empty, never «not signed» for want of it
         # (docgen 680016: a light pen under a light grey stamp, lifted with it, read 0.52)
         whole = read_zone(u8 | (lifted.astype(np.uint8) & (1 - lines) & ~speckled))
-        found = replace(found, loose=max(found.loose, whole.ratio))
+        found = replace(found, loose=max(found.loose, whole.ratio), lifted=whole.ratio)
+        if (lifted & light_pen & in_zone).any():
+            # by shape alone (pen_in_disc: no ring, no ring text, no row of glyphs, no straight-sided
+            # emblem), as on a seal as dark as the pen: surely a signature, or nothing more than that
+            shaped = read_zone(u8 | ((lifted & light_pen).astype(np.uint8) & (1 - lines) & ~speckled))
+            if shaped.ratio >= cfg.review.sure_signature:
+                found = replace(shaped, shape_only=True, loose=found.loose, lifted=whole.ratio)
     return found
