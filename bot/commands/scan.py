@@ -49,7 +49,8 @@ def _letter(ctx: Context, store: Any, policy: Policy, registry: registry_mod.Reg
     org = registry.by_inn(case.get("inn", ""))
     body = ctx.rules.render(
         "scan_decision.txt.j2", case=view, organisation=org, verdict=verdict, origin=origin,
-        scan_defects=defect_texts(defects, ctx.rules), scan={"verdict": verdict, "reason": None},
+        scan_defects=defect_texts(defects, ctx.rules), scan_unsure=[],  # a person decided: no doubts left
+        scan={"verdict": verdict, "reason": None},
         case_template=TEMPLATES.get(view["state"], DEFAULT_TEMPLATE),
         as_of=now.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M"), today=now.astimezone(MOSCOW).date().isoformat(),
     )

@@ -465,8 +465,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         # the same strokes (one signature's flourish run on across a table's border into the next
         # row: docgen 690023): ink there may be the other signer's, so without that band the zone
         # must still be signed (at least just over the minima, as above)
-        if mark.state == PRESENT and (_overlap(first.box, other_box)
-                                      or _overlap(first.ink_box, out.zones[other].ink_box)):
+        if mark.state == PRESENT and (_overlap(first.box, other_box) or _shared_share(
+                first.ink_box, out.zones[other].ink_box) >= cfg.review.shared_strokes):
             alone = apart(kind, other)
             signed_alone = zone_mark(alone, cfg).state == PRESENT or (
                 over_minima(alone) and (promoted or bare(kind, first)))
@@ -712,6 +712,15 @@ def _white_gap(p: Prepared, labels: dict[str, form_mod.Label], kind: str, other:
 
 def _overlap(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | None) -> bool:
     return a is not None and b is not None and min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _shared_share(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | None) -> float:
+    """How much of the smaller of two boxes the two share (0 when either is missing)."""
+    if not _overlap(a, b):
+        return 0.0
+    assert a is not None and b is not None
+    inter = (min(a[2], b[2]) - max(a[0], b[0])) * (min(a[3], b[3]) - max(a[1], b[1]))
+    return inter / max(1, min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])))
 
 
 def _box_label(kind: str, box: tuple[int, int, int, int] | None) -> form_mod.Label:

@@ -134,6 +134,7 @@ class ReviewCfg:
     off_line_signature: float
     label_tail: float
     above_line: float
+    shared_strokes: float
 
 
 @dataclass(frozen=True)

@@ -804,3 +804,13 @@ def test_a_stand_in_label_centres_its_zone_on_its_own_caption() -> None:
     box, caption = zone_box(stand_in, [label], captions_of(lines, cfg), 2400, 2300, cfg, h=40.0)
     assert caption is stand_in.caption
     assert box[0] < caption.x0 - 2 * 40 and box[2] > caption.x1
+
+
+def test_zones_read_the_same_strokes_only_when_their_boxes_mostly_coincide() -> None:
+    """check._shared_share: a flourish read by both rows (docgen 690023) shares nearly all of the
+    smaller box; two signatures a row apart that only touch share a sliver (scangen probe 126002)."""
+    from bot.scan.check import _shared_share
+
+    assert _shared_share((1377, 1890, 1763, 2060), (1377, 1970, 1763, 2061)) > 0.9
+    assert _shared_share((363, 2200, 900, 2450), (343, 2444, 762, 2803)) < 0.05
+    assert _shared_share((0, 0, 10, 10), None) == 0.0
