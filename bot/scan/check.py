@@ -550,18 +550,20 @@ def _without_pen_blobs(p: Prepared, seals: list[Seal], zones: Sequence[Zone], cf
     if p.colour is None or not any(s.blob for s in seals):
         return seals
     H, W = p.grey.shape
-    pens = np.zeros((H, W), bool)
+    boxes = []  # the strokes the zones read as a pen's, half a print height round them
     for z in zones:
         if z.ink_box is not None:
             m = int(0.5 * z.unit)
-            x0, y0, x1, y1 = z.ink_box
-            pens[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m] = True
+            boxes.append((z.ink_box[0] - m, z.ink_box[1] - m, z.ink_box[2] + m, z.ink_box[3] + m))
     out = []
     for s in seals:
         if s.blob:
             x0, y0, x1, y1 = max(0, int(s.x - s.r)), max(0, int(s.y - s.r)), min(W, int(s.x + s.r)), min(H, int(s.y + s.r))
             ink = seal_colour_mask(p.colour[y0:y1, x0:x1], cfg.seal, light_only=False)
-            if ink.any() and (ink & pens[y0:y1, x0:x1]).sum() >= cfg.seal.blob_pen_share * ink.sum():
+            pens = np.zeros(ink.shape, bool)  # the pens' boxes, in the patch's frame
+            for bx0, by0, bx1, by1 in boxes:
+                pens[max(0, by0 - y0):max(0, by1 - y0), max(0, bx0 - x0):max(0, bx1 - x0)] = True
+            if ink.any() and (ink & pens).sum() >= cfg.seal.blob_pen_share * ink.sum():
                 log.debug("seal candidate at (%d, %d) is the signatures' ink", s.x, s.y)
                 continue
         out.append(s)

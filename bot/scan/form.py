@@ -511,7 +511,8 @@ def _twin_row(lab: Label, missing: str, rules: Sequence[Rule], h: float) -> Labe
     if len(twins) != 1:
         return None
     r = twins[0]
-    x0, y0, x1, y1 = Label(lab.kind, lab.last_words, -1, 0.0).box
+    last = lab.last_words
+    x0, y0, x1, y1 = min(w.x0 for w in last), min(w.y0 for w in last), max(w.x1 for w in last), max(w.y1 for w in last)
     dy = r.y - R.y
     stand_in = Word("", 0.0, x0, y0 + dy, x1, y1 + dy, lab.last_words[0].line)
     return Label(missing, (stand_in,), -1, 0.0, rule=replace(r, side=R.side))
