@@ -805,7 +805,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         return (xx - s.x) ** 2 + (yy - s.y) ** 2 <= (s.r * cfg.seal.disc_radius) ** 2
 
     dark_disc = np.zeros(ink.shape, bool)
-    light_pen = np.zeros(ink.shape, bool)  # pen-shaped strokes on the discs of lighter seals
+    light_seals: list[Seal] = []  # seals lighter than a pen (their ink lifted by its level), outermost rings
     # colour has separated most of the seal's ink already; its thin lines, blurred and paled by
     # a low resolution or JPEG, lose their hue, and a black seal has none: the disc is judged
     # like a grey one's
@@ -837,9 +837,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
             ink &= ~as_light
             if p.colour is None:
                 lifted |= as_light
-        if lifted_doubt:  # a pen as light as the stamp is told from it by shape, as from a dark one
-            pen, straight = pen_in_disc(p.grey, o, h, (x0, y0, x1, y1), cfg)
-            light_pen |= disc & pen & ~straight
+        light_seals.append(o)
     ink |= pen_colour & ~emblem
     _dbg(kind, "2-seal", ink)
     u8 = ink.astype(np.uint8) & (1 - lines)
@@ -958,9 +956,14 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         # (docgen 680016: a light pen under a light grey stamp, lifted with it, read 0.52)
         whole = read_zone(u8 | (lifted.astype(np.uint8) & (1 - lines) & ~speckled))
         found = replace(found, loose=max(found.loose, whole.ratio), lifted=whole.ratio)
+        # a pen as light as the stamp is told from it by shape alone (pen_in_disc: no ring, no ring
+        # text, no row of glyphs, no straight-sided emblem), as on a seal as dark as the pen: surely
+        # a signature, or nothing more than that
+        light_pen = np.zeros(ink.shape, bool)
+        for o in light_seals:
+            pen, straight = pen_in_disc(p.grey, o, h, (x0, y0, x1, y1), cfg)
+            light_pen |= disc_of(o) & pen & ~straight
         if (lifted & light_pen & in_zone).any():
-            # by shape alone (pen_in_disc: no ring, no ring text, no row of glyphs, no straight-sided
-            # emblem), as on a seal as dark as the pen: surely a signature, or nothing more than that
             shaped = read_zone(u8 | ((lifted & light_pen).astype(np.uint8) & (1 - lines) & ~speckled))
             if shaped.ratio >= cfg.review.sure_signature:
                 found = replace(shaped, shape_only=True, loose=found.loose, lifted=whole.ratio)
