@@ -235,7 +235,7 @@ def _person_name(text: str, stop: set[str]) -> str | None:
     is then read again alone, or not reported)."""
     run: list[str] = []
     capitals = False
-    for token in text.split():
+    for token in _JOINED.sub(" ", text).split():
         word = name_word(token)
         if word is None and not run and (word := _surname_in_capitals(token)) is not None:
             capitals = True
@@ -258,6 +258,8 @@ def _person_name(text: str, stop: set[str]) -> str | None:
 
 
 _PATRONYMIC = re.compile(r"[А-ЯЁ][а-яё]+(?:вич|вна|ична|ич|оглы|кызы)")
+# two name words that a speck read as an apostrophe joined («Чудинов'Юрий»: officegen 830021)
+_JOINED = re.compile(r"(?<=[а-яё])['`‘’](?=[А-ЯЁ])")
 
 
 def wrapped_patronymic(text: str, stop: set[str]) -> str | None:

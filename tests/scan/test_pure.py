@@ -814,3 +814,12 @@ def test_zones_read_the_same_strokes_only_when_their_boxes_mostly_coincide() -> 
     assert _shared_share((1377, 1890, 1763, 2060), (1377, 1970, 1763, 2061)) > 0.9
     assert _shared_share((363, 2200, 900, 2450), (343, 2444, 762, 2803)) < 0.05
     assert _shared_share((0, 0, 10, 10), None) == 0.0
+
+
+def test_two_name_words_joined_by_a_speck_read_as_an_apostrophe_are_two_words() -> None:
+    """officegen 830021 (cells, copier; the session-16 final blind run): «Чудинов'Юрий Николаевич»
+    — a copier's speck between the surname and the first name read as an apostrophe, and the
+    name was not reported. An apostrophe between a lower-case and a capital letter parts two
+    words."""
+    lines = [_line("Фамилия, имя, отчество: Чудинов'Юрий Николаевич", 160)]
+    assert fields.extract(lines, {})["owner_name"] == "Чудинов Юрий Николаевич"
