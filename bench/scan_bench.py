@@ -44,6 +44,7 @@ from bot import DEFAULT_RULES_DIR  # noqa: E402
 from bot.rules import Rules, load  # noqa: E402
 from bot.scan import check_files  # noqa: E402
 from bot.scan import ocr as ocr_mod  # noqa: E402
+from bot.scan.model import MISSING, marks_in_doubt  # noqa: E402
 
 
 def cache_ocr(cache: Path) -> None:
@@ -407,9 +408,6 @@ def field_exactness(rows: list[dict], generator: str) -> None:
     print(f"  {generator:10} " + "  ".join(parts))
 
 
-MARK_DEFECTS = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
-
-
 def told_true(truth: dict, verdict: str, defects: list[str], doubts: list[str]) -> bool:
     """Is a verdict that is not `review` what the organisation may be told? The right verdict; for
     `incomplete`, defects that are all missing marks, and every missing mark either a defect or in
@@ -418,8 +416,8 @@ def told_true(truth: dict, verdict: str, defects: list[str], doubts: list[str]) 
         return False
     if verdict != "incomplete":
         return True
-    missing = {MARK_DEFECTS[k] for k in MARK_DEFECTS if truth.get(k) is False}
-    unsure = {MARK_DEFECTS[k] for k in MARK_DEFECTS if any(d.startswith(f"{k}_") for d in doubts)}
+    missing = {MISSING[k] for k in MISSING if truth.get(k) is False}
+    unsure = {MISSING[k] for k in marks_in_doubt(doubts)}
     return set(defects) <= missing and missing <= set(defects) | unsure
 
 

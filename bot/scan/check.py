@@ -29,6 +29,7 @@ from bot.scan.model import (
     DOUBT,
     FIELD_NAMES,
     MARKS,
+    MISSING,
     PRESENT,
     FileResult,
     Mark,
@@ -950,8 +951,7 @@ def _check(paths: list[Path], cfg: ScanConfig, tmp: Path, result: ScanResult,
         if not ok and result.fields.get(k):
             result.unsure_fields[k] = str(result.fields[k])
             result.fields[k] = None
-    missing = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
-    result.defects = [missing[k] for k in MARKS if result.marks[k].state == ABSENT]
+    result.defects = [MISSING[k] for k in MARKS if result.marks[k].state == ABSENT]
     doubts = [result.marks[k].doubt for k in MARKS if result.marks[k].state == DOUBT]
     if crashed or len(done) < len(refs):
         doubts.append("internal_error" if crashed else "check_timeout")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any, get_type_hints
 
 from bot.rules import Rules, RulesError
-from bot.scan.model import MARKS
+from bot.scan.model import MARKS, marks_in_doubt
 
 FILE = "rules/form.toml"
 
@@ -239,8 +239,7 @@ def unsure_texts(doubts: Iterable[str], rules: Rules | None) -> list[str]:
     the organisation reads them (rules/form.toml [unsure_text]), in the order of MARKS: an
     «incomplete» reply names them beside the defects, since a person has not looked at them."""
     table = from_rules(rules).unsure_text if rules is not None else {}
-    codes = list(doubts)
-    return [table[m] for m in MARKS if m in table and any(c.startswith(f"{m}_") for c in codes)]
+    return [table[m] for m in marks_in_doubt(list(doubts)) if m in table]
 
 
 _CACHE: dict[int, tuple[Rules, ScanConfig]] = {}

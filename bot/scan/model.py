@@ -8,6 +8,15 @@ from typing import Any
 FIELD_NAMES = ("inn", "ogrn", "snils", "owner_name", "organisation", "position", "vipnet_node")
 MARKS = ("manager", "owner", "seal")
 PRESENT, ABSENT, DOUBT = "present", "absent", "doubt"
+# The defect of each mark seen absent.
+MISSING = {"manager": "manager_signature_missing", "owner": "owner_signature_missing", "seal": "seal_missing"}
+
+
+def marks_in_doubt(doubts: list[str] | tuple[str, ...]) -> list[str]:
+    """The marks a check's doubts are about, in the order of MARKS: a mark's doubt codes start
+    with its name («owner_signature_unsure», «seal_ring_partial»); «ocr_weak» and internal
+    failures name no mark."""
+    return [m for m in MARKS if any(d.startswith(f"{m}_") for d in doubts)]
 
 
 # The verdicts, as people read them (the case timeline, the digest, the demo).
