@@ -469,14 +469,14 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         if mark.state == PRESENT and (_overlap(first.box, other_box) or _shared_share(
                 first.ink_box, out.zones[other].ink_box) >= cfg.review.shared_strokes):
             alone = apart(kind, other)
-            signed_alone = zone_mark(alone, cfg).state == PRESENT or (
+            signed_alone = zone_mark(alone, cfg, by_colour=False).state == PRESENT or (
                 over_minima(alone) and (promoted or bare(kind, first)))
             if signed_alone:
                 pass  # signed without the shared band: the band decides nothing
             elif off_its_line(kind, first, other):
                 # the strokes end far above this row's own signature line: they are the other row's
                 # signature, hanging into this row's zone; without them this row is read as usual
-                mark, why = zone_mark(alone, cfg), (
+                mark, why = zone_mark(alone, cfg, by_colour=False), (
                     f"the shared band's strokes are off its line (apart: ratio {alone.ratio:.2f} "
                     f"loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
                 first, shared_off_line = alone, True
@@ -759,8 +759,10 @@ def weak_ocr(words: Sequence[ocr_mod.Word], good: int, cfg: ScanConfig) -> bool:
     return not lettered or lettered[len(lettered) // 2] < cfg.review.weak_ocr_conf
 
 
-def zone_mark(zone: Zone, cfg: ScanConfig) -> Mark:
-    """A signature zone as a mark: present, absent or a doubt, by how far its ink clears the minima."""
+def zone_mark(zone: Zone, cfg: ScanConfig, by_colour: bool = True) -> Mark:
+    """A signature zone as a mark: present, absent or a doubt, by how far its ink clears the minima.
+    ``by_colour``: a small signature in a pen's colour is sure (not where the question is whose pen
+    it is: two signers' rows sharing strokes, both may be blue)."""
     rv = cfg.review
     if zone.box is None:
         return Mark(DOUBT, 0.5, f"{zone.kind}_zone_not_found")
@@ -771,6 +773,10 @@ def zone_mark(zone: Zone, cfg: ScanConfig) -> Mark:
         return Mark(PRESENT, 0.75)
     if zone.ratio >= rv.empty_signature and zone.stroke >= rv.long_stroke and not zone.shape_only:
         # compact, but one long handwritten line (print, rules and seal arcs are gone by now)
+        return Mark(PRESENT, 0.7)
+    if by_colour and zone.ratio >= rv.coloured_min and zone.hued >= rv.coloured_pen and not zone.shape_only:
+        # small, but drawn in a coloured ink away from every stamp: print is black, and what the
+        # removal of print, rules and seals leaves of an unsigned row is not in a pen's colour
         return Mark(PRESENT, 0.7)
     if not zone.located:  # no caption, no rule: the place where the pen goes was not seen
         return Mark(DOUBT, 0.5, f"{zone.kind}_zone_not_found")

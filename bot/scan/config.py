@@ -135,6 +135,8 @@ class ReviewCfg:
     label_tail: float
     above_line: float
     shared_strokes: float
+    coloured_pen: float
+    coloured_min: float
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class Zone:
     #                           this line's, mostly outside the zone)
     ink_box: tuple[int, int, int, int] | None = None  # the page box of the strokes counted as its signature
     lifted: float = 0.0       # the ratio read with the ink lifted as a seal's as well (0: not re-read)
+    hued: float = 0.0         # the share of the counted strokes in a coloured ink away from every seal
 
 
 def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], page_w: int,
@@ -229,15 +230,16 @@ def ink_ratio(pix: int, width: int, height: int, h: float, sc: SignatureCfg) -> 
     return max(tall, flat)
 
 
-def rule_span(grey: np.ndarray, ly0: int, ly1: int, h: float) -> tuple[int, int] | None:
-    """The x-extent of the signature rule (a drawn line or a row of underscores) in a zone.
+def rule_span(grey: np.ndarray, ly0: int, ly1: int, h: float, contrast: float) -> tuple[int, int] | None:
+    """The x-extent of the signature rule (a drawn line or a row of underscores) in a zone: ink
+    ``contrast`` grey levels under the zone's paper (its 90th percentile).
 
     Only rules on the label's row or just under it count: the longest straight one, with
     pieces of it on the same row across small gaps. None when there is no rule at least four
     letter heights long.
     """
     paper = float(np.percentile(grey, 90))
-    u8 = (grey.astype(np.int16) < paper - 60).astype(np.uint8)
+    u8 = (grey.astype(np.int16) < paper - contrast).astype(np.uint8)
     top, bottom = max(0, int(ly0 - 0.5 * h)), min(u8.shape[0], int(ly1 + 2.5 * h))
     if bottom <= top:
         return None
@@ -711,7 +713,7 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         return Zone(kind, None, False, reason="зона подписи пуста")
     located = caption is not None
     if caption is None:  # no «(подпись)» to centre on: the signature goes on the rule, not beside it
-        span = rule_span(p.grey[y0:y1, x0:x1], label.box[1] - y0, label.box[3] - y0, h)
+        span = rule_span(p.grey[y0:y1, x0:x1], label.box[1] - y0, label.box[3] - y0, h, cfg.signature.ink_contrast)
         located = span is not None
         if span is not None:
             x0, x1 = max(x0, x0 + span[0] - int(0.5 * h)), min(x1, x0 + span[1] + int(0.5 * h))
@@ -752,11 +754,13 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     # ink taken for a seal's by its level or colour alone, where a pen may look the same: a grey
     # pen on a grey stamp's disc, a light pen of a stamp's hue
     lifted = np.zeros(ink.shape, bool)
+    pen_hued = np.zeros(ink.shape, bool)
     if p.colour is not None:  # seal-coloured ink as light as the seal's is not a pen stroke …
         values = [s.ink_value for s in accepted if s.ink_value < 255]
         zone_bgr = p.colour[y0:y1, x0:x1]
         hsv = cv2.cvtColor(zone_bgr, cv2.COLOR_BGR2HSV)
         hued = seal_hue(hsv, cfg.seal)
+        pen_hued = hued & ~near_seals
         if values:  # as light as the seal's measured ink, by its brightest channel
             hue_ink = hued & (hsv[..., 2] >= max(120.0, float(np.median(values)) - 25))
             # but clearly darker in grey than the seal's, off its rings, is a pen of the stamp's very
@@ -887,6 +891,11 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         for i in np.nonzero(stroke)[0]:
             if seal_arc(lab, int(i), stats[i], h, seal_radius):
                 stroke[i] = cand[i] = False
+        if pen_hued.any():
+            # … unless it is in a pen's colour, away from every stamp: print is black (a small
+            # signature on its line, cut into letters by the line's removal: officegen 760041)
+            hued_pixels = np.bincount(lab[pen_hued], minlength=n)
+            stroke |= cand & small & (hued_pixels >= cfg.review.coloured_pen * area)
         apart = border_apart(u8, lines, border - y0, h) if border is not None else (
             gap_apart(u8, gap - y0) if gap is not None else None)
         gn, glab = groups_of(cand[lab], h, sc, apart)
@@ -939,7 +948,8 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
         ys, xs = np.nonzero(sel)
         ink_box = (int(xs.min()) + x0, int(ys.min()) + y0, int(xs.max()) + x0 + 1, int(ys.max()) + y0 + 1)
         return Zone(kind, box, signed, pix, iw, ih, h, "" if signed else "штрихов слишком мало", ratio,
-                    longest_stroke(sel, h), shape_only, located, loose, ink_box)
+                    longest_stroke(sel, h), shape_only, located, loose, ink_box,
+                    hued=float((sel.astype(bool) & pen_hued).sum() / max(1, int(sel.sum()))))
 
     found = read_zone(u8 & ~speckled)
     if not found.signed and (speckled & in_zone).any():

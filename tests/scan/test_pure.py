@@ -195,9 +195,9 @@ def test_rule_span_stops_the_zone_at_the_signature_line() -> None:
     cv2.putText(g, "Manager", (10, 90), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 0, 3)
     cv2.line(g, (400, 100), (900, 100), 0, 3)  # the rule
     cv2.line(g, (960, 70), (1250, 95), 0, 4)   # a long pen stroke beside it (the name written out)
-    span = rule_span(g, 50, 95, 40.0)
+    span = rule_span(g, 50, 95, 40.0, 60)
     assert span is not None and abs(span[0] - 400) < 5 and abs(span[1] - 900) < 5
-    assert rule_span(np.full((200, 1400), 250, np.uint8), 50, 95, 40.0) is None
+    assert rule_span(np.full((200, 1400), 250, np.uint8), 50, 95, 40.0, 60) is None
 
 
 def test_a_straight_bar_in_a_dark_seal_is_not_a_signature(rules) -> None:
@@ -454,6 +454,31 @@ def test_a_pen_of_the_stamps_dye_is_a_pen_and_the_stamps_hard_pressed_ring_is_th
     pts = np.array([(600, 445), (650, 360), (700, 430), (760, 350), (820, 435), (900, 370), (980, 420)], np.int32)
     cv2.polylines(colour, [pts.reshape(-1, 1, 2)], False, (190, 70, 20), 4)  # grey 69
     assert zone_mark(zone_of(colour), cfg).state == "present"
+
+
+@pytest.mark.parametrize(("ink", "state"), [((170, 60, 40), "present"),   # a blue ballpoint
+                                            ((150, 50, 120), "present"),  # violet ink
+                                            ((60, 60, 60), "doubt")])     # grey: as print or a shadow
+def test_a_small_signature_in_a_coloured_ink_is_sure(ink: tuple[int, int, int], state: str) -> None:
+    """A small signature on its line, under the minima's sure margin (officegen 760046: a violet
+    one, 0.75): in a pen's colour away from every stamp it is sure; the same strokes in grey, as
+    a label's unread glyphs or a shadow's texture may measure, stay a doubt."""
+    from bot.scan.check import zone_mark
+    from bot.scan.form import Label
+    from bot.scan.rows import Rule
+    from bot.scan.signature import check_zone
+
+    cfg = _cfg()
+    label = Label("manager", (Word("Руководитель", 95.0, 100, 400, 420, 440, (0, 1, 1, 1)),), 0, 100.0,
+                  rule=Rule(480, 1100, 440, side="right"))
+    colour = np.full((900, 1400, 3), 245, np.uint8)
+    cv2.line(colour, (480, 440), (1100, 440), (20, 20, 20), 3)
+    pts = np.array([(640, 438), (655, 400), (670, 436), (690, 402), (705, 434), (720, 415)], np.int32)
+    cv2.polylines(colour, [pts.reshape(-1, 1, 2)], False, ink, 3)
+    p = Prepared(grey=cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY), colour=colour, dpi=300.0, bw=False, rotation=0, skew=0.0)
+    zone = check_zone(p, "manager", label, [], list(label.words), [], [], cfg, [], 40.0)
+    assert cfg.review.coloured_min <= zone.ratio < cfg.review.sure_signature
+    assert zone_mark(zone, cfg).state == state
 
 
 def test_a_table_border_between_two_signers_rows_is_found_and_a_signature_line_is_not() -> None:

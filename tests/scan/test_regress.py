@@ -142,6 +142,22 @@ def test_small_signatures_just_over_the_minima_are_signatures(rules) -> None:
     assert (result.verdict, result.doubts) == ("complete", []), result.to_json()
 
 
+@pytest.mark.parametrize("name", [
+    # the owner's small violet signature lies on its rule: the rule's removal cut it into
+    # letter-sized pieces, which alone pass for print OCR missed (read 0.21 of the minima); in a
+    # pen's colour, away from the stamp, they are a pen's strokes
+    "office-760041-complete-inline-phone.jpg",
+    # the manager's small violet signature reads 0.98 of the minima, under the sure margin (1.4):
+    # in a pen's colour away from every stamp it is a signature
+    "office-800101-complete-cells-phone.jpg",
+])
+def test_small_signatures_in_a_pens_colour_are_signatures(rules, name: str) -> None:
+    path, truth = _case(name)
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert (result.verdict, result.doubts) == ("complete", []), result.to_json()
+
+
 def test_a_signature_at_the_border_of_an_empty_row_is_a_doubt(rules) -> None:
     """A table (docgen 560006, complete): the manager signed just under the border of the row, in
     the top of the owner's row, whose own signature sits lower. Read by rows, the manager's row is
