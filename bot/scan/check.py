@@ -453,7 +453,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     for kind, other in (("manager", "owner"), ("owner", "manager")):
         first = out.zones[kind]
         mark = zone_mark(first, cfg)
-        why = f"ratio {first.ratio:.2f} loose {first.loose:.2f} stroke {first.stroke:.2f} lifted {first.lifted:.2f}"
+        why = (f"ratio {first.ratio:.2f} loose {first.loose:.2f} stroke {first.stroke:.2f} lifted {first.lifted:.2f}"
+               f" hued {first.hued:.2f}")
         # just over the minima: a signature when the label's print (the words OCR read and the glyphs
         # it left unread) is no part of it
         promoted = mark.doubt == f"{kind}_signature_unsure" and bare(kind, first)
@@ -510,7 +511,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             faint = faint or _raised_contrast(p, seals, cfg)
             seen = zone(kind, *faint)
             why += (f"; at raised contrast ratio {seen.ratio:.2f} loose {seen.loose:.2f} stroke {seen.stroke:.2f}"
-                    f" lifted {seen.lifted:.2f}")
+                    f" lifted {seen.lifted:.2f} hued {seen.hued:.2f}")
             # (a pen as light as a grey stamp over it is lifted with the stamp: read with it, too)
             if (max(seen.ratio, seen.lifted) >= cfg.review.empty_signature
                     and not (shared_off_line and off_its_line(kind, seen, other))):
