@@ -77,18 +77,23 @@ def _check(job: tuple[str, str, dict]) -> dict:
             "verdict": r["verdict"], "defects": r["defects"], "doubts": r["doubts"], "fields": r["fields"]}
 
 
+def documents(dirs: list[Path]) -> list[tuple[str, str, dict]]:
+    """Every document of the sets, as (path, set name, truth)."""
+    work = []
+    for d in dirs:
+        truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))
+        work += [(str(d / name), d.name, t) for name, t in sorted(truth.items())]
+    return work
+
+
 def check(log: Path, dirs: list[Path], cache: Path | None, jobs: int, only: tuple[Path, list[str]] | None = None) -> None:
     """``only``: a run's log and verdicts: just the documents that run judged so (a change that can
     only move, say, «incomplete» verdicts is measured on those alone)."""
-    work = []
     keep: set[tuple[str, str]] | None = None
     if only is not None:
         rows = [json.loads(line) for line in only[0].read_text(encoding="utf-8").splitlines()]
         keep = {(r["set"], r["name"]) for r in rows if r["verdict"] in only[1]}
-    for d in dirs:
-        truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))
-        work += [(str(d / name), d.name, t) for name, t in sorted(truth.items())
-                 if keep is None or (d.name, name) in keep]
+    work = [job for job in documents(dirs) if keep is None or (job[1], Path(job[0]).name) in keep]
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     with Pool(jobs, _init, (str(cache) if cache else None,)) as pool, log.open("w", encoding="utf-8") as fh:
         for i, row in enumerate(pool.imap(_check, work, chunksize=1)):

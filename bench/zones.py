@@ -60,10 +60,7 @@ def _zones(job: tuple[str, str, dict]) -> list[dict]:
 
 
 def collect(out: Path, dirs: list[Path], cache: Path | None, jobs: int) -> None:
-    work = []
-    for d in dirs:
-        truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))
-        work += [(str(d / name), d.name, t) for name, t in sorted(truth.items())]
+    work = devset.documents(dirs)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     with Pool(jobs, devset._init, (str(cache) if cache else None,)) as pool, out.open("w", encoding="utf-8") as fh:
         for i, rows in enumerate(pool.imap(_zones, work, chunksize=1)):
