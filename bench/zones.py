@@ -9,7 +9,8 @@ zone rather than document by document.
 
 A row: set, name, page, kind, truth (signed), the document's verdict, the zone's first mark
 (zone_mark on its first reading: present, absent, or the doubt), its final mark, and the zone's
-measures (ratio, loose, stroke, hued, shape_only). A set's generator is read from its folder name
+measures (ratio, loose, stroke, hued, shape_only) and geometry (its box, the box of its counted
+strokes, the label's box, the label height `unit`; page pixels at the check's 300 dpi). A set's generator is read from its folder name
 («office» → officegen, «doc» → docgen, else scangen).
 """
 
@@ -55,7 +56,9 @@ def _zones(job: tuple[str, str, dict]) -> list[dict]:
                          "signed": bool(truth[kind]), "verdict": result.verdict,
                          "first": first.doubt or first.state, "final": (final.doubt or final.state) if final else None,
                          "ratio": z.ratio, "loose": z.loose, "stroke": z.stroke, "shape_only": z.shape_only,
-                         "hued": z.hued})
+                         "hued": z.hued,
+                         "box": z.box, "ink_box": z.ink_box, "unit": z.unit,
+                         "label": pa.labels[kind].box if kind in pa.labels else None})
     return rows
 
 
