@@ -470,6 +470,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         if mark.state == PRESENT and (_overlap(first.box, other_box) or _shared_share(
                 first.ink_box, out.zones[other].ink_box) >= cfg.review.shared_strokes):
             alone = apart(kind, other)
+            # (not by colour: both signers may write in blue. With it, docgen 690023's blue flourish
+            # run on into the unsigned owner's row, read without the shared band, is accepted again)
             signed_alone = zone_mark(alone, cfg, by_colour=False).state == PRESENT or (
                 over_minima(alone) and (promoted or bare(kind, first)))
             if signed_alone:
