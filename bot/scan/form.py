@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from bot import lookalikes
 from bot.scan import rows as rows_mod
 from bot.scan.config import ScanConfig
-from bot.scan.ocr import Line, Word
+from bot.scan.ocr import Line, Word, box_of
 from bot.scan.rows import Rule
 
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
@@ -63,8 +63,7 @@ class Label:
 
     @property
     def box(self) -> tuple[int, int, int, int]:
-        return (min(w.x0 for w in self.words), min(w.y0 for w in self.words),
-                max(w.x1 for w in self.words), max(w.y1 for w in self.words))
+        return box_of(self.words)
 
     @property
     def height(self) -> float:
@@ -511,8 +510,7 @@ def _twin_row(lab: Label, missing: str, rules: Sequence[Rule], h: float) -> Labe
     if len(twins) != 1:
         return None
     r = twins[0]
-    last = lab.last_words
-    x0, y0, x1, y1 = min(w.x0 for w in last), min(w.y0 for w in last), max(w.x1 for w in last), max(w.y1 for w in last)
+    x0, y0, x1, y1 = box_of(lab.last_words)
     dy = r.y - R.y
     stand_in = Word("", 0.0, x0, y0 + dy, x1, y1 + dy, lab.last_words[0].line)
     return Label(missing, (stand_in,), -1, 0.0, rule=replace(r, side=R.side))

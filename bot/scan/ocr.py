@@ -62,8 +62,12 @@ class Line:
 
     @property
     def box(self) -> tuple[int, int, int, int]:
-        return (min(w.x0 for w in self.words), min(w.y0 for w in self.words),
-                max(w.x1 for w in self.words), max(w.y1 for w in self.words))
+        return box_of(self.words)
+
+
+def box_of(words: Sequence[Word]) -> tuple[int, int, int, int]:
+    """The box round ``words`` (x0, y0, x1, y1)."""
+    return (min(w.x0 for w in words), min(w.y0 for w in words), max(w.x1 for w in words), max(w.y1 for w in words))
 
 
 def cores() -> int:

@@ -37,7 +37,7 @@ from bot.scan.fields import (
     same_row,
 )
 from bot.scan.form import clean
-from bot.scan.ocr import Line, Word
+from bot.scan.ocr import Line, Word, box_of
 
 # the length looked for without a label: only ОГРН's 13 digits, as no other number of the form is
 # near that long (a СНИЛС or a phone number misread by a digit is an ИНН's)
@@ -74,16 +74,12 @@ def number_box(lines: Sequence[Line], labels: Sequence[str], lengths: tuple[int,
             for g in _groups(ws):
                 n = len(_digits("".join(w.text for w in g)))
                 if min(lengths) - 1 <= n <= max(lengths) + 2:
-                    return _box(g)
+                    return box_of(g)
     if anywhere:  # the label unread («9ГРЫ»): the one run of the field's length on the page
         runs = [g for ln in lines for g in _groups(ln.words) if len(_digits("".join(w.text for w in g))) == anywhere]
         if len(runs) == 1:
-            return _box(runs[0])
+            return box_of(runs[0])
     return None
-
-
-def _box(words: Sequence[Word]) -> tuple[int, int, int, int]:
-    return Line(tuple(words)).box
 
 
 def _crop(grey: np.ndarray, box: tuple[int, int, int, int], th: float, cfg: ScanConfig,
@@ -398,8 +394,8 @@ def reread_owner(grey: np.ndarray, lines: Sequence[Line], fields: dict[str, obje
         if not short and _signed_as(lines, name, words, rr.name_min_conf):
             return
         # the row from the name's start to the page's edge: a name cut short goes on there
-        again, conf = _read_name(grey, (min(w.x0 for w in words), min(w.y0 for w in words),
-                                        grey.shape[1], max(w.y1 for w in words)), cfg)
+        x0, y0, _, y1 = box_of(words)
+        again, conf = _read_name(grey, (x0, y0, grey.shape[1], y1), cfg)
         fields["owner_name"] = again if again and conf >= rr.name_min_conf else None
         return
     # not read at all (a phone photo's OCR can skip a whole cell): the label's row right of it
