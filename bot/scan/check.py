@@ -453,8 +453,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     for kind, other in (("manager", "owner"), ("owner", "manager")):
         first = out.zones[kind]
         mark = zone_mark(first, cfg)
-        why = (f"ratio {first.ratio:.2f} loose {first.loose:.2f} stroke {first.stroke:.2f} lifted {first.lifted:.2f}"
-               f" hued {first.hued:.2f}")
+        why = _measures(first)
         # just over the minima: a signature when the label's print (the words OCR read and the glyphs
         # it left unread) is no part of it
         promoted = mark.doubt == f"{kind}_signature_unsure" and bare(kind, first)
@@ -512,8 +511,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             # disc too (never a signature: specks and paper texture rise too)
             faint = faint or _raised_contrast(p, seals, cfg)
             seen = zone(kind, *faint)
-            why += (f"; at raised contrast ratio {seen.ratio:.2f} loose {seen.loose:.2f} stroke {seen.stroke:.2f}"
-                    f" lifted {seen.lifted:.2f} hued {seen.hued:.2f}")
+            why += f"; at raised contrast {_measures(seen)}"
             # (a pen as light as a grey stamp over it is lifted with the stamp: read with it, too)
             if (max(seen.ratio, seen.lifted) >= cfg.review.empty_signature
                     and not (shared_off_line and off_its_line(kind, seen, other))):
@@ -760,6 +758,12 @@ def weak_ocr(words: Sequence[ocr_mod.Word], good: int, cfg: ScanConfig) -> bool:
         return False
     lettered = sorted(w.conf for w in words if sum(ch.isalpha() for ch in w.text) >= 3)
     return not lettered or lettered[len(lettered) // 2] < cfg.review.weak_ocr_conf
+
+
+def _measures(z: Zone) -> str:
+    """A zone's reading for the debug log («why» a mark is not present; bench/why.py reads it)."""
+    return (f"ratio {z.ratio:.2f} loose {z.loose:.2f} stroke {z.stroke:.2f} lifted {z.lifted:.2f}"
+            f" hued {z.hued:.2f}")
 
 
 def zone_mark(zone: Zone, cfg: ScanConfig, by_colour: bool = True) -> Mark:
