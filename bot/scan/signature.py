@@ -73,6 +73,13 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     def drifted(c: Word) -> bool:
         return last_top <= c.y0 <= last_bottom + h and any(w.x0 <= c.cx <= w.x1 for w in last)
 
+    def under_print(c: Word) -> bool:
+        # typed on the line under the label, partly under its print: a caption spaced by hand under
+        # a label that wrapped or ran long (officegen 840035: «(расшифровка подписи)» under
+        # «… организации», the row's rule and name right of the label). It ends no zone there
+        return last_top <= c.y0 <= last_bottom + h and c.x0 < max(w.x1 for w in last) and c.x1 > min(
+            w.x0 for w in last)
+
     def continues(c: Word) -> bool:  # the label's last word read on: «электронной» «подпи»
         return c.y0 < last_bottom and c.y1 > last_top and 0 <= c.x0 - max(w.x1 for w in last) <= h
 
@@ -132,7 +139,7 @@ def zone_box(label: Label, others: Sequence[Label], captions: Sequence[Word], pa
     # the name written out («(расшифровка подписи)» under it) is not the signature: stop before it
     row_top, row_bottom = (caption.y0 - 1.5 * h, caption.y1 + 1.5 * h) if caption is not None else (y0, y1 + 4.5 * h)
     for d in deciphers:
-        if (rule is not None and rule.side != "over" and d.x0 < rule.x1 - h) or drifted(d):
+        if (rule is not None and rule.side != "over" and d.x0 < rule.x1 - h) or drifted(d) or under_print(d):
             continue  # typed under the row's rule or its label, the caption drifted: it ends no zone
         if row_top <= d.cy <= row_bottom and d.x0 > zx0 + 3 * h:
             zx1 = min(zx1, d.x0 - int(0.2 * h))
