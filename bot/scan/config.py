@@ -172,6 +172,7 @@ class ScanConfig:
     label_min_score: float
     label_column_gap: float
     label_column_gap_ratio: float
+    label_cut_letters: int
     field_labels: dict[str, tuple[str, ...]]
     defect_text: dict[str, str]
     unsure_text: dict[str, str]
@@ -258,7 +259,7 @@ def from_rules(rules: Rules | None) -> ScanConfig:
     _only(data, _TOP, "")
     form, labels, flds = _table(data, "form"), _table(data, "labels"), _table(data, "fields")
     _only(form, ("titles", "title_min_score", "title_first_words", "untitled_min_numbers"), "form")
-    _only(labels, ("manager", "owner", "min_score", "column_gap", "column_gap_ratio"), "labels")
+    _only(labels, ("manager", "owner", "min_score", "column_gap", "column_gap_ratio", "cut_letters"), "labels")
     _only(flds, _FIELDS, "fields")
     defects = _table(data, "defect_text")
     if not all(isinstance(v, str) for v in defects.values()):
@@ -283,6 +284,7 @@ def from_rules(rules: Rules | None) -> ScanConfig:
         label_min_score=_number(labels, "min_score", "labels"),
         label_column_gap=_number(labels, "column_gap", "labels"),
         label_column_gap_ratio=_number(labels, "column_gap_ratio", "labels"),
+        label_cut_letters=int(_number(labels, "cut_letters", "labels")),
         field_labels={k: _strings(flds.get(k), f"fields.{k}") for k in _FIELDS},
         defect_text={str(k): str(v) for k, v in defects.items()},
         unsure_text={str(k): str(v) for k, v in unsure.items()},

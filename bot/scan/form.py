@@ -155,6 +155,24 @@ def _match_label(line: Line, variants: Sequence[str], min_score: float) -> tuple
     return best, j_best, n_best
 
 
+def _cut_label(line: Line, variants: Sequence[str], letters: int) -> int | None:
+    """Where a label word cut short by a stamp's ring starts the row (``[labels] cut_letters``):
+    the index of the first word that is the start of a wording's first word («руководи» of
+    «руководитель»), with no more than a number or «Подпись» before it, in a row's short line."""
+    heads = {v.split()[0] for v in variants} - {"подпись"}
+    words = [cyr(w.text) for w in line.words]
+    for j, c in enumerate(words[:ROW_WORDS_BEFORE + 1]):
+        if len(words) > 1 + ROW_EXTRA_WORDS:
+            return None  # prose
+        if j and line.words[0].text[:1].islower():
+            return None  # a sentence wrapped from the line above
+        if c.isalpha() and any(len(c) >= letters and len(c) <= len(hd) - 2 and hd.startswith(c) for hd in heads):
+            return j
+        if c.isalpha() and len(c) >= 3 and not _reads_signature(c, 80):
+            return None  # a word of another kind opens the line
+    return None
+
+
 def _reads_signature(text: str, at_least: int) -> bool:
     """Does the word read «подпись», not the «подписи» of «(расшифровка подписи)»?"""
     c = cyr(text)
@@ -312,6 +330,17 @@ def find_labels(lines: Sequence[Line], cfg: ScanConfig, context: Sequence[Line] 
             has_caption = any(y0 - 0.5 * h <= c.y0 <= y1 + 4.5 * h for c in captions)
             short = len(line.words) - j <= k + 6
             cands.append(((int(has_caption), int(short), y0), lab))
+        if not cands:  # the label's word cut short by a stamp: only where no line reads it whole
+            for i, line in enumerate(lines):
+                j = _cut_label(line, variants, cfg.label_cut_letters)
+                if j is None:
+                    continue
+                lab = Label(kind, line.words[j:j + 1], i, cfg.label_min_score)
+                if not _is_position_value(lab, page, position_words):
+                    lab = whole_label(lab, lines)
+                    has_caption = any(lab.box[1] - 0.5 * lab.height <= c.y0 <= lab.box[3] + 4.5 * lab.height
+                                      for c in captions)
+                    cands.append(((int(has_caption), 1, lab.box[1]), lab))
         if cands:
             cands.sort(key=lambda c: c[0])
             out[kind] = cands[-1][1]
