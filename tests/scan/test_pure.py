@@ -745,6 +745,46 @@ def test_a_caption_under_the_labels_own_words_does_not_place_the_zone() -> None:
     assert caption is beside
 
 
+def test_a_name_caption_under_the_labels_print_does_not_end_the_zone() -> None:
+    """zone_box: «(расшифровка подписи)» spaced by hand onto the line under a wrapped label, starting
+    under its last word (officegen 840035), lies under the label, not right of the pen's place: the
+    zone still runs on past the label to the row's rule. One right of the label ends it."""
+    from bot.scan.form import Label, decipher_captions
+    from bot.scan.signature import zone_box
+
+    cfg = _cfg()
+
+    def word(text: str, x0: int, y0: int, x1: int) -> Word:
+        return Word(text, 95.0, x0, y0, x1, y0 + 40, (0, 1, 1, y0))
+
+    label = Label("manager", (word("руководителя", 634, 1600, 900), word("организации", 920, 1600, 1147)), 0, 100.0)
+    under = decipher_captions([Line((word("(расшифровка", 1060, 1657, 1266), word("подписи)", 1280, 1657, 1411)))])
+    box, _ = zone_box(label, [], [], 2400, 2300, cfg, under, h=40.0)
+    assert box[2] == 2300          # on to the line's right end: the rule and the pen lie there
+    beside = decipher_captions([Line((word("(расшифровка", 1700, 1657, 1906), word("подписи)", 1920, 1657, 2051)))])
+    box, _ = zone_box(label, [], [], 2400, 2300, cfg, beside, h=40.0)
+    assert box[2] < 1700
+
+
+def test_a_label_word_cut_short_by_a_stamp_opens_its_row_only_where_none_reads_whole() -> None:
+    """A stamp's ring across «руководителя» stops OCR at «руководи» (officegen 840004: «Подпись
+    руководи» over «организации»), or at «Руковод» (840023): with no line reading the manager's
+    wording whole, the row it opens is the manager's label. A word of the same root that is no start
+    of the label's word is no label, nor is a cut word where a whole label was read."""
+    from bot.scan.form import find_labels
+
+    cfg = _cfg()
+    cut = [_line("Подпись руководи", 500), _line("организации", 590),
+           _line("Владелец сертификата ключа проверки электронной подписи", 700)]
+    labels = find_labels(cut, cfg)
+    assert set(labels) == {"manager", "owner"}
+    assert [w.text for w in labels["manager"].words][:2] == ["Подпись", "руководи"]
+    assert find_labels([_line("1. Руковод (А.В. Рябинина)", 500)], cfg)["manager"].words[0].text == "Руковод"
+    assert "manager" not in find_labels([_line("Руководствуясь регламентом", 600), _line("Руководств", 700)], cfg)
+    whole = find_labels([_line("Руководитель организации", 400), _line("Руковод", 800)], cfg)
+    assert whole["manager"].box[1] == 400
+
+
 
 def test_a_shadow_over_part_of_a_zone_is_not_ink() -> None:
     # docgen 680011: a phone's shadow darkening the page's edge passed for a signature in a
