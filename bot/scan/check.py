@@ -700,18 +700,43 @@ def _white_gap(p: Prepared, labels: dict[str, form_mod.Label], kind: str, other:
     ink = dark_ink(grey, cfg.signature.ink_contrast, int(cfg.signature.paper_reach * h),
                    cfg.signature.shadow_depth).astype(np.uint8)
     rows = np.flatnonzero(ink.sum(axis=1) > max(2, 0.01 * (x1 - x0)))
-    if rows.size < 2:
+    if rows.size < 1:
         return None
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, parts, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     spans = stats[1:, cv2.CC_STAT_TOP], stats[1:, cv2.CC_STAT_TOP] + stats[1:, cv2.CC_STAT_HEIGHT]
+    pairs = list(zip(rows[:-1], rows[1:], strict=True))  # white rows between consecutive inked rows
+    # … and after the last: the lower signature's first rows may hold a stroke's width of ink each
+    # (a thin pen's ascenders), under the share a row needs above; a stroke, not specks, ends the gap
+    # (officegen 840008: two close rows' signatures, the lower one's top rows 1-4 pixels of ink)
+    strokes = stats[:, cv2.CC_STAT_AREA] >= cfg.signature.min_component * h * h
+    strokes[0] = False
+    last = int(rows[-1])
+    for r in np.flatnonzero(strokes[parts].sum(axis=1) >= 2):
+        if r == last + 1:  # the upper ink's thin end
+            last = int(r)
+        elif r > last:
+            pairs.append((last, int(r)))
+            break
+    if not pairs:
+        return None
     best: tuple[int, int] | None = None
-    for r0, r1 in zip(rows[:-1], rows[1:], strict=True):  # white rows between consecutive inked rows
+    for r0, r1 in pairs:
         if (r1 - r0 - 1 < cfg.signature.row_gap * h or top + r0 >= bottom
                 or np.any((spans[0] <= r0) & (spans[1] > r1))):
             continue
         if best is None or r1 - r0 > best[1] - best[0]:
             best = (int(r0), int(r1))
-    return None if best is None else top + (best[0] + best[1]) // 2
+    if best is None:
+        return None
+    # the parting row: the middle of the longest run of rows with no ink at all in the gap (the
+    # lower signature's first thin strokes may reach into the gap's lower half)
+    r0, r1 = best
+    white = np.flatnonzero(ink[r0 + 1:r1].sum(axis=1) == 0) + r0 + 1
+    if not white.size:
+        return top + (r0 + r1) // 2
+    runs = np.split(white, np.flatnonzero(np.diff(white) > 1) + 1)
+    run = max(runs, key=len)
+    return top + int(run[0] + run[-1]) // 2
 
 
 def _overlap(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | None) -> bool:

@@ -665,6 +665,20 @@ def test_two_stacked_signatures_part_at_the_white_gap_between_them_not_over_thin
     gap = _white_gap(p, labels, "manager", "owner", (450, 60, 1300, 260), (450, 200, 1300, 400), h, cfg)
     assert gap is not None and 215 < gap < 260
 
+    # the owner's signature begins with thin near-vertical strokes (a few pixels a row, under the
+    # share a row of ink needs) and its body lies below the window: the gap still parts them, on a
+    # row with no ink at all (officegen 840008)
+    g = np.full((700, 1400), 235, np.uint8)
+    cv2.polylines(g, [np.array([[520, 200], [600, 150], [700, 215], [800, 150], [900, 210], [980, 160]], np.int32)],
+                  False, 20, 4)                     # the manager's, down to y 215
+    for x in (600, 760):                            # the owner's ascenders, from y 250
+        cv2.line(g, (x, 250), (x + 6, 330), 20, 2)
+    cv2.polylines(g, [np.array([[540, 380], [640, 330], [740, 390], [860, 335], [960, 385]], np.int32)],
+                  False, 20, 4)                     # its body, under the window
+    p = Prepared(grey=g, colour=None, dpi=300.0, bw=False, rotation=0, skew=0.0)
+    gap = _white_gap(p, labels, "manager", "owner", (450, 60, 1300, 260), (450, 200, 1300, 400), h, cfg)
+    assert gap is not None and 218 < gap < 248
+
 
 def test_a_speck_read_as_a_letter_or_two_before_the_title_does_not_hide_it() -> None:
     """title_score: «ее. ЗАЯВКА» (a speck before the title, read as two letters) is the title; a
