@@ -377,14 +377,19 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
     form_mod.infer_missing_label(labels, captions, cfg, deciphers, left, unit)
     stand_ins = set(labels) - read
     rules: list[rows_mod.Rule] = []
+    beside: list[rows_mod.Rule] = []
     if labels:  # the rules of the signature block: around the labels (a stand-in's row is near)
         reach = 16 * max(lab.unit(unit) for lab in labels.values())
         a = max(0, int(min(lab.box[1] for lab in labels.values()) - reach))
         b = min(p.grey.shape[0], int(max(lab.box[3] for lab in labels.values()) + reach))
         rules = [dataclasses.replace(r, y=r.y + a) for r in rows_mod.find_rules(p.grey[a:b], unit, cfg.signature, p.dpi)]
+        # shorter lines, taken only right after a label on its line (rows.label_rule)
+        beside = [dataclasses.replace(r, y=r.y + a) for r in rows_mod.find_rules(
+            p.grey[a:b], unit, cfg.signature, shortest=cfg.signature.rule_beside * min(lab.unit(unit) for lab in labels.values()))]
     for kind, lab in list(labels.items()):
         others = [o.box for k, o in labels.items() if k != kind]
-        rule = rows_mod.label_rule(lab.box, lab.last_line, others, rules, lab.unit(unit), cfg.signature, words)
+        rule = rows_mod.label_rule(lab.box, lab.last_line, others, rules, lab.unit(unit), cfg.signature, words,
+                                   beside)
         labels[kind] = dataclasses.replace(lab, rule=rule)
     before = set(labels)
     form_mod.infer_label_by_rules(labels, words, rules, cfg, unit, lines)

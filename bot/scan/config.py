@@ -48,6 +48,7 @@ class SignatureCfg:
     header_reach: float
     rule_min_length: float
     rule_min_mm: float
+    rule_beside: float
     rule_reach: float
     rule_below: float
     above_rule: float

@@ -44,17 +44,18 @@ def _inked_rows(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return packed, rows
 
 
-def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg, dpi: float = 0.0) -> list[Rule]:
+def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg, dpi: float = 0.0, shortest: float = 0.0) -> list[Rule]:
     """Horizontal rules on the page: thin straight ink at least ``rule_min_length`` print heights
-    long (or ``rule_min_mm`` at the page's ``dpi``, whichever is shorter: large print), pieces
-    on one row across small gaps joined (underscores, a line broken by a stroke's removal or by a
-    phone photo's blur). A slightly slanted rule (a photo) counts: it is thin
-    for its length."""
+    long (or ``rule_min_mm`` at the page's ``dpi``, whichever is shorter: large print; or
+    ``shortest`` pixels when given), pieces on one row across small gaps joined (underscores, a line
+    broken by a stroke's removal or by a phone photo's blur). A slightly slanted rule (a photo)
+    counts: it is thin for its length."""
     if h <= 0:
         return []
-    shortest = sc.rule_min_length * h
-    if dpi > 0:
-        shortest = min(shortest, sc.rule_min_mm * dpi / 25.4)
+    if not shortest:
+        shortest = sc.rule_min_length * h
+        if dpi > 0:
+            shortest = min(shortest, sc.rule_min_mm * dpi / 25.4)
     ink = ink_mask(grey, 40).astype(np.uint8)
     run = max(15, int(2 * h))
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
@@ -116,15 +117,19 @@ def _straight(xs: np.ndarray, ys: np.ndarray, h: float) -> bool:
 
 
 def label_rule(box: tuple[int, int, int, int], last_line: tuple[int, int], others: Sequence[tuple[int, int, int, int]],
-               rules: Sequence[Rule], h: float, sc: SignatureCfg, words: Sequence[Word] = ()) -> Rule | None:
-    """The rule of a label's signature row: the nearest rule to its right on its (last) line, else
-    the nearest under it within its column, no further than ``rule_reach`` print heights and not
-    past another label or a line of print (``words``), else a table row's border just over the label that runs on to its right. ``last_line``: the top and bottom of the label's last line; ``others``:
-    the other labels' boxes."""
+               rules: Sequence[Rule], h: float, sc: SignatureCfg, words: Sequence[Word] = (),
+               beside: Sequence[Rule] = ()) -> Rule | None:
+    """The rule of a label's signature row: the nearest rule to its right on its (last) line (or
+    one of the shorter ``beside`` rules right after the label, `rule_beside`), else the nearest
+    under it within its column, no further than ``rule_reach`` print heights and not past another
+    label or a line of print (``words``), else a table row's border just over the label that runs on
+    to its right. ``last_line``: the top and bottom of the label's last line; ``others``: the other
+    labels' boxes."""
     x0, y0, x1, y1 = box
     ly0, ly1 = last_line
     right = []
-    for r in rules:
+    after = [r for r in beside if r.x0 <= x1 + 2 * h and r.length >= sc.rule_beside * h]
+    for r in [*rules, *after]:
         if not (ly0 + 0.3 * h <= r.y <= ly1 + 0.6 * h) or r.x0 < x1 - 0.5 * h:  # at the line's foot
             continue
         # another label between the label and the rule: the rule is that label's

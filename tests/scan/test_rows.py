@@ -73,6 +73,24 @@ def test_rules_are_found_and_tied_to_their_labels() -> None:
     assert rows.label_rule((1300, 500, 1900, 540), (500, 540), [], found, 40.0, sc) is None
 
 
+def test_a_short_line_right_after_its_label_is_its_rule_and_elsewhere_is_not() -> None:
+    """A 20 mm line (five print heights, under `rule_min_length`) right after a label on its line
+    is the row's rule (officegen 840021: «… электронной подписи ______ / А.Ю.»); the same line
+    under a label, or far to its right, is no rule."""
+    cfg = _cfg()
+    sc = cfg.signature
+    g = np.full((1400, 2400), 250, np.uint8)
+    cv2.line(g, (1640, 640), (1840, 640), 0, 3)    # 200 px = 5 print heights of 40 px
+    cv2.line(g, (300, 760), (500, 760), 0, 3)      # another under the next label
+    assert rows.find_rules(g, 40.0, sc, 300.0) == []
+    beside = rows.find_rules(g, 40.0, sc, shortest=sc.rule_beside * 40.0)
+    assert len(beside) == 2
+    right = rows.label_rule((100, 600, 1600, 640), (600, 640), [], [], 40.0, sc, beside=beside)
+    assert right is not None and right.side == "right" and right.x0 >= 1630
+    assert rows.label_rule((100, 600, 1200, 640), (600, 640), [], [], 40.0, sc, beside=beside) is None  # far
+    assert rows.label_rule((300, 680, 900, 720), (680, 720), [], [], 40.0, sc, beside=beside) is None  # under
+
+
 def test_a_label_lost_under_a_seal_is_found_by_its_rule() -> None:
     cfg = _cfg()
     g = np.full((1400, 2400), 250, np.uint8)
