@@ -382,10 +382,11 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         reach = 16 * max(lab.unit(unit) for lab in labels.values())
         a = max(0, int(min(lab.box[1] for lab in labels.values()) - reach))
         b = min(p.grey.shape[0], int(max(lab.box[3] for lab in labels.values()) + reach))
-        rules = [dataclasses.replace(r, y=r.y + a) for r in rows_mod.find_rules(p.grey[a:b], unit, cfg.signature, p.dpi)]
-        # shorter lines, taken only right after a label on its line (rows.label_rule)
-        beside = [dataclasses.replace(r, y=r.y + a) for r in rows_mod.find_rules(
-            p.grey[a:b], unit, cfg.signature, shortest=cfg.signature.rule_beside * min(lab.unit(unit) for lab in labels.values()))]
+        # (and the shorter lines, taken only right after a label on its line: rows.label_rule)
+        found, shorter = rows_mod.rules_and_shorter(p.grey[a:b], unit, cfg.signature, p.dpi,
+                                                    cfg.signature.rule_beside * min(lab.unit(unit) for lab in labels.values()))
+        rules = [dataclasses.replace(r, y=r.y + a) for r in found]
+        beside = [dataclasses.replace(r, y=r.y + a) for r in shorter]
     for kind, lab in list(labels.items()):
         others = [o.box for k, o in labels.items() if k != kind]
         rule = rows_mod.label_rule(lab.box, lab.last_line, others, rules, lab.unit(unit), cfg.signature, words,

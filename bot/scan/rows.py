@@ -50,12 +50,27 @@ def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg, dpi: float = 0.0, s
     ``shortest`` pixels when given), pieces on one row across small gaps joined (underscores, a line
     broken by a stroke's removal or by a phone photo's blur). A slightly slanted rule (a photo)
     counts: it is thin for its length."""
+    shortest = shortest or _shortest(h, sc, dpi)
+    return _join(_segments(grey, h, shortest), shortest, h)
+
+
+def rules_and_shorter(grey: np.ndarray, h: float, sc: SignatureCfg, dpi: float,
+                      shorter: float) -> tuple[list[Rule], list[Rule]]:
+    """find_rules, and the rules at least ``shorter`` pixels long, from one pass over the page."""
+    shortest = _shortest(h, sc, dpi)
+    segs = _segments(grey, h, min(shortest, shorter))
+    return _join([s for s in segs if s[3] >= shortest], shortest, h), _join(segs, shorter, h)
+
+
+def _shortest(h: float, sc: SignatureCfg, dpi: float) -> float:
+    shortest = sc.rule_min_length * h
+    return min(shortest, sc.rule_min_mm * dpi / 25.4) if dpi > 0 else shortest
+
+
+def _segments(grey: np.ndarray, h: float, shortest: float) -> list[list[float]]:
+    """Straight thin pieces of ink at least ``shortest`` pixels wide: [x0, x1, y, width]."""
     if h <= 0:
         return []
-    if not shortest:
-        shortest = sc.rule_min_length * h
-        if dpi > 0:
-            shortest = min(shortest, sc.rule_min_mm * dpi / 25.4)
     ink = ink_mask(grey, 40).astype(np.uint8)
     run = max(15, int(2 * h))
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
@@ -82,16 +97,20 @@ def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg, dpi: float = 0.0, s
                 continue
         if not _straight(xs, ys, h):
             continue  # a flat pen stroke wavers; a printed rule does not
-        segs.append([x + int(xs.min()), x + int(xs.max()) + 1, y + float(np.median(ys))])
-    segs.sort(key=lambda s: (s[2], s[0]))
+        segs.append([x + int(xs.min()), x + int(xs.max()) + 1, y + float(np.median(ys)), w])
+    return segs
+
+
+def _join(segs: list[list[float]], shortest: float, h: float) -> list[Rule]:
+    """Pieces of one rule (on its row, a small gap apart) joined; the rules ``shortest`` or longer."""
     out: list[list[float]] = []
-    for s in segs:  # pieces of one rule: on its row, a small gap apart
+    for s in sorted(segs, key=lambda s: (s[2], s[0])):
         for o in out:
             if abs(o[2] - s[2]) <= 0.3 * h and s[0] <= o[1] + 0.6 * h and s[1] >= o[0] - 0.6 * h:
                 o[0], o[1] = min(o[0], s[0]), max(o[1], s[1])
                 break
         else:
-            out.append(list(s))
+            out.append(list(s[:3]))
     return [Rule(int(a), int(b), int(y)) for a, b, y in out if b - a >= shortest]
 
 
