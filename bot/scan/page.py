@@ -110,9 +110,14 @@ def best_angle(mask: np.ndarray, limit: float = 6.0) -> tuple[float, float]:
     return float(fine[i]), float(fscores[i])
 
 
+# np.rot90's quarter turns (counter-clockwise) by OpenCV: the same pixels, a page in about 3 ms where
+# copying numpy's turned view took 30-100 ms
+_QUARTERS = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_CLOCKWISE}
+
+
 def rotate_quarter(img: np.ndarray, degrees: int) -> np.ndarray:
     k = (degrees // 90) % 4
-    return np.ascontiguousarray(np.rot90(img, k)) if k else img
+    return cv2.rotate(img, _QUARTERS[k]) if k else img
 
 
 def deskew(img: np.ndarray, angle: float) -> np.ndarray:
