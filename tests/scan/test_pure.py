@@ -913,3 +913,29 @@ def test_a_quarter_turn_is_numpys_counter_clockwise_turn(degrees: int) -> None:
     for shape in ((37, 53), (37, 53, 3)):
         img = rng.integers(0, 256, shape, dtype=np.uint8)
         assert np.array_equal(rotate_quarter(img, degrees), np.rot90(img, (degrees // 90) % 4))
+
+
+def test_a_rule_tilted_by_a_phone_is_no_pen_stroke_where_the_row_does_not_know_its_rule() -> None:
+    """A row placed without its rule (its caption under the line, the rule not tied to the label)
+    holds an empty line tilted by a phone's perspective (docgen 690075: 1.4°): no straight run is
+    long enough for rules_mask, and the line read as one long pen stroke. It is a rule; a
+    signature over it still is a signature."""
+    from bot.scan.check import zone_mark
+    from bot.scan.form import Label
+    from bot.scan.signature import check_zone
+
+    cfg = _cfg()
+    label = Label("owner", (Word("Владелец", 95.0, 100, 300, 320, 345, (0, 1, 1, 1)),), 0, 100.0)
+    caption = Word("(подпись)", 95.0, 760, 430, 940, 465, (0, 2, 1, 1))
+
+    def zone_of(g: np.ndarray):
+        p = Prepared(grey=g, colour=None, dpi=300.0, bw=False, rotation=0, skew=0.0)
+        return check_zone(p, "owner", label, [], [*label.words, caption], [caption], [], cfg, [], 45.0)
+
+    g = np.full((900, 1600), 250, np.uint8)
+    cv2.line(g, (520, 395), (1180, 420), 0, 3)        # 660 px, 25 px of drift: 2.2°
+    empty = zone_of(g)
+    assert zone_mark(empty, cfg).state != "present"
+    pts = np.array([(600, 400), (650, 320), (700, 390), (760, 310), (820, 395), (900, 330), (980, 380)], np.int32)
+    cv2.polylines(g, [pts.reshape(-1, 1, 2)], False, 0, 4)
+    assert zone_mark(zone_of(g), cfg).state == "present"
