@@ -98,6 +98,16 @@ def _case(name: str) -> tuple[Path, dict]:
     # table's border into the owner's row; the two zones did not overlap, but both read that
     # stroke, and the owner's as a sure signature. Zones that read the same strokes are read apart.
     ("owner", "doc-690023-incomplete-table-flatbed.pdf"),
+    # officegen 760108 (cells, copier; session 18's development run, a false accept of the code
+    # before it): the manager did not sign; a grey stamp's thin ring runs through the label word
+    # «Заведующий», whose glyphs it joins into one long piece over the label's own print. The row
+    # must be signed without its label's printed lines.
+    ("manager", "office-760108-incomplete-cells-copier.png"),
+    # docgen 690075 (page 2, phone; the same run's false accept): the owner did not sign; the phone
+    # tilted the row's empty line 1.4°, no straight run of it was a rule's length, and the row,
+    # placed by its caption, did not know that line as its rule: it read as one long pen stroke.
+    # Every rule in the zone's window is taken out, slanted ones too.
+    ("owner", "doc-690075-incomplete-page2-phone.pdf"),
 ])
 def test_what_lies_in_an_empty_row_is_no_signature(rules, kind: str, name: str) -> None:
     """The row is empty but holds ink that is not a pen's: the row is a doubt, never «signed»."""
@@ -129,6 +139,25 @@ def test_two_rows_packed_close_keep_each_its_signature(rules, name: str) -> None
     assert truth["verdict"] == "complete"
     result = check_files([path], rules)
     assert result.verdict == "complete", result.to_json()
+
+
+@pytest.mark.parametrize("name", [
+    # «(расшифровка подписи)» spaced by hand onto the line under the manager's wrapped label, partly
+    # under its last word: it ended the row's zone before the row's rule, and the row was «not found»
+    "office-840035-complete-inline-copier.pdf",
+    # a black fax stamp across both labels: OCR read «Руковод» (the rest under the ring), and the
+    # label cut short opens the manager's row where no line reads the wording whole
+    "office-840023-complete-inline-fax.tiff",
+    # the owner's label runs long and its line after it is 20 mm (under `rule_min_length`), its
+    # caption typed far to the left: the short line right after the label is the row's rule
+    "office-840021-complete-page2-phone.pdf",
+])
+def test_rows_are_found_where_their_print_misleads(rules, name: str) -> None:
+    """Rows that were sent to review as not found (session 18's development sets): found, signed."""
+    path, truth = _case(name)
+    assert truth["verdict"] == "complete"
+    result = check_files([path], rules)
+    assert (result.verdict, result.doubts) == ("complete", []), result.to_json()
 
 
 def test_small_signatures_just_over_the_minima_are_signatures(rules) -> None:
