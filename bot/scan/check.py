@@ -502,10 +502,11 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "swollen label"
         if (mark.state == PRESENT and kind in labels and kind not in stand_ins and kind not in guessed
                 and _overlap(first.ink_box, labels[kind].box)
-                and not over_minima(zone(kind, cut=label_print(labels[kind], first.unit, cfg.review.label_tail)))):
+                and zone_mark(zone(kind, cut=label_print(labels[kind], first.unit, cfg.review.label_tail)),
+                              cfg).state != PRESENT):
             # strokes on the label's own print: its glyphs joined by a stamp's ring run through them
             # pass for a pen (officegen 760108, a false accept: «Заведующий» crossed by a grey ring).
-            # Without the label's printed lines the zone must still reach the minima
+            # Without the label's printed lines the zone must still be signed
             mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "strokes on the label's print"
         if (mark.state == PRESENT and kind in stand_ins
                 and zone_mark(zone(kind, cut=[(0, labels[kind].box[1], 0, p.grey.shape[1])]), cfg).state != PRESENT):
