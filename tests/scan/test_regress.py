@@ -470,6 +470,19 @@ def test_a_stamp_faded_to_a_pale_grey_and_partly_gone_is_not_missing(rules, name
     assert result.verdict in ("complete", "review"), result.to_json()
 
 
+def test_a_faded_stamp_half_off_the_page_is_no_missing_seal_beside_a_missing_signature(rules) -> None:
+    """officegen 760064 (two columns, copier; session 18's development run, a confident error of the
+    code before it): the owner did not sign, and a two-ring stamp 57 % faded lies half off the page's
+    left edge, its ring inked 0.46 of the way round at grey 149. Taken for a circle over print (as
+    dark as print, 118 at most), it was «нет оттиска печати» — untrue. A ring that light, partly
+    inked, is a doubt: the owner's missing signature is said, the seal is not."""
+    path, truth = _case("office-760064-incomplete-two_column-copier.png")
+    assert truth["seal"] is True and truth["owner"] is False
+    result = check_files([path], rules)
+    assert (result.verdict, result.defects) == ("incomplete", ["owner_signature_missing"]), result.to_json()
+    assert result.doubts == ["seal_ring_partial"], result.to_json()
+
+
 def test_a_pen_as_light_as_the_stamp_over_it_is_told_from_it_by_shape(rules) -> None:
     """officegen 790036 (page 2, scanner; the session-16 blind run): the manager signed in a violet
     pen under a violet stamp with a star, the pen as light as the stamp. Lifted with the stamp's ink,
