@@ -49,6 +49,7 @@ class SignatureCfg:
     rule_min_length: float
     rule_min_mm: float
     rule_beside: float
+    rule_taken: float
     rule_reach: float
     rule_below: float
     above_rule: float

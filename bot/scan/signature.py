@@ -809,11 +809,15 @@ def check_zone(p: Prepared, kind: str, label: Label | None, others: Sequence[Lab
     lines = rules_mask(all_ink.astype(np.uint8), int(sc.rule_length * h), int(sc.border_length * h))
     if label.rule is not None and label.rule.side != "over":
         lines |= slanted_rule(all_ink, label.rule.y - y0, h, int(sc.rule_length * h))
-    # every other rule in the window too, slanted ones included: a row placed by its caption does
-    # not know its rule, and a phone's perspective tilts it past rules_mask (docgen 690075: an empty
-    # line's rule, 1.4° off the page's axis, read as one long pen stroke)
+    # every other rule in the window that rules_mask missed: a row placed by its caption does not
+    # know its rule, and a phone's perspective tilts it past rules_mask (docgen 690075: an empty
+    # line's rule, 1.4° off the page's axis, read as one long pen stroke). Not a rule rules_mask took
+    # whole (a table's border): slanted_rule's thickened band would take the strokes of a signature
+    # crossing it too, and part its halves (docgen 640058)
     for r in find_rules(grey, h, sc, p.dpi):
-        lines |= slanted_rule(all_ink, r.y, h, int(sc.rule_length * h))
+        band = lines[max(0, r.y - int(h / 3)):r.y + int(h / 3) + 1, r.x0:r.x1]
+        if band.size and band.any(axis=0).mean() < sc.rule_taken:
+            lines |= slanted_rule(all_ink, r.y, h, int(sc.rule_length * h))
     # the seal's disc: in grey keep only strokes darker than the seal's ink; where the seal is as
     # dark as the pen (BW, dark grey) keep only pen-shaped strokes (pen_in_disc)
     grey_f = grey.astype(np.float32)
