@@ -161,9 +161,9 @@ def _cut_label(line: Line, variants: Sequence[str], letters: int) -> int | None:
     «руководитель»), with no more than a number or «Подпись» before it, in a row's short line."""
     heads = {v.split()[0] for v in variants} - {"подпись"}
     words = [cyr(w.text) for w in line.words]
+    if len(words) > 1 + ROW_EXTRA_WORDS:
+        return None  # prose
     for j, c in enumerate(words[:ROW_WORDS_BEFORE + 1]):
-        if len(words) > 1 + ROW_EXTRA_WORDS:
-            return None  # prose
         if j and line.words[0].text[:1].islower():
             return None  # a sentence wrapped from the line above
         if c.isalpha() and any(len(c) >= letters and len(c) <= len(hd) - 2 and hd.startswith(c) for hd in heads):
@@ -314,33 +314,30 @@ def find_labels(lines: Sequence[Line], cfg: ScanConfig, context: Sequence[Line] 
     captions = captions_of(lines, cfg)
     lines = [part for ln in lines for part in columns(ln, cfg.label_column_gap, cfg.label_column_gap_ratio)]
     position_words = [clean(v) for v in cfg.field_labels.get("position", ())]
+
+    def candidate(lab: Label, short: bool) -> tuple[tuple[int, int, int], Label] | None:
+        """A label read on a line, with its wording whole, ranked: a caption under it, a short line,
+        lower on the page; None for a field's value («Должность | Главный врач»)."""
+        if _is_position_value(lab, page, position_words):
+            return None
+        lab = whole_label(lab, lines)
+        x0, y0, x1, y1 = lab.box
+        h = lab.height
+        has_caption = any(y0 - 0.5 * h <= c.y0 <= y1 + 4.5 * h for c in captions)
+        return (int(has_caption), int(short), y0), lab
+
     for kind in ("manager", "owner"):
         variants = [clean(v) for v in cfg.labels.get(kind, ())]
         cands: list[tuple[tuple[int, int, int], Label]] = []
         for i, line in enumerate(lines):
             score, j, k = _match_label(line, variants, cfg.label_min_score)
-            if not k:
-                continue
-            lab = Label(kind, line.words[j:j + k], i, score)
-            if _is_position_value(lab, page, position_words):
-                continue
-            lab = whole_label(lab, lines)
-            x0, y0, x1, y1 = lab.box
-            h = lab.height
-            has_caption = any(y0 - 0.5 * h <= c.y0 <= y1 + 4.5 * h for c in captions)
-            short = len(line.words) - j <= k + 6
-            cands.append(((int(has_caption), int(short), y0), lab))
+            if k and (c := candidate(Label(kind, line.words[j:j + k], i, score), len(line.words) - j <= k + 6)):
+                cands.append(c)
         if not cands:  # the label's word cut short by a stamp: only where no line reads it whole
             for i, line in enumerate(lines):
                 j = _cut_label(line, variants, cfg.label_cut_letters)
-                if j is None:
-                    continue
-                lab = Label(kind, line.words[j:j + 1], i, cfg.label_min_score)
-                if not _is_position_value(lab, page, position_words):
-                    lab = whole_label(lab, lines)
-                    has_caption = any(lab.box[1] - 0.5 * lab.height <= c.y0 <= lab.box[3] + 4.5 * lab.height
-                                      for c in captions)
-                    cands.append(((int(has_caption), 1, lab.box[1]), lab))
+                if j is not None and (c := candidate(Label(kind, line.words[j:j + 1], i, cfg.label_min_score), True)):
+                    cands.append(c)
         if cands:
             cands.sort(key=lambda c: c[0])
             out[kind] = cands[-1][1]
