@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import functools
 import logging
 import tempfile
 import threading
@@ -419,7 +420,13 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         label that was read: where it was not (a stand-in, a row found by its rule), where its print
         lies is not known (blind scangen 1020088: the unread «Руководитель» measured 1.02)."""
         return (over_minima(z) and kind in labels and kind not in stand_ins and kind not in guessed
-                and over_minima(zone(kind, cut=label_print(labels[kind], z.unit, cfg.review.label_tail))))
+                and over_minima(without_label(kind)))
+
+    @functools.cache
+    def without_label(kind: str) -> Zone:
+        """The row's zone read without its label's printed lines (label_print), once a row: the
+        small-signature promotion, the shared band and the strokes on the label's print all ask it."""
+        return zone(kind, cut=label_print(labels[kind], out.zones[kind].unit, cfg.review.label_tail))
 
     def off_its_line(kind: str, z: Zone, upper: str) -> bool:
         """Do the strokes ``z`` read as a signature end far above ``kind``'s signature line (a rule
@@ -502,8 +509,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "swollen label"
         if (mark.state == PRESENT and kind in labels and kind not in stand_ins and kind not in guessed
                 and _overlap(first.ink_box, labels[kind].box)
-                and zone_mark(zone(kind, cut=label_print(labels[kind], first.unit, cfg.review.label_tail)),
-                              cfg).state != PRESENT):
+                and zone_mark(without_label(kind), cfg).state != PRESENT):
             # strokes on the label's own print: its glyphs joined by a stamp's ring run through them
             # pass for a pen (officegen 760108, a false accept: «Заведующий» crossed by a grey ring).
             # Without the label's printed lines the zone must still be signed
