@@ -44,13 +44,12 @@ def _inked_rows(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return packed, rows
 
 
-def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg, dpi: float = 0.0, shortest: float = 0.0) -> list[Rule]:
+def find_rules(grey: np.ndarray, h: float, sc: SignatureCfg, dpi: float = 0.0) -> list[Rule]:
     """Horizontal rules on the page: thin straight ink at least ``rule_min_length`` print heights
-    long (or ``rule_min_mm`` at the page's ``dpi``, whichever is shorter: large print; or
-    ``shortest`` pixels when given), pieces on one row across small gaps joined (underscores, a line
-    broken by a stroke's removal or by a phone photo's blur). A slightly slanted rule (a photo)
-    counts: it is thin for its length."""
-    shortest = shortest or _shortest(h, sc, dpi)
+    long (or ``rule_min_mm`` at the page's ``dpi``, whichever is shorter: large print), pieces
+    on one row across small gaps joined (underscores, a line broken by a stroke's removal or by a
+    phone photo's blur). A slightly slanted rule (a photo) counts: it is thin for its length."""
+    shortest = _shortest(h, sc, dpi)
     return _join(_segments(grey, h, shortest), shortest, h)
 
 

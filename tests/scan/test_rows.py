@@ -83,7 +83,7 @@ def test_a_short_line_right_after_its_label_is_its_rule_and_elsewhere_is_not() -
     cv2.line(g, (1640, 640), (1840, 640), 0, 3)    # 200 px = 5 print heights of 40 px
     cv2.line(g, (300, 760), (500, 760), 0, 3)      # another under the next label
     assert rows.find_rules(g, 40.0, sc, 300.0) == []
-    beside = rows.find_rules(g, 40.0, sc, shortest=sc.rule_beside * 40.0)
+    _, beside = rows.rules_and_shorter(g, 40.0, sc, 300.0, sc.rule_beside * 40.0)
     assert len(beside) == 2
     right = rows.label_rule((100, 600, 1600, 640), (600, 640), [], [], 40.0, sc, beside=beside)
     assert right is not None and right.side == "right" and right.x0 >= 1630
