@@ -430,12 +430,13 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
 
     def off_its_line(kind: str, z: Zone, upper: str) -> bool:
         """Do the strokes ``z`` read as a signature end far above ``kind``'s signature line (a rule
-        on the label's line, right of it), where they may hang from the row of ``upper`` above it?
+        on the label's line, right of it, or under the label), where they may hang from the row of
+        ``upper`` above it?
         A signature on its line reaches down to it."""
         if kind not in labels or upper not in labels or labels[upper].box[1] >= labels[kind].box[1]:
             return False
         rule = labels[kind].rule
-        return (rule is not None and rule.side == "right" and z.ink_box is not None
+        return (rule is not None and rule.side in ("right", "under") and z.ink_box is not None
                 and z.ink_box[3] < rule.y - cfg.review.above_line * labels[kind].unit(unit))
 
     def apart(kind: str, other: str) -> Zone:
@@ -543,13 +544,15 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
                 # a signature off its line (past the name, under a wrapped label) is not «not signed»:
                 # clear pen ink anywhere in the row's band (or reaching into it) makes a doubt, also
                 # when read by shape alone on a dark seal's disc (its ratio already discounted for it)
-                band = _row_band(p, kind, labels[kind], out.zones[other].box, zone, captions, deciphers,
-                                 words, cfg, unit)
+                band = _row_band(p, kind, labels[kind], out.zones[kind].box, out.zones[other].box, zone,
+                                 captions, deciphers, words, cfg, unit)
                 sure = cfg.review.off_line_signature
                 if band.ratio >= sure or band.loose >= sure:
                     mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                         f"ink off the line (band: ratio {band.ratio:.2f} loose {band.loose:.2f} stroke {band.stroke:.2f})")
-                elif _hugs_border(labels, kind, other, out.zones, rules, unit, cfg):
+                elif (_hugs_border(labels, kind, other, out.zones, rules, unit, cfg)
+                      and not off_its_line(kind, out.zones[other], other)):
+                    # (strokes that end far above this row's own line stand on the other row's)
                     mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "other row's ink at the border"
         if mark.state != PRESENT:
             log.debug("page %d %s %s: %s", res.index, kind, mark.doubt or "absent", why)
@@ -612,13 +615,15 @@ def _under_seal(p: Prepared, box: tuple[int, int, int, int] | None, label: form_
     return float(covered[free].mean()) if free.any() else 0.0
 
 
-def _row_band(p: Prepared, kind: str, label: form_mod.Label, other_box: tuple[int, int, int, int] | None,
-              zone: Callable[..., Zone], captions: Sequence[ocr_mod.Word], deciphers: Sequence[ocr_mod.Word],
+def _row_band(p: Prepared, kind: str, label: form_mod.Label, own_box: tuple[int, int, int, int] | None,
+              other_box: tuple[int, int, int, int] | None, zone: Callable[..., Zone],
+              captions: Sequence[ocr_mod.Word], deciphers: Sequence[ocr_mod.Word],
               words: Sequence[ocr_mod.Word], cfg: ScanConfig, unit: float) -> Zone:
     """The whole width of a signature row, from the page's left edge, as one zone: the place a
     signer may put a signature off the line. The other signer's zone (with the ink it reads beyond
-    its box), the page's captions and the row's written-out name (the column over its
-    «(расшифровка подписи)»: a name written by hand there is not a signature) are blanked first."""
+    its box; beside this row's zone, its whole column to the page's edge), the page's captions and
+    the row's written-out name (the column over its «(расшифровка подписи)»: a name written by hand
+    there is not a signature) are blanked first."""
     h = label.unit(unit)
     reach = int((cfg.signature.follow_margin + 0.5) * h)
     pad = int(0.2 * h)
@@ -637,6 +642,10 @@ def _row_band(p: Prepared, kind: str, label: form_mod.Label, other_box: tuple[in
         blank += [(w.x0 - pad, w.y0 - pad, w.x1 + pad, w.y1 + pad) for w in typed] if typed else [column]
     if other_box is not None:
         x0, y0, x1, y1 = other_box
+        if own_box is not None and y0 < own_box[3] and own_box[1] < y1:
+            # two columns: the other signer's signature runs on past its zone, away from this row's
+            # (officegen 850020: the owner's flourish past the owner's zone, read as the manager's)
+            x0, x1 = (x0, p.grey.shape[1]) if x0 >= own_box[2] else (0, x1) if x1 <= own_box[0] else (x0, x1)
         blank.append((x0 - reach, y0 - reach, x1 + reach, y1 + reach))
     # blanked by slices of page copies: a page-sized mask costs ten times more
     grey = p.grey.copy()
