@@ -628,17 +628,21 @@ def _row_band(p: Prepared, kind: str, label: form_mod.Label, own_box: tuple[int,
     reach = int((cfg.signature.follow_margin + 0.5) * h)
     pad = int(0.2 * h)
     blank = [(c.x0 - pad, c.y0 - pad, c.x1 + pad, c.y1 + pad) for c in [*captions, *deciphers]]
-    top = int(label.box[1] - (cfg.signature.zone_up + 1) * h)
-    for d in deciphers:
-        if not top <= d.cy <= label.box[3] + cfg.signature.zone_down * h:
-            continue
-        column = (int(d.x0 - h), top, int(d.x1 + h), d.y1 + pad)
+    top, bottom = int(label.box[1] - (cfg.signature.zone_up + 1) * h), int(label.box[3] + cfg.signature.zone_down * h)
+    own = [d for d in deciphers if top <= d.cy <= bottom]
+    # (a row whose caption OCR lost entirely has its written-out name in the column of the others':
+    # the rows of a signature block are typeset alike, scangen 005087)
+    for d in own or deciphers:
+        x0, x1 = form_mod.decipher_span(d)
+        column = (int(x0 - h), top, int(x1 + h), d.y1 + pad if own else bottom)
         # a name typed on this row, after its label (OCR read it, over the caption or just past it),
         # says the column holds no handwriting: only its words are print then. Typed names drift
         # from their caption, and a signature put beside one may lie over «(расшифровка подписи)».
         # (Another column's, left of the label, keeps its signer's signature: it stays blank.)
-        typed = [w for w in words if w.conf >= 60 and len(w.text) >= 3 and w.y1 <= d.y0 and w.y0 >= top
-                 and w.x1 > column[0] and w.x0 < column[2] + 2 * h and w.x0 > label.box[2]]
+        # Pieces of a caption OCR read in parts («(расш», «по,»: in brackets, or short) are no name.
+        typed = [w for w in words if w.conf >= 60 and len(form_mod.cyr(w.text)) >= 3 and w.y1 <= min(d.y0, column[3])
+                 and w.y0 >= top and w.x1 > column[0] and w.x0 < column[2] + 2 * h and w.x0 > label.box[2]
+                 and not w.text.startswith("(") and not w.text.endswith(")")]
         blank += [(w.x0 - pad, w.y0 - pad, w.x1 + pad, w.y1 + pad) for w in typed] if typed else [column]
     if other_box is not None:
         x0, y0, x1, y1 = other_box

@@ -361,6 +361,22 @@ def captions_of(lines: Sequence[Line], cfg: ScanConfig) -> list[Word]:
     return [w for ln in lines for w in ln.words if is_caption(w, ln, cfg)]
 
 
+_DECIPHER = "расшифровкаподписи"  # the letters of «(расшифровка подписи)»
+
+
+def decipher_span(word: Word) -> tuple[float, float]:
+    """The x-extent of the whole «(расшифровка подписи)» caption that a decipher caption word
+    (decipher_captions) was read of: OCR may read one half alone, the other under a name written
+    by hand across it. Its letters' width stands for the ones not read, on the side they are on
+    (a word of another caption, «(Ф.И.О.)», is its own extent)."""
+    c = cyr(word.text)
+    head, tail = "расшифр" in c, "подпис" in c
+    if head == tail or not c:
+        return float(word.x0), float(word.x1)
+    missing = max(0, len(_DECIPHER) - len(c)) * (word.x1 - word.x0) / len(c)
+    return (float(word.x0), word.x1 + missing) if head else (word.x0 - missing, float(word.x1))
+
+
 def decipher_captions(lines: Sequence[Line]) -> list[Word]:
     """«(расшифровка подписи)» / «(Ф.И.О.)» captions: they sit on a signature row, right of the line."""
     def head(text: str) -> bool:

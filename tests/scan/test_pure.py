@@ -293,6 +293,22 @@ def test_the_signature_caption_is_not_the_name_caption() -> None:
     assert len(decipher_captions([_line("И.И. ифровка подписи)", 100)])) == 1
 
 
+def test_a_name_caption_read_in_half_spans_the_whole_caption() -> None:
+    """OCR reads one half of «(расшифровка подписи)» when a name written by hand lies across the
+    other (scangen 005129, 005153): the column of the written-out name is the whole caption's, its
+    missing letters as wide as the ones read, on their side."""
+    from bot.scan.form import decipher_span
+
+    head = Word("(расшифровка", 95.0, 1000, 0, 1220, 30, (0, 1, 1, 1))     # 11 letters, 20 px each
+    assert decipher_span(head) == (1000.0, 1220 + 7 * 20)
+    tail = Word("подписи)", 95.0, 1000, 0, 1140, 30, (0, 1, 1, 1))         # 7 letters, 20 px each
+    assert decipher_span(tail) == (1000 - 11 * 20, 1140.0)
+    whole = Word("(расшифровка подписи)", 95.0, 1000, 0, 1400, 30, (0, 1, 1, 1))
+    assert decipher_span(whole) == (1000.0, 1400.0)
+    other = Word("(Ф.И.О.)", 95.0, 1000, 0, 1100, 30, (0, 1, 1, 1))
+    assert decipher_span(other) == (1000.0, 1100.0)
+
+
 def test_a_name_caption_read_in_pieces_starts_with_its_first_piece() -> None:
     """«(расшифровка подписи)» read as «(расш» «овка» «подписи)» (a stroke of the handwritten name
     over it, blind scangen 1040014): the caption, and the column of the name written over it, starts

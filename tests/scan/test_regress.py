@@ -536,6 +536,19 @@ def test_the_other_columns_signature_is_not_this_rows_off_its_line(rules) -> Non
         "incomplete", ["manager_signature_missing"], []), result.to_json()
 
 
+def test_a_name_written_over_its_caption_is_no_signature_off_the_line(rules) -> None:
+    """scangen 005087 (development set of session 19): the manager did not sign and wrote the name
+    by hand over «(расшифровка подписи)», which OCR then read in pieces («(расш» «ка» «по,»), no
+    caption at all. Looking for a signature off its line, the row's band took the written-out name
+    for one. A row whose caption was not read has its name column under the other rows' captions
+    (the rows of a block are typeset alike), the whole caption's width, not the half OCR read."""
+    path, truth = _case("case-005087-incomplete-color.jpg")
+    assert truth["manager"] is False and truth["owner"] is True
+    result = check_files([path], rules)
+    assert (result.verdict, result.defects, result.doubts) == (
+        "incomplete", ["manager_signature_missing"], []), result.to_json()
+
+
 # A known failure of the session-12 blind run (fresh seeds, the code of that session; the same with
 # the code at its start). Kept as a strict expected failure: the day one is mended the test
 # fails as «unexpectedly passing», and the mark must become a plain assertion above.
