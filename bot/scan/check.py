@@ -550,9 +550,7 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
                 if band.ratio >= sure or band.loose >= sure:
                     mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
                         f"ink off the line (band: ratio {band.ratio:.2f} loose {band.loose:.2f} stroke {band.stroke:.2f})")
-                elif (_hugs_border(labels, kind, other, out.zones, rules, unit, cfg)
-                      and not off_its_line(kind, out.zones[other], other)):
-                    # (strokes that end far above this row's own line stand on the other row's)
+                elif _hugs_border(labels, kind, other, out.zones, rules, unit, cfg):
                     mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "other row's ink at the border"
         if mark.state != PRESENT:
             log.debug("page %d %s %s: %s", res.index, kind, mark.doubt or "absent", why)

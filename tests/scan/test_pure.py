@@ -955,3 +955,19 @@ def test_a_rule_tilted_by_a_phone_is_no_pen_stroke_where_the_row_does_not_know_i
     pts = np.array([(600, 400), (650, 320), (700, 390), (760, 310), (820, 395), (900, 330), (980, 380)], np.int32)
     cv2.polylines(g, [pts.reshape(-1, 1, 2)], False, 0, 4)
     assert zone_mark(zone_of(g), cfg).state == "present"
+
+
+def test_a_word_read_as_junk_by_the_other_reading_is_no_print() -> None:
+    """A handwriting font's signature may be read as a word: docgen 750024's «Lapt» was «Форб» at
+    41 % in the sparse re-read (part 99), «Флрб» at 0 % in the page's OCR. A word of four letters
+    at 35 % or more counts as print (print under a stamp reads that poorly), unless the other
+    reading of its place was junk: print reads alike twice."""
+    from bot.scan.signature import print_boxes
+
+    sparse = Word("Форб", 41.0, 100, 100, 220, 150, (99, 21, 0, 0))
+    page = Word("Флрб", 0.0, 98, 96, 226, 156, (0, 16, 1, 1))
+    box, h = (0, 0, 400, 300), 40.0
+    assert print_boxes([sparse], box, h)[125, 160]               # read once: print
+    assert not print_boxes([sparse, page], box, h).any()         # read as junk too: handwriting
+    sure = Word("Лаптева", 96.0, 100, 100, 260, 140, (99, 22, 0, 0))
+    assert print_boxes([sure, Word("Лаnтева", 20.0, 100, 100, 260, 140, (0, 16, 1, 1))], box, h)[120, 150]
