@@ -647,7 +647,10 @@ def _row_band(p: Prepared, kind: str, label: form_mod.Label, own_box: tuple[int,
         if own_box is not None and y0 < own_box[3] and own_box[1] < y1:
             # two columns: the other signer's signature runs on past its zone, away from this row's
             # (officegen 850020: the owner's flourish past the owner's zone, read as the manager's)
-            x0, x1 = (x0, p.grey.shape[1]) if x0 >= own_box[2] else (0, x1) if x1 <= own_box[0] else (x0, x1)
+            if x0 >= own_box[2]:
+                x1 = p.grey.shape[1]
+            elif x1 <= own_box[0]:
+                x0 = 0
         blank.append((x0 - reach, y0 - reach, x1 + reach, y1 + reach))
     # blanked by slices of page copies: a page-sized mask costs ten times more
     grey = p.grey.copy()

@@ -612,6 +612,10 @@ def seal_arc(lab: np.ndarray, i: int, stat: np.ndarray, h: float, radius: tuple[
 
 # a word box this many print heights tall holds more than a line of print (strokes, a stamp's text)
 TALLER_THAN_PRINT = 1.25
+# OCR confidence (0..100) of a word that is surely print; under JUNK_CONF, what OCR read is junk
+# (strokes, a stamp's ring); in between, print only as a word of four letters or more
+PRINT_CONF = 60
+JUNK_CONF = 35
 
 
 def soft_edge(h: float) -> int:
@@ -637,9 +641,9 @@ def print_boxes(words: Sequence[Word], box: tuple[int, int, int, int], h: float)
         # taller than print of this size: may be a stroke read as junk, unless read with certainty
         if w.h > TALLER_THAN_PRINT * h and not (w.conf >= 90 and letters >= 3):
             continue
-        if not (w.conf >= 60 or (w.conf >= 35 and letters >= 4)):  # junk read from strokes stays
+        if not (w.conf >= PRINT_CONF or (w.conf >= JUNK_CONF and letters >= 4)):  # junk read from strokes stays
             continue
-        if w.conf < 60 and _read_as_junk_too(w, here):
+        if w.conf < PRINT_CONF and _read_as_junk_too(w, here):
             continue
         if w.w > 0.85 * h * len(w.text) + 0.5 * h:  # a word box that swallowed pen strokes: keep its ink
             continue
@@ -657,7 +661,7 @@ def _read_as_junk_too(w: Word, words: Sequence[Word]) -> bool:
     read «Форб» at 41 % by one, «Флрб» at 0 % by the other)."""
     area = max(1, w.w * w.h)
     for o in words:
-        if o is w or o.line[0] == w.line[0] or o.conf >= 35:
+        if o is w or o.line[0] == w.line[0] or o.conf >= JUNK_CONF:
             continue
         ix = min(w.x1, o.x1) - max(w.x0, o.x0)
         iy = min(w.y1, o.y1) - max(w.y0, o.y0)
