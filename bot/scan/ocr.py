@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -60,8 +61,9 @@ class Line:
     def norm(self) -> str:
         return " ".join(w.norm() for w in self.words)
 
-    @property
+    @functools.cached_property
     def box(self) -> tuple[int, int, int, int]:
+        # cached: the fields and labels ask for a line's box thousands of times a page
         return box_of(self.words)
 
 

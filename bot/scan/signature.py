@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -352,8 +353,35 @@ def seal_rings(grey: np.ndarray, seal: Seal, box: tuple[int, int, int, int], cfg
 
 def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
                 box: tuple[int, int, int, int], cfg: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Pen strokes inside a dark seal's disc, by stroke geometry (for the zone ``box``), and apart
-    from them the pieces drawn of straight sides (the seal's star or emblem, see straight_sided).
+    """Pen strokes inside a dark seal's disc, by stroke geometry (disc_pen), in the frame of the
+    zone ``box``; and apart from them the pieces drawn of straight sides (the seal's star or emblem)."""
+    x0, y0, x1, y1 = box
+    out = np.zeros((y1 - y0, x1 - x0), bool)
+    found = disc_pen(grey, seal, h, cfg)
+    if found is None:
+        return out, out.copy()
+    (bx0, by0, bx1, by1), pen, emblem = found
+    ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
+
+    def in_zone(mask: np.ndarray) -> np.ndarray:  # from the disc's frame into the zone's
+        framed = out.copy()
+        if ix1 > ix0 and iy1 > iy0:
+            framed[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = mask[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
+        return framed
+
+    return in_zone(pen), in_zone(emblem)
+
+
+# disc_pen's last answers, per thread (pages are analysed in a pool): one page's zones and readings
+# ask for the same disc several times, ~45 ms each (the page is held until the thread's next page)
+_disc_pens = threading.local()
+
+
+def disc_pen(grey: np.ndarray, seal: Seal, h: float,
+             cfg: ScanConfig) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray] | None:
+    """Pen strokes inside a dark seal's disc, by stroke geometry, with the pieces drawn of straight
+    sides (the seal's star or emblem, see straight_sided), in the frame of the disc's box (returned
+    first); None when the disc is off the page. The masks are shared: read them, do not write.
 
     A seal as dark as the pen cannot be told from it by ink. Its parts have a shape, though:
     rings are circles (ink at one radius all round), ring text is glyphs on a narrow band
@@ -363,12 +391,21 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
     of seal text and are either wide in every direction or one running stroke (ink per length
     of a single pen line, not of a row of letters): cursive strokes, loops, a flourish.
     """
-    x0, y0, x1, y1 = box
-    out = np.zeros((y1 - y0, x1 - x0), bool)
+    key = (seal, h, cfg.seal.disc_radius, cfg.signature.ink_contrast, cfg.signature.straight_share)
+    cache = getattr(_disc_pens, "page", None)
+    if cache is None or cache[0] is not grey:
+        cache = _disc_pens.page = (grey, {})
+    if key not in cache[1]:
+        cache[1][key] = _disc_pen(grey, seal, h, cfg)
+    return cache[1][key]
+
+
+def _disc_pen(grey: np.ndarray, seal: Seal, h: float,
+              cfg: ScanConfig) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray] | None:
     disc = cfg.seal.disc_radius
     geo = _disc_geometry(grey.shape, seal, disc)
     if geo is None:
-        return out, out.copy()
+        return None
     bx0, by0, bx1, by1, dist, ang = geo
     g = grey[by0:by1, bx0:bx1]
     paper = float(np.percentile(g, 95))
@@ -403,15 +440,9 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
         keep[i] = True
     pen = keep[lab] | long
     emblem = straight_sided(pen, h, cfg.signature.straight_share)
-    ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
-
-    def in_zone(mask: np.ndarray) -> np.ndarray:  # from the disc's frame into the zone's
-        framed = out.copy()
-        if ix1 > ix0 and iy1 > iy0:
-            framed[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = mask[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
-        return framed
-
-    return in_zone(pen & ~emblem), in_zone(emblem)
+    pen &= ~emblem
+    pen.flags.writeable = emblem.flags.writeable = False  # shared by the cache
+    return (bx0, by0, bx1, by1), pen, emblem
 
 
 def thick_cores(dist: np.ndarray, h: float, pen_max_width: float) -> np.ndarray:
