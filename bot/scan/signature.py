@@ -381,7 +381,8 @@ def disc_pen(grey: np.ndarray, seal: Seal, h: float,
              cfg: ScanConfig) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray] | None:
     """Pen strokes inside a dark seal's disc, by stroke geometry, with the pieces drawn of straight
     sides (the seal's star or emblem, see straight_sided), in the frame of the disc's box (returned
-    first); None when the disc is off the page. The masks are shared: read them, do not write.
+    first); None when the disc is off the page. The masks are shared: read them, do not write; and a
+    page (``grey``) is never drawn on once prepared, or a later call would get its old reading.
 
     A seal as dark as the pen cannot be told from it by ink. Its parts have a shape, though:
     rings are circles (ink at one radius all round), ring text is glyphs on a narrow band

@@ -183,9 +183,40 @@ def test_pen_strokes_are_told_from_a_dark_seal_by_shape(rules) -> None:
     # a stroke of straight sides only (a zigzag) is drawn like the seal's star: not taken for a pen
     # stroke, but not lost either (an emblem keeps the zone from being called empty)
     pts = np.array([(200, 330), (260, 250), (300, 380), (360, 240), (420, 400), (470, 280), (520, 330)], np.int32)
-    cv2.polylines(g, [pts.reshape(-1, 1, 2)], False, 0, 4)
-    pen, emblem = pen_in_disc(g, seal_obj(350, 350, 240), 40.0, box, cfg)
+    g3 = g.copy()  # a new page: a prepared page is never drawn on (disc_pen's answers are cached per page)
+    cv2.polylines(g3, [pts.reshape(-1, 1, 2)], False, 0, 4)
+    pen, emblem = pen_in_disc(g3, seal_obj(350, 350, 240), 40.0, box, cfg)
     assert (pen | emblem).sum() > 500
+
+
+def test_a_dark_seals_pen_reading_is_framed_per_zone_from_one_reading_of_the_disc(rules) -> None:
+    """pen_in_disc for several zones of one page: each the disc's reading cut to its box, the
+    same as when the disc is read afresh for it (disc_pen's cache)."""
+    from bot.scan.seal import Seal
+    from bot.scan.signature import _disc_pen, disc_pen, pen_in_disc
+
+    g = np.full((800, 900), 255, np.uint8)
+    _dark_seal(g, 350, 350, 240)
+    xs = np.arange(200, 520)
+    curve = np.column_stack([xs, 330 + 70 * np.sin((xs - 200) / 22.0)]).astype(np.int32)
+    cv2.polylines(g, [curve.reshape(-1, 1, 2)], False, 0, 4)
+    seal = Seal(350, 350, 240, 1.0, 1.0, 0.0, False, True, 0.0)
+    cfg = from_rules(rules)
+    whole = _disc_pen(g, seal, 40.0, cfg)
+    assert whole is not None
+    (bx0, by0, bx1, by1), pen, _ = whole
+    for box in ((0, 0, 900, 800), (300, 250, 700, 420), (50, 500, 880, 790), (600, 0, 900, 100)):
+        x0, y0, x1, y1 = box
+        got, _ = pen_in_disc(g, seal, 40.0, box, cfg)
+        want = np.zeros((y1 - y0, x1 - x0), bool)
+        ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
+        if ix1 > ix0 and iy1 > iy0:
+            want[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = pen[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
+        assert np.array_equal(got, want)
+    assert disc_pen(g, seal, 40.0, cfg) is disc_pen(g, seal, 40.0, cfg)  # read once for the page
+    assert pen.sum() > 500
+    blank = np.full((800, 900), 255, np.uint8)  # another page: read afresh, not served the last one's
+    assert pen_in_disc(blank, seal, 40.0, (0, 0, 900, 800), cfg)[0].sum() == 0
 
 
 def test_rule_span_stops_the_zone_at_the_signature_line() -> None:
