@@ -1,0 +1,51 @@
+"""Speed of two code trees on the same kept pages, side by side with plain Tesseract (issue 10's measure).
+
+scan_bench.py --speed-only makes its cases anew each run; this reruns the check on cases it kept
+(``--keep-cases DIR``: each single-page case has its ``.page.png`` beside it), with scan_bench's own
+timers, so that the code before and after a change can be run in turns on the same pages:
+
+    git worktree add /tmp/before HEAD~1 && ln -s "$PWD/.venv" /tmp/before/.venv
+    for round in 1 2 3; do for tree in /tmp/before .; do
+        OMP_THREAD_LIMIT=1 .venv/bin/python bench/speed_ab.py "$tree" DIR/case-*.page.png; done; done
+
+Each run prints the medians of plain Tesseract's and the check's CPU per page and their ratio. On a
+shared virtual machine the same code's ratio varies by about ±7 % from run to run: take rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("tree", type=Path, help="the code tree to time (its bot/ and rules/)")
+    ap.add_argument("pages", type=Path, nargs="+", help="kept cases' CASE.page.png files")
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    tree = args.tree.resolve()
+    sys.path[:0] = [str(tree), str(Path(__file__).resolve().parent)]
+    import scan_bench  # the timers: this process's CPU and its waited-for children's
+
+    from bot.rules import load
+    from bot.scan.check import check_files
+
+    rules = load(tree / "rules")
+    plain: list[float] = []
+    ours: list[float] = []
+    for _ in range(args.repeat):
+        for png in args.pages:
+            case = png.with_name(png.name.removesuffix(".page.png"))
+            plain.append(scan_bench.plain_tesseract(png)[1])
+            ours.append(scan_bench.timed(lambda case=case: check_files([case], rules))[1])  # type: ignore[misc]
+    med = statistics.median
+    print(f"{tree}: plain tesseract CPU {med(plain):.2f} s, check {med(ours):.2f} s, "
+          f"ratio {med(ours) / med(plain):.3f} (n={len(plain)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
