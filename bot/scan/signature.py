@@ -336,18 +336,25 @@ def rings_of(ink: np.ndarray, dist: np.ndarray, ang: np.ndarray, seal: Seal, dis
 def seal_rings(grey: np.ndarray, seal: Seal, box: tuple[int, int, int, int], cfg: ScanConfig) -> np.ndarray:
     """The pixels of the seal's rings in the frame of ``box``: the ring the search found, whatever
     reads through it, and every other ring (rings_of, over its whole disc)."""
-    x0, y0, x1, y1 = box
-    out = np.zeros((y1 - y0, x1 - x0), bool)
     geo = _disc_geometry(grey.shape, seal, cfg.seal.disc_radius)
     if geo is None:
-        return out
+        return np.zeros((box[3] - box[1], box[2] - box[0]), bool)
     bx0, by0, bx1, by1, dist, ang = geo
     g = grey[by0:by1, bx0:bx1]
     ink = g.astype(np.int16) < float(np.percentile(g, 95)) - cfg.signature.ink_contrast
     ring = rings_of(ink, dist, ang, seal, cfg.seal.disc_radius) | (np.abs(dist - seal.r) <= max(4.0, 0.03 * seal.r))
+    return framed(ring, (bx0, by0, bx1, by1), box)
+
+
+def framed(mask: np.ndarray, frame: tuple[int, int, int, int], box: tuple[int, int, int, int]) -> np.ndarray:
+    """``mask``, which covers the page's box ``frame``, in the frame of the page's box ``box`` (no ink
+    where ``frame`` does not reach): a seal's disc read once, cut to a zone."""
+    x0, y0, x1, y1 = box
+    bx0, by0, bx1, by1 = frame
+    out = np.zeros((y1 - y0, x1 - x0), bool)
     ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
     if ix1 > ix0 and iy1 > iy0:
-        out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = ring[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
+        out[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = mask[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
     return out
 
 
@@ -355,25 +362,17 @@ def pen_in_disc(grey: np.ndarray, seal: Seal, h: float,
                 box: tuple[int, int, int, int], cfg: ScanConfig) -> tuple[np.ndarray, np.ndarray]:
     """Pen strokes inside a dark seal's disc, by stroke geometry (disc_pen), in the frame of the
     zone ``box``; and apart from them the pieces drawn of straight sides (the seal's star or emblem)."""
-    x0, y0, x1, y1 = box
-    out = np.zeros((y1 - y0, x1 - x0), bool)
     found = disc_pen(grey, seal, h, cfg)
     if found is None:
+        out = np.zeros((box[3] - box[1], box[2] - box[0]), bool)
         return out, out.copy()
-    (bx0, by0, bx1, by1), pen, emblem = found
-    ix0, iy0, ix1, iy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
-
-    def in_zone(mask: np.ndarray) -> np.ndarray:  # from the disc's frame into the zone's
-        framed = out.copy()
-        if ix1 > ix0 and iy1 > iy0:
-            framed[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = mask[iy0 - by0:iy1 - by0, ix0 - bx0:ix1 - bx0]
-        return framed
-
-    return in_zone(pen), in_zone(emblem)
+    frame, pen, emblem = found
+    return framed(pen, frame, box), framed(emblem, frame, box)
 
 
-# disc_pen's last answers, per thread (pages are analysed in a pool): one page's zones and readings
-# ask for the same disc several times, ~45 ms each (the page is held until the thread's next page)
+# disc_pen's answers for one page and settings, per thread (pages are analysed in a pool): a page's
+# zones and readings ask for the same disc several times, ~45 ms each (the page is held until the
+# thread's next page)
 _disc_pens = threading.local()
 
 
@@ -392,13 +391,13 @@ def disc_pen(grey: np.ndarray, seal: Seal, h: float,
     of seal text and are either wide in every direction or one running stroke (ink per length
     of a single pen line, not of a row of letters): cursive strokes, loops, a flourish.
     """
-    key = (seal, h, cfg.seal.disc_radius, cfg.signature.ink_contrast, cfg.signature.straight_share)
     cache = getattr(_disc_pens, "page", None)
-    if cache is None or cache[0] is not grey:
-        cache = _disc_pens.page = (grey, {})
-    if key not in cache[1]:
-        cache[1][key] = _disc_pen(grey, seal, h, cfg)
-    return cache[1][key]
+    if cache is None or cache[0] is not grey or cache[1] is not cfg:
+        cache = _disc_pens.page = (grey, cfg, {})
+    answers = cache[2]
+    if (seal, h) not in answers:
+        answers[seal, h] = _disc_pen(grey, seal, h, cfg)
+    return answers[seal, h]
 
 
 def _disc_pen(grey: np.ndarray, seal: Seal, h: float,
