@@ -8,14 +8,14 @@ timers, so that the code before and after a change can be run in turns on the sa
     for round in 1 2 3; do for tree in /tmp/before .; do
         OMP_THREAD_LIMIT=1 .venv/bin/python bench/speed_ab.py "$tree" DIR/case-*.page.png; done; done
 
-Each run prints the medians of plain Tesseract's and the check's CPU per page and their ratio. On a
-shared virtual machine the same code's ratio varies by about ±7 % from run to run: take rounds.
+Each run prints scan_bench's speed lines: the medians of plain Tesseract's and the check's time per
+page, and their ratios. On a shared virtual machine the same code's ratio varies by about ±7 % from
+run to run: take rounds.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 
@@ -27,23 +27,21 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     tree = args.tree.resolve()
-    sys.path[:0] = [str(tree), str(Path(__file__).resolve().parent)]
+    # the tree's bot first: scan_bench puts this checkout first on the path when it is imported
+    sys.path.insert(0, str(tree))
+    import bot.scan.check
+    from bot.rules import load
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     import scan_bench  # the timers: this process's CPU and its waited-for children's
 
-    from bot.rules import load
-    from bot.scan.check import check_files
+    print(f"timing {Path(bot.scan.check.__file__).parent.parent.parent}")
 
-    rules = load(tree / "rules")
-    plain: list[float] = []
-    ours: list[float] = []
-    for _ in range(args.repeat):
-        for png in args.pages:
-            case = png.with_name(png.name.removesuffix(".page.png"))
-            plain.append(scan_bench.plain_tesseract(png)[1])
-            ours.append(scan_bench.timed(lambda case=case: check_files([case], rules))[1])  # type: ignore[misc]
-    med = statistics.median
-    print(f"{tree}: plain tesseract CPU {med(plain):.2f} s, check {med(ours):.2f} s, "
-          f"ratio {med(ours) / med(plain):.3f} (n={len(plain)})")
+    # scan_bench's own side-by-side run, on these cases (their .page.png is there: nothing is rendered)
+    cases = [{"name": str(png.resolve().with_name(png.name.removesuffix(".page.png"))), "truth": {"fmt": ""}}
+             for png in args.pages]
+    for text in scan_bench.speed(Path("/"), cases, load(tree / "rules"), len(cases), args.repeat):
+        print(f"{tree}: {text}")
     return 0
 
 
