@@ -176,6 +176,8 @@ def _scan_histogram(page: Any) -> list[int] | None:
     try:
         return [int(n) for n in bitmap.to_pil().convert("L").histogram()]
     finally:
+        # pdfium's own buffer, freed on close: safe, as nothing made from it outlives this call
+        bitmap.warn_on_close = False
         bitmap.close()
 
 
