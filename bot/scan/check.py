@@ -460,6 +460,22 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         shared = (x0, max(y0, border), x1, y1) if below else (x0, y0, x1, min(y1, border))
         return zone(kind, also=[_box_label(other, shared)], see=other_box, border=border)
 
+    def own_rows(kind: str, other: str, z: Zone) -> bool:
+        """Do the strokes ``z`` read sit on ``kind``'s own row (their middle within `own_row` label
+        heights of its label's line, and `other_row` or more from the other's), while the other
+        row, read without this row's band, is signed by strokes nearer its own row? Then two
+        signatures were read, one a row, and ink in the band the zones share is this row's
+        (officegen 860007: the owner's signature on its label's line, the manager's close above)."""
+        if kind not in labels or other not in labels or kind in guessed or other in guessed:
+            return False
+        there = apart(other, kind)
+        if z.ink_box is None or there.ink_box is None or zone_mark(there, cfg, by_colour=False).state != PRESENT:
+            return False
+        h = labels[kind].unit(unit)
+        here, own, theirs = _middle(z.ink_box), _row_span(labels[kind]), _row_span(labels[other])
+        return (_off(here, own) <= cfg.review.own_row * h and _off(here, theirs) >= cfg.review.other_row * h
+                and _off(_middle(there.ink_box), theirs) < _off(_middle(there.ink_box), own))
+
     for kind in ("manager", "owner"):
         out.zones[kind] = zone(kind)
     weak = weak_ocr(words, res.good_words, cfg)
@@ -496,6 +512,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
                     f"the shared band's strokes are off its line (apart: ratio {alone.ratio:.2f} "
                     f"loose {alone.loose:.2f} stroke {alone.stroke:.2f}; {why})")
                 first, shared_off_line = alone, True
+            elif own_rows(kind, other, first):
+                pass  # each signer's strokes on their own row: those in the shared band are this row's
             elif not off_its_line(other, first, kind):
                 # (strokes that end far above the other row's signature line are this row's)
                 mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), (
@@ -677,6 +695,24 @@ def _row_band(p: Prepared, kind: str, label: form_mod.Label, own_box: tuple[int,
     across = rows_mod.Rule(left, right, label.box[1] - 1, side="over")
     band = form_mod.Label(kind, (*label.words, edge), -1, 0.0, rule=across)
     return zone(kind, page, band_label=band)
+
+
+def _row_span(label: form_mod.Label) -> tuple[int, int]:
+    """The rows of a signer's line: its label's, down to its signature rule when that is on the
+    label's line or under it."""
+    top, bottom = label.box[1], label.box[3]
+    if label.rule is not None and label.rule.side in ("right", "under"):
+        bottom = max(bottom, label.rule.y)
+    return top, bottom
+
+
+def _middle(box: tuple[int, int, int, int]) -> float:
+    return (box[1] + box[3]) / 2
+
+
+def _off(y: float, span: tuple[int, int]) -> float:
+    """How far the row ``y`` lies outside ``span`` (0 inside it)."""
+    return max(0.0, span[0] - y, y - span[1])
 
 
 def _row_border(labels: dict[str, form_mod.Label], kind: str, other: str, box: tuple[int, int, int, int] | None,

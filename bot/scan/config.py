@@ -137,6 +137,8 @@ class ReviewCfg:
     label_tail: float
     above_line: float
     shared_strokes: float
+    own_row: float
+    other_row: float
     coloured_pen: float
     coloured_min: float
 

@@ -133,6 +133,12 @@ def test_what_lies_in_an_empty_row_is_no_signature(rules, kind: str, name: str) 
     # that cross it are seen whole and count for the row that holds most of them: both rows are signed
     # (it was a doubt while the zone had to be signed a print height clear of the border).
     "office-800071-complete-cells-scanner.jpg",
+    # officegen 860007 (cells, copier; the session-19 blind run's seeds, seen in session 21): the
+    # manager signed low in its cell, at the border; the owner's zone reaches up over it, both zones
+    # read the manager's strokes, and without that shared band the owner's row read unsigned: a
+    # doubt. The owner's strokes sit on its label's line, well clear of the manager's, and the
+    # manager's row is signed by strokes nearer its own line: each row keeps its own (own_rows)
+    "office-860007-complete-cells-copier.tiff",
 ])
 def test_two_rows_packed_close_keep_each_its_signature(rules, name: str) -> None:
     path, truth = _case(name)
