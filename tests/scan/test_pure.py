@@ -827,6 +827,31 @@ def test_a_name_caption_under_the_labels_print_does_not_end_the_zone() -> None:
     assert box[2] < 1700
 
 
+def test_a_label_of_the_other_column_does_not_bound_this_rows_zone() -> None:
+    """zone_box: another row's label cuts the zone where the rows are stacked (below this label,
+    under its columns); one in the other column, clear of this label and of the zone, bounds only
+    its own rows (blind officegen 870002: the manager's label, left and lower, cut the owner's
+    zone off above the owner's own line)."""
+    from bot.scan.form import Label
+    from bot.scan.rows import Rule
+    from bot.scan.signature import zone_box
+
+    cfg = _cfg()
+
+    def word(text: str, x0: int, y0: int, x1: int) -> Word:
+        return Word(text, 95.0, x0, y0, x1, y0 + 44, (0, 1, 1, y0))
+
+    line = Rule(1317, 1696, 1710, "under")
+    owner = Label("owner", (word("Владелец", 1296, 1521, 1469), word("сертификата", 1480, 1521, 1706)),
+                  0, 100.0, rule=line)
+    other_column = Label("manager", (word("Заведующий", 273, 1583, 600),), 0, 100.0)
+    box, _ = zone_box(owner, [other_column], [], 2400, 2300, cfg, h=44.0)
+    assert box[3] > line.y  # down to the owner's own line, where the pen goes
+    stacked = Label("manager", (word("Руководитель", 1296, 1583, 1600),), 0, 100.0)
+    box, _ = zone_box(owner, [stacked], [], 2400, 2300, cfg, h=44.0)
+    assert box[3] < 1583
+
+
 def test_a_label_word_cut_short_by_a_stamp_opens_its_row_only_where_none_reads_whole() -> None:
     """A stamp's ring across «руководителя» stops OCR at «руководи» (officegen 840004: «Подпись
     руководи» over «организации»), or at «Руковод» (840023): with no line reading the manager's

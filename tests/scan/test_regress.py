@@ -457,6 +457,12 @@ def test_a_pen_of_the_stamps_dye_under_the_stamp_is_a_signature(rules) -> None:
     # dropped that doubt where the strokes end far above the row's own rule, and told the
     # organisation the owner's signature is missing: the border's doubt stays.
     "office-860000-complete-cells-copier.png",
+    # officegen 870002 (two columns, fax; session 21's blind run, a confident error): the owner
+    # signed on the line under its wrapped label in the right column. The manager's label in the
+    # left column, placed lower than the owner's, cut the owner's zone off above the owner's own
+    # label line: the zone read empty and the organisation was told the owner did not sign. A label
+    # of the other column, clear of this label and of the zone, bounds only its own rows.
+    "office-870002-complete-two_column-fax.png",
 ])
 def test_a_complete_application_is_never_told_a_signature_is_missing(rules, name: str) -> None:
     path, truth = _case(name)
