@@ -545,6 +545,8 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
             # and its glyphs run together pass for a pen (blind scangen 1020079: «Владелец
             # сертификата» in a bold serif). Without the ink over the row's line it must still be signed
             mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "stand-in row: print over the line"
+        if mark.state == PRESENT and on_dark_disc(p, first, seals, cfg):
+            mark, why = Mark(DOUBT, 0.5, f"{kind}_signature_unsure"), "strokes on a dark seal's disc"
         if (kind in guessed or kind in stand_ins) and mark.state == ABSENT:
             # a row found by its rule alone, or placed by a caption standing in for its unread label
             # (a column's «Подпись» header passes for one): an empty zone there is not «not signed»
@@ -635,6 +637,13 @@ def _under_seal(p: Prepared, box: tuple[int, int, int, int] | None, label: form_
     if label is not None:
         free &= ~((xx >= label.box[0]) & (xx < label.box[2]) & (yy >= label.box[1]) & (yy < label.box[3]))
     return float(covered[free].mean()) if free.any() else 0.0
+
+
+def on_dark_disc(p: Prepared, zone: Zone, seals: Sequence[Seal], cfg: ScanConfig) -> bool:
+    """Whether the strokes a zone read lie on a stamp's disc as dark as a pen (`on_dark_disc` of
+    their box or more), where they are told from the stamp by shape alone: a stamp's outline star
+    has a pen's shape (blind officegen 870033). Such a signature is a person's call."""
+    return zone.ink_box is not None and _under_seal(p, zone.ink_box, None, seals, cfg) >= cfg.review.on_dark_disc
 
 
 def _row_band(p: Prepared, kind: str, label: form_mod.Label, own_box: tuple[int, int, int, int] | None,

@@ -139,6 +139,7 @@ class ReviewCfg:
     shared_strokes: float
     own_row: float
     other_row: float
+    on_dark_disc: float
     coloured_pen: float
     coloured_min: float
 

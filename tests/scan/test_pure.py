@@ -827,6 +827,31 @@ def test_a_name_caption_under_the_labels_print_does_not_end_the_zone() -> None:
     assert box[2] < 1700
 
 
+def test_strokes_on_a_dark_seals_disc_are_a_persons_call() -> None:
+    """check.on_dark_disc: strokes read wholly on the disc of a stamp as dark as a pen (a 1-bit
+    page) are told from it by shape alone, and a stamp's outline star has a pen's shape (blind
+    officegen 870033): a doubt. Strokes reaching well off the disc, or on a light stamp's disc of a
+    grey page (its ink lifted by level), are read as usual."""
+    from bot.scan.check import on_dark_disc
+    from bot.scan.seal import Seal
+    from bot.scan.signature import Zone
+
+    cfg = _cfg()
+    page = np.full((2000, 2000), 255, np.uint8)
+    bw = Prepared(grey=page, colour=None, dpi=300.0, bw=True, rotation=0, skew=0.0)
+    grey = Prepared(grey=page, colour=None, dpi=300.0, bw=False, rotation=0, skew=0.0)
+    seal = Seal(948, 1496, 247, 0.9, 0.8, 0.1, False, True, ink_level=140.0)
+
+    def zone(ink_box: tuple[int, int, int, int]) -> Zone:
+        return Zone("manager", (300, 1400, 1900, 1650), True, ink_box=ink_box)
+
+    star = zone((922, 1392, 1169, 1671))
+    assert on_dark_disc(bw, star, [seal], cfg)
+    assert not on_dark_disc(grey, star, [seal], cfg)  # a light stamp on a grey page
+    assert not on_dark_disc(bw, zone((1050, 1400, 1500, 1600)), [seal], cfg)  # half off the disc
+    assert not on_dark_disc(bw, zone((922, 1392, 1169, 1671)), [], cfg)
+
+
 def test_a_label_of_the_other_column_does_not_bound_this_rows_zone() -> None:
     """zone_box: another row's label cuts the zone where the rows are stacked (below this label,
     under its columns); one in the other column, clear of this label and of the zone, bounds only

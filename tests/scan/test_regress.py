@@ -266,11 +266,15 @@ def test_a_page_of_signatures_whose_labels_ocr_lost_is_read_again(rules) -> None
     stamp with a filled cross beside the labels. OCR of the page read the captions («Расшифровка
     подписи») and the names but took the labels' column for a picture: no label, so the page was no
     form and no page of signatures, and both rows were «not found». The captions of a signature
-    block now send the page to the sparse re-read round them, which reads both labels."""
+    block now send the page to the sparse re-read round them, which reads both labels. (The
+    manager's signature lies on the black stamp's disc, told from it by shape alone: since session
+    21 that row is a person's call, `on_dark_disc`; the owner's is read signed.)"""
     path, truth = _case("office-800123-complete-page2-fax.tiff")
     assert truth["verdict"] == "complete"
     result = check_files([path], rules)
-    assert (result.verdict, result.doubts) == ("complete", []), result.to_json()
+    assert result.marks["owner"].state == "present", result.to_json()
+    assert (result.verdict, result.doubts) in (("complete", []), ("review", ["manager_signature_unsure"])), (
+        result.to_json())
 
 
 def test_a_page_of_signatures_with_no_caption_is_read_again_round_its_names(rules) -> None:
