@@ -462,17 +462,12 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
 
     def own_rows(kind: str, other: str, z: Zone) -> bool:
         """Do the strokes ``z`` read sit on ``kind``'s own row (their middle within `own_row` label
-        heights of its label's line, `other_row` or more from the other's, and off every stamp's
-        disc), while the other row, read without this row's band, is signed by strokes nearer its
-        own row? Then two signatures were read, one a row, and ink in the band the zones share is
-        this row's (officegen 860007: the owner's signature on its label's line, the manager's
-        close above)."""
+        heights of its label's line, `other_row` or more from the other's), while the other row,
+        read without this row's band, is signed by strokes nearer its own row? Then two signatures
+        were read, one a row, and ink in the band the zones share is this row's (officegen 860007:
+        the owner's signature on its label's line, the manager's close above). What a stamp's
+        emblem may have lent the reading is on_dark_disc's question, asked after."""
         if kind not in labels or other not in labels or kind in guessed or other in guessed or z.ink_box is None:
-            return False
-        cx, cy = (z.ink_box[0] + z.ink_box[2]) / 2, _middle(z.ink_box)
-        if any(s.accepted and (cx - s.x) ** 2 + (cy - s.y) ** 2 < s.r ** 2 for s in seals):
-            # strokes in the middle of a stamp may be its emblem (a fax-black star's outline passes
-            # for a pen: blind officegen 870033): the shared band's doubt stays
             return False
         there = apart(other, kind)
         if there.ink_box is None or zone_mark(there, cfg, by_colour=False).state != PRESENT:

@@ -111,8 +111,8 @@ def _case(name: str) -> tuple[Path, dict]:
     # officegen 870033 (cells, fax; session 21's blind run, its false accept): the manager did not
     # sign; a fax-black stamp over the manager's row has an outline star, whose straight strokes
     # read as the manager's signature. The owner's zone shares the band, and the shared band's
-    # doubt held it, until session 21 let a row keep strokes on its own label's line (own_rows):
-    # strokes in the middle of a stamp's disc are never taken for the row's that way.
+    # doubt held it, until session 21 let a row keep strokes on its own label's line (own_rows).
+    # Strokes read wholly on a stamp's disc as dark as a pen are a doubt now (on_dark_disc).
     ("manager", "office-870033-incomplete-cells-fax.pdf"),
 ])
 def test_what_lies_in_an_empty_row_is_no_signature(rules, kind: str, name: str) -> None:
