@@ -439,8 +439,10 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         return (rule is not None and rule.side in ("right", "under") and z.ink_box is not None
                 and z.ink_box[3] < rule.y - cfg.review.above_line * labels[kind].unit(unit))
 
+    @functools.cache
     def apart(kind: str, other: str) -> Zone:
-        """The zone read without the band it shares with the other signer's zone. At a table's
+        """The zone read without the band it shares with the other signer's zone, once a pair (the
+        row's own shared-band check and the other row's own_rows both ask it). At a table's
         border between the two rows it ends at the border, and the other row's ink is read too:
         a signature (or a seal's emblem) crossing the border is seen whole and counts for the row
         that holds most of it. Rows with no border part at a white gap between their strokes, when
