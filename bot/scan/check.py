@@ -719,6 +719,7 @@ def _row_span(label: form_mod.Label) -> tuple[int, int]:
 
 
 def _middle(box: tuple[int, int, int, int]) -> float:
+    """The middle row of a page box."""
     return (box[1] + box[3]) / 2
 
 
@@ -738,7 +739,7 @@ def _row_border(labels: dict[str, form_mod.Label], kind: str, other: str, box: t
     upper, lower = (a, b) if a.box[1] <= b.box[1] else (b, a)
     h = max(a.unit(unit), b.unit(unit))
     for r in rules:
-        if ((upper.box[1] + upper.box[3]) / 2 < r.y < (lower.box[1] + lower.box[3]) / 2
+        if (_middle(upper.box) < r.y < _middle(lower.box)
                 and r.x0 <= min(a.box[0], b.box[0]) + h and r.x1 >= box[2] - h):
             return r.y
     return None
@@ -774,7 +775,7 @@ def _white_gap(p: Prepared, labels: dict[str, form_mod.Label], kind: str, other:
     upper, lower = (a, b) if a.box[1] <= b.box[1] else (b, a)
     h = max(a.unit(unit), b.unit(unit))
     x0, x1 = max(box[0], other_box[0]), min(box[2], other_box[2])
-    top, bottom = int((upper.box[1] + upper.box[3]) / 2), int(lower.box[1] + 0.5 * h)
+    top, bottom = int(_middle(upper.box)), int(lower.box[1] + 0.5 * h)
     below = min(p.grey.shape[0], int(lower.box[1] + 1.5 * h))  # where the ink under a gap may lie
     if x1 - x0 < h or bottom - top < 3:
         return None
