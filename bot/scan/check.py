@@ -48,7 +48,7 @@ from bot.scan.page import (
     rotate_quarter,
     seal_colour_mask,
 )
-from bot.scan.seal import Seal, find_seals, seal_ink_model
+from bot.scan.seal import Seal, find_seals, seal_ink_model, stamp_traces
 from bot.scan.signature import Zone, check_zone, label_print, swollen_print
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ DOUBTS = {
     "owner_signature_unsure": "подпись владельца сертификата видна не полностью",
     "seal_ring_partial": "оттиск печати виден не полностью",
     "seal_place_not_found": "не найден блок подписей, где ставится печать",
-    "seal_not_visible_bw": "скан чёрно-белый: светлый оттиск печати на нём мог пропасть",
+    "seal_not_visible_bw": "скан чёрно-белый: печать не найдена, но на нём есть следы оттиска (дуга или россыпь точек)",
     "ocr_weak": "текст страницы распознан плохо",
     "internal_error": "внутренняя ошибка проверки",
     "check_timeout": "проверка не уложилась в отведённое время",
@@ -580,8 +580,13 @@ def _judge_marks(p: Prepared, cfg: ScanConfig, out: PageAnalysis, labels: dict[s
         res.marks[kind] = _weak(mark, weak)
     seal = seal_mark(_without_pen_blobs(p, seals, [z for z in out.zones.values() if z is not None], cfg), cfg)
     if p.bw and seal.state == ABSENT:
-        # 1-bit scanning erases a light stamp entirely: on such a page «no seal» is not seen
-        seal = Mark(DOUBT, 0.5, "seal_not_visible_bw")
+        # 1-bit scanning erases a light stamp, wholly or in part: what is left of one (an arc, a
+        # dithered cloud of specks) makes «no seal» a person's call; a page without any shows none
+        trace = stamp_traces(p, cfg.seal)
+        if trace:
+            seal = Mark(DOUBT, 0.5, "seal_not_visible_bw")
+        log.debug("page %d seal: 1-bit page, no seal found; %s", res.index,
+                  f"traces of a stamp: {trace}" if trace else "no trace of a stamp")
     res.marks["seal"] = _weak(seal, weak)
     res.manager, res.owner, res.seal = (res.marks[k].seen for k in MARKS)
     out.fields = fields_mod.extract(lines, cfg.field_labels)

@@ -118,6 +118,11 @@ class SealCfg:
     off_page_max: float
     outer_ring_from: float
     outer_ring_to: float
+    trace_votes: int
+    trace_candidates: int
+    trace_clear_arc: float
+    trace_specks: int
+    trace_speck_mm2: float
 
 
 @dataclass(frozen=True)

@@ -370,3 +370,121 @@ def _seal_like_blobs(cmask: np.ndarray, scale: float, rmin: int, rmax: int, cfg:
         out.append(Seal(cents[i][0] / scale, cents[i][1] / scale, r / scale, cfg.partial_min_ring,
                         cfg.min_inner_coverage, 0.0, True, False, 255.0, 255.0, 1.0, blob=True))
     return out
+
+
+def stamp_traces(p: Prepared, cfg: SealCfg) -> str:
+    """What is left of a stamp on a 1-bit page where no seal was found, or "" when nothing is.
+
+    Binarisation erases a light stamp wholly, or leaves parts of it: an arc of its ring, or the
+    scatter of specks a dithered light impression comes out as. Either makes «no seal» a person's
+    call; a page without them shows no seal at all (what the organisation is told is about the
+    scan). Looked for over the whole page: a trace anywhere keeps the doubt.
+    - an arc: a circle of a seal's size whose ink forms one stretch round it (gaps of a few degrees
+      allowed) clear beside it on one side (a circle drawn through print is inked beside it too):
+      the stretch's share of the circumference times the share of its angles clear on the clearer
+      side at least `trace_clear_arc`;
+    - specks: at least `trace_specks` ink specks of at most `trace_speck_mm2` square millimetres
+      within a square of a seal's smallest radius (clean print leaves none; a dithered stamp
+      leaves dozens)."""
+    grey = p.grey
+    specks = _speck_cluster(grey, p.dpi, cfg)
+    if specks >= cfg.trace_specks:
+        return f"{specks} specks in a seal-sized square"
+    scale = cfg.dpi / p.dpi
+    grey_s = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    px_per_mm = cfg.dpi / 25.4
+    rmin, rmax = int(cfg.min_radius_mm * px_per_mm), int(cfg.max_radius_mm * px_per_mm)
+    mask = ink_mask(grey_s, 35)
+    # the classic gradient Hough votes for a centre from any arc: a partial ring is found too
+    circles = cv2.HoughCircles(cv2.GaussianBlur(grey_s, (0, 0), 1.0), cv2.HOUGH_GRADIENT, dp=1.5,
+                               minDist=rmin // 2, param1=cfg.hough_param1, param2=cfg.trace_votes,
+                               minRadius=rmin, maxRadius=rmax)
+    if circles is None:
+        return ""
+    # print votes for many circles (a block of text has a centre every few lines): the candidates
+    # are ranked, all at once, by their longest run of angles inked on the circle and clear on one
+    # side, and the best judged
+    c = circles[0]
+    on_ring = _hits_many(mask, c, 0.0, 2.0)
+    clear = np.maximum(_longest_runs(on_ring & ~_hits_many(mask, c, 5.0, 1.0), gap=2),
+                       _longest_runs(on_ring & ~_hits_many(mask, c, -5.0, 1.0), gap=2))
+    rank = np.argsort(-clear, kind="stable")
+    for cx, cy, r in c[rank[:cfg.trace_candidates]]:
+        _, cx, cy, r = _refine(mask, float(cx), float(cy), float(r))
+        hits = _hits(mask, cx, cy, r, 1.0) & _on_page(mask.shape, cx, cy, r)
+        arc = _longest_stretch(hits, gap=2)
+        if not arc.any():
+            continue
+        # a stamp's ring text may line it inside, print under it outside: one side is clear
+        beside = min(_hits(mask, cx, cy, r + 5, 1.0)[arc].mean(), _hits(mask, cx, cy, r - 5, 1.0)[arc].mean())
+        if arc.mean() * (1.0 - beside) >= cfg.trace_clear_arc:
+            return (f"an arc of {arc.mean():.2f} of a circle ({beside:.2f} of it inked beside) r={r / scale:.0f} px"
+                    f" at ({cx / scale:.0f}, {cy / scale:.0f})")
+    return ""
+
+
+def _hits_many(mask: np.ndarray, circles: np.ndarray, dr: float, band: float) -> np.ndarray:
+    """_hits for many circles (rows of x, y, r) at once, each at radius r + ``dr``."""
+    h, w = mask.shape
+    radii = circles[:, 2, None, None] + dr + np.arange(-band, band + 0.01, 1.0)[None, :, None]
+    xs = np.clip(np.round(circles[:, 0, None, None] + radii * np.cos(_ANGLES)).astype(int), 0, w - 1)
+    ys = np.clip(np.round(circles[:, 1, None, None] + radii * np.sin(_ANGLES)).astype(int), 0, h - 1)
+    return mask[ys, xs].any(axis=1)
+
+
+def _longest_runs(hits: np.ndarray, gap: int) -> np.ndarray:
+    """Per row of ``hits`` (angles round a circle): the length of its longest run of inked angles
+    round the circle, gaps of at most ``gap`` angles closed first."""
+    before = np.zeros_like(hits)  # ink within `gap` angles before / after each angle
+    after = np.zeros_like(hits)
+    for j in range(1, gap + 1):
+        before |= np.roll(hits, j, axis=1)
+        after |= np.roll(hits, -j, axis=1)
+    closed = hits | (before & after)
+    x = np.concatenate([closed, closed], axis=1).astype(np.int32)
+    total = np.cumsum(x, axis=1)
+    run = total - np.maximum.accumulate(np.where(x == 0, total, 0), axis=1)
+    return np.minimum(run.max(axis=1), hits.shape[1])
+
+
+def _longest_stretch(hits: np.ndarray, gap: int) -> np.ndarray:
+    """The angles (a mask over ``hits``) of the longest run of inked angles round the circle,
+    gaps of at most ``gap`` angles within it allowed."""
+    n = len(hits)
+    if hits.all():
+        return hits.copy()
+    on = np.nonzero(hits)[0]
+    if on.size == 0:
+        return np.zeros(n, bool)
+    start = (int(on[np.argmax(np.diff(np.r_[on, on[0] + n]))]) + 1) % n  # after the widest gap
+    order = (start + np.arange(n)) % n
+    best, run_from, last = (0, 0, -1), None, None
+    for k, i in enumerate(order):
+        if not hits[i]:
+            continue
+        if run_from is None or k - last > gap + 1:
+            run_from = k
+        last = k
+        if k - run_from + 1 > best[0]:
+            best = (k - run_from + 1, run_from, k)
+    out = np.zeros(n, bool)
+    if best[0]:
+        out[order[best[1]:best[2] + 1]] = True
+    return out
+
+
+def _speck_cluster(grey: np.ndarray, dpi: float, cfg: SealCfg) -> int:
+    """The most ink specks (components of at most `trace_speck_mm2`) in any square of the seal's
+    smallest radius on the page."""
+    ink = (grey < 128).astype(np.uint8)
+    n, _, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    px_mm = dpi / 25.4
+    tiny = stats[1:, cv2.CC_STAT_AREA] <= cfg.trace_speck_mm2 * px_mm * px_mm
+    if tiny.sum() < cfg.trace_specks:
+        return int(tiny.sum())
+    cell = max(1, int(cfg.min_radius_mm * px_mm / 4))  # counted on a coarse grid, summed over 4x4 cells
+    h, w = grey.shape
+    counts = np.zeros((h // cell + 1, w // cell + 1), np.float32)
+    for x, y in cents[1:][tiny]:
+        counts[int(y) // cell, int(x) // cell] += 1
+    return int(round(cv2.boxFilter(counts, -1, (4, 4), normalize=False, borderType=cv2.BORDER_CONSTANT).max()))

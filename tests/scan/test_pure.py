@@ -1052,3 +1052,56 @@ def test_a_word_read_as_junk_by_the_other_reading_is_no_print() -> None:
     assert not print_boxes([sparse, page], box, h).any()         # read as junk too: handwriting
     sure = Word("Лаптева", 96.0, 100, 100, 260, 140, (99, 22, 0, 0))
     assert print_boxes([sure, Word("Лаnтева", 20.0, 100, 100, 260, 140, (0, 16, 1, 1))], box, h)[120, 150]
+
+
+def _bw_page(draw) -> Prepared:
+    """A 1-bit page: a form's print (lines of text, the signature rules, a scribbled signature) and
+    whatever ``draw`` adds, binarised at mid-grey."""
+    grey = np.full((3508, 2480), 255, np.uint8)
+    for y in range(400, 1500, 70):
+        cv2.putText(grey, "NAIMENOVANIE ORGANIZATSII 1234567890", (200, y), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
+    for y in (1900, 2200):
+        cv2.putText(grey, "Rukovoditel organizatsii", (200, y), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
+        cv2.line(grey, (1000, y + 10), (1700, y + 10), 0, 3)
+    cv2.polylines(grey, [np.array([[1100, 1900], [1180, 1830], [1230, 1905], [1300, 1840], [1380, 1895]])],
+                  False, 0, 4)
+    draw(grey)
+    return Prepared(grey=np.where(grey < 128, 0, 255).astype(np.uint8), colour=None, dpi=300.0, bw=True,
+                    rotation=0, skew=0.0)
+
+
+def _ring(g: np.ndarray, level: int, degrees: tuple[int, int]) -> None:
+    """A stamp's ring (radius 230 px, centre over the manager's row) with its ring text's ticks,
+    drawn over ``degrees`` of the circle only."""
+    cv2.ellipse(g, (1300, 1950), (230, 230), 0, degrees[0], degrees[1], level, 6)
+    for a in range(degrees[0], degrees[1], 8):
+        t = np.deg2rad(a)
+        cv2.line(g, (int(1300 + 170 * np.cos(t)), int(1950 + 170 * np.sin(t))),
+                 (int(1300 + 200 * np.cos(t)), int(1950 + 200 * np.sin(t))), level, 4)
+
+
+def test_a_1bit_pages_stamp_traces() -> None:
+    """stamp_traces: on a 1-bit page with no seal found, what binarisation left of a light stamp
+    (an arc of its ring; the specks of a dithered impression) keeps «no seal» a person's call,
+    and a page of print and a signature alone shows no trace (blind docgen 1-bit pages without a
+    seal were all reviews). A scanner's few dust specks over the page are no trace."""
+    from bot.scan.seal import stamp_traces
+
+    cfg = _cfg().seal
+    assert stamp_traces(_bw_page(lambda g: None), cfg) == ""
+    rng = np.random.default_rng(7)
+
+    def dust(g: np.ndarray) -> None:
+        for x, y in zip(rng.integers(100, 2400, 12), rng.integers(100, 3400, 12), strict=True):
+            g[y:y + 2, x:x + 2] = 0
+
+    assert stamp_traces(_bw_page(dust), cfg) == ""
+    assert stamp_traces(_bw_page(lambda g: _ring(g, 0, (200, 330))), cfg).startswith("an arc")
+
+    def dithered(g: np.ndarray) -> None:  # a light ring (grey 215) dithered to 1 bit: specks
+        ring = np.full(g.shape, 255, np.uint8)
+        _ring(ring, 215, (0, 360))
+        light = ring < 255
+        g[light & (rng.random(g.shape) < 0.16)] = 0
+
+    assert "specks" in stamp_traces(_bw_page(dithered), cfg)

@@ -605,3 +605,33 @@ def test_two_blue_signatures_are_no_seal(rules) -> None:
     assert truth["seal"] is False and truth["manager"] and truth["owner"]
     result = check_files([path], rules)
     assert (result.verdict, result.defects) == ("incomplete", ["seal_missing"]), result.to_json()
+
+
+@pytest.mark.parametrize("name", [
+    "doc-690027-incomplete-table-bw.tiff",      # docgen, a table, 1-bit
+    "office-760016-incomplete-cells-fax.png",   # officegen, cells, fax
+])
+def test_a_1bit_page_without_a_stamp_is_told_it_has_no_seal(rules, name: str) -> None:
+    """Both signed, no stamp, a 1-bit page with no trace of one (seal.stamp_traces): «no seal», not a
+    review. Every 1-bit page without a seal had been a review (`seal_not_visible_bw`), the largest
+    single review cause of docgen's blind runs."""
+    path, truth = _case(name)
+    assert truth["seal"] is False and truth["manager"] and truth["owner"]
+    result = check_files([path], rules)
+    assert (result.verdict, result.defects, result.doubts) == ("incomplete", ["seal_missing"], []), result.to_json()
+
+
+@pytest.mark.parametrize(("name", "manager_missing"), [
+    # docgen 750029 (a table, 1-bit): a light stamp of which binarisation left one arc of its ring
+    # and some ring text, over the manager's row; the seal search sees no seal
+    ("doc-750029-complete-table-bw.tiff", False),
+    # scangen 5061 (1-bit): a light stamp dithered to a cloud of specks over the unsigned manager's
+    # row (the manager's missing signature is seen; the seal is not said to be missing)
+    ("case-005061-incomplete-bw.png", True),
+])
+def test_what_binarisation_left_of_a_stamp_is_no_missing_seal(rules, name: str, manager_missing: bool) -> None:
+    path, truth = _case(name)
+    assert truth["seal"] is True
+    result = check_files([path], rules)
+    assert "seal_missing" not in result.defects and "seal_not_visible_bw" in result.doubts, result.to_json()
+    assert ("manager_signature_missing" in result.defects) is manager_missing
